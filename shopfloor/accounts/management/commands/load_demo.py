@@ -1,0 +1,51 @@
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from parts.models import ModelPart
+from shopfloor.accounts.models import User
+from shopfloor.accounts.roles import Role
+
+DEMO_PASSWORD = "shopfloor-demo"
+
+DEMO_USERS = [
+    ("admin@shopfloor.example", "Demo Admin", None),
+    ("engineer@shopfloor.example", "Demo Engineer", Role.ENGINEER),
+    ("operator@shopfloor.example", "Demo Operator", Role.OPERATOR),
+    ("supervisor@shopfloor.example", "Demo Supervisor", Role.SUPERVISOR),
+]
+
+
+class Command(BaseCommand):
+    help = "Load demo users (one per role) and a demo part. Safe to run again."
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        for email, full_name, role in DEMO_USERS:
+            user = User.objects.filter(email__iexact=email).first()
+            if user is None:
+                if role is None:
+                    user = User.objects.create_superuser(email, DEMO_PASSWORD, full_name=full_name)
+                else:
+                    user = User.objects.create_user(email, DEMO_PASSWORD, full_name=full_name)
+            else:
+                # Keep the printed credentials true even if someone changed the password.
+                user.set_password(DEMO_PASSWORD)
+                user.is_active = True
+                user.save(update_fields=["password", "is_active"])
+            if role is not None:
+                user.groups.add(Group.objects.get(name=role.value))
+
+        part, _created = ModelPart.objects.get_or_create(
+            part_no="EICS112_Part", defaults={"model_no": "EICS112"}
+        )
+        self.print_credentials(part)
+
+    def print_credentials(self, part):
+        self.stdout.write(
+            self.style.SUCCESS("Demo data is ready. Sign in at http://127.0.0.1:8000")
+        )
+        for email, _full_name, role in DEMO_USERS:
+            label = role.label if role else "Admin"
+            self.stdout.write(f"  {label:<11} {email:<30} password: {DEMO_PASSWORD}")
+        self.stdout.write(f"  Demo part: {part.model_no} / {part.part_no}")

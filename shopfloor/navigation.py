@@ -1,0 +1,41 @@
+"""The entries of the top navigation, each shown to whoever holds its permission."""
+
+from dataclasses import dataclass
+
+from django.urls import reverse
+
+
+@dataclass(frozen=True)
+class NavEntry:
+    label: str
+    url_name: str
+    permission: str
+
+    def visible_to(self, user):
+        return user.has_perm(self.permission)
+
+
+ENTRIES = [
+    NavEntry("Parts", "parts:list", "parts.view_modelpart"),
+    NavEntry("New part", "parts:create", "parts.add_modelpart"),
+]
+
+
+def entries_for(user):
+    if not user.is_authenticated:
+        return []
+    return [
+        {"label": entry.label, "url": reverse(entry.url_name), "url_name": entry.url_name}
+        for entry in ENTRIES
+        if entry.visible_to(user)
+    ]
+
+
+def navigation(request):
+    """Template context: the navigation entries of the signed-in user and their roles."""
+    from shopfloor.accounts.roles import user_roles
+
+    user = getattr(request, "user", None)
+    if user is None:
+        return {}
+    return {"nav_entries": entries_for(user), "user_roles": sorted(user_roles(user))}

@@ -1,0 +1,59 @@
+import pytest
+from django.apps import apps
+from django.contrib.auth.models import Group
+
+from shopfloor.accounts.models import User
+from shopfloor.accounts.roles import Role, sync_role_groups
+
+PASSWORD = "correct-horse-battery"
+
+
+@pytest.fixture
+def make_user(db):
+    """Create a user holding the given role (or none); ``superuser=True`` for an admin."""
+
+    def make(role=None, *, email=None, superuser=False, **extra):
+        email = email or f"{(role or 'admin').lower()}-{User.objects.count()}@plant.example"
+        if superuser:
+            user = User.objects.create_superuser(email, PASSWORD, **extra)
+        else:
+            user = User.objects.create_user(email, PASSWORD, **extra)
+        if role:
+            if not Group.objects.filter(name=Role(role).value).exists():
+                # A transactional test's flush empties the groups the migration made.
+                sync_role_groups(apps)
+            user.groups.add(Group.objects.get(name=Role(role).value))
+        return user
+
+    return make
+
+
+@pytest.fixture
+def engineer(make_user):
+    return make_user(Role.ENGINEER)
+
+
+@pytest.fixture
+def operator(make_user):
+    return make_user(Role.OPERATOR)
+
+
+@pytest.fixture
+def supervisor(make_user):
+    return make_user(Role.SUPERVISOR)
+
+
+@pytest.fixture
+def admin_user(make_user):
+    return make_user(superuser=True)
+
+
+@pytest.fixture
+def client_for(client):
+    """A test client signed in as the given user."""
+
+    def sign_in(user):
+        client.force_login(user)
+        return client
+
+    return sign_in
