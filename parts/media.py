@@ -109,7 +109,8 @@ def _read_head(upload, count):
 
 def _original_name(upload):
     # Kept for the audit trail only: it never decides where the file is stored.
-    return str(getattr(upload, "name", "") or "")[-200:]
+    name = str(getattr(upload, "name", "") or "")
+    return "".join(char for char in name if char.isprintable())[-200:]
 
 
 def check_image(upload):
