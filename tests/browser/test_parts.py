@@ -24,12 +24,12 @@ def test_engineer_uploads_an_image_and_a_video_and_the_video_plays_and_seeks(
 ):
     page = sign_in_as(engineer, PASSWORD)
     video_statuses = []
-    page.on(
-        "response",
-        lambda response: "/media/parts/" in response.url
-        and response.request.resource_type == "media"
-        and video_statuses.append(response.status),
-    )
+
+    def record_video_response(response):
+        if response.request.resource_type == "media" and "/media/parts/" in response.url:
+            video_statuses.append(response.status)
+
+    page.on("response", record_video_response)
     page.goto(f"{live_server.url}/parts/new/")
     page.locator("#id_model_no").fill("EICS112")
     page.locator("#id_part_no").fill("EICS112_Part")
@@ -58,7 +58,8 @@ def test_engineer_uploads_an_image_and_a_video_and_the_video_plays_and_seeks(
                 check();
             });
             video.pause();
-            const seeked = new Promise(done => video.addEventListener("seeked", done, {once: true}));
+            const seeked = new Promise(
+                done => video.addEventListener("seeked", done, {once: true}));
             video.currentTime = 3;
             await seeked;
             return {time: video.currentTime, duration: video.duration,
