@@ -4,6 +4,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from parts import media
+from parts.media import IMAGE_ACCEPT, VIDEO_ACCEPT
 from parts.models import IMAGE_FIELDS, MEDIA_FIELDS, ModelPart
 from parts.services import CLEAR, part_no_check_free, part_version
 
@@ -11,34 +12,32 @@ LIVE_FIELDS = ("model_no", "part_no")
 """Fields checked on the server as soon as they change, before the form is sent."""
 
 
+def media_field(label, help_text, accept):
+    """An optional, clearable file input; its content is checked in the form's clean methods."""
+    return forms.FileField(
+        label=label,
+        help_text=help_text,
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": accept}),
+    )
+
+
 class PartForm(forms.ModelForm):
     """A part's numbers and media. Media are checked by content; ``cleaned_data`` then holds,
     per media field, a ``CheckedUpload``, ``CLEAR`` or ``None`` (unchanged): what the services
     take."""
 
-    form_image = forms.FileField(
-        label=_("Form image"),
-        required=False,
-        help_text=_("The filled-in form as a JPEG, PNG or WebP picture."),
-        widget=forms.ClearableFileInput(attrs={"accept": media.IMAGE_ACCEPT}),
+    form_image = media_field(
+        _("Form image"), _("The filled-in form as a JPEG, PNG or WebP picture."), IMAGE_ACCEPT
     )
-    part_image = forms.FileField(
-        label=_("Part image"),
-        required=False,
-        help_text=_("A picture of the finished part (JPEG, PNG or WebP)."),
-        widget=forms.ClearableFileInput(attrs={"accept": media.IMAGE_ACCEPT}),
+    part_image = media_field(
+        _("Part image"), _("A picture of the finished part (JPEG, PNG or WebP)."), IMAGE_ACCEPT
     )
-    qc_video = forms.FileField(
-        label=_("QC video"),
-        required=False,
-        help_text=_("How to inspect the part, as MP4 or WebM."),
-        widget=forms.ClearableFileInput(attrs={"accept": media.VIDEO_ACCEPT}),
+    qc_video = media_field(
+        _("QC video"), _("How to inspect the part, as MP4 or WebM."), VIDEO_ACCEPT
     )
-    testing_video = forms.FileField(
-        label=_("Testing video"),
-        required=False,
-        help_text=_("How to test the part, as MP4 or WebM."),
-        widget=forms.ClearableFileInput(attrs={"accept": media.VIDEO_ACCEPT}),
+    testing_video = media_field(
+        _("Testing video"), _("How to test the part, as MP4 or WebM."), VIDEO_ACCEPT
     )
     version = forms.CharField(required=False, widget=forms.HiddenInput)
 

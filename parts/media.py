@@ -113,18 +113,27 @@ def _original_name(upload):
     return "".join(char for char in name if char.isprintable())[-200:]
 
 
-def check_image(upload):
-    """Return a CheckedUpload for a real JPEG, PNG or WebP image, or raise ValidationError."""
+def _checked_size(upload, max_bytes, message, code):
     size = _size_of(upload)
-    max_bytes = settings.PART_IMAGE_MAX_BYTES
     if size == 0:
         raise ValidationError(_("The file is empty."), code="empty")
     if size > max_bytes:
         raise ValidationError(
-            _("The image is %(size)s; images may be at most %(max)s."),
-            code="image_too_large",
+            message,
+            code=code,
             params={"size": filesizeformat(size), "max": filesizeformat(max_bytes)},
         )
+    return size
+
+
+def check_image(upload):
+    """Return a CheckedUpload for a real JPEG, PNG or WebP image, or raise ValidationError."""
+    size = _checked_size(
+        upload,
+        settings.PART_IMAGE_MAX_BYTES,
+        _("The image is %(size)s; images may be at most %(max)s."),
+        "image_too_large",
+    )
     head = _read_head(upload, SNIFF_BYTES).lower()
     if any(marker in head for marker in ACTIVE_CONTENT_MARKERS):
         raise ValidationError(
@@ -180,16 +189,12 @@ def check_image(upload):
 
 def check_video(upload):
     """Return a CheckedUpload for an MP4 or WebM video, recognised by content, or raise."""
-    size = _size_of(upload)
-    max_bytes = settings.PART_VIDEO_MAX_BYTES
-    if size == 0:
-        raise ValidationError(_("The file is empty."), code="empty")
-    if size > max_bytes:
-        raise ValidationError(
-            _("The video is %(size)s; videos may be at most %(max)s."),
-            code="video_too_large",
-            params={"size": filesizeformat(size), "max": filesizeformat(max_bytes)},
-        )
+    size = _checked_size(
+        upload,
+        settings.PART_VIDEO_MAX_BYTES,
+        _("The video is %(size)s; videos may be at most %(max)s."),
+        "video_too_large",
+    )
     head = _read_head(upload, 4096)
     try:
         if head[4:8] == b"ftyp":

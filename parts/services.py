@@ -36,15 +36,9 @@ def part_create(
     testing_video=None,
 ):
     """Create a part with its media and record who created it; return the part."""
-    media = {
-        "form_image": form_image,
-        "part_image": part_image,
-        "qc_video": qc_video,
-        "testing_video": testing_video,
-    }
-    part = ModelPart()
+    media = dict(zip(MEDIA_FIELDS, (form_image, part_image, qc_video, testing_video), strict=True))
     return _write(
-        part=part,
+        part=ModelPart(),
         user=created_by,
         action=PartChange.Action.CREATED,
         fields={"model_no": model_no, "part_no": part_no},
@@ -69,12 +63,7 @@ def part_update(
     ``seen_version`` is the part's ``version`` when the editor opened it: if someone saved the
     part since, nothing is written and the error names who did.
     """
-    media = {
-        "form_image": form_image,
-        "part_image": part_image,
-        "qc_video": qc_video,
-        "testing_video": testing_video,
-    }
+    media = dict(zip(MEDIA_FIELDS, (form_image, part_image, qc_video, testing_video), strict=True))
     return _write(
         part=part,
         user=changed_by,

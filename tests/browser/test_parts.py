@@ -1,4 +1,4 @@
-"""An engineer sets a part up in a real browser; its video plays and seeks."""
+"""An engineer sets a part up in a real browser; its videos play and seek."""
 
 import re
 
@@ -12,6 +12,22 @@ from tests.parts.media_files import image_bytes, video_bytes
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
+# Plays a video for half a second, then seeks to 3 s; answers where it is and whether it can show.
+PLAY_AND_SEEK = """async video => {
+    video.muted = true;
+    await video.play();
+    await new Promise(done => {
+        const check = () => video.currentTime > 0.5 ? done() : setTimeout(check, 50);
+        check();
+    });
+    video.pause();
+    const seeked = new Promise(done => video.addEventListener("seeked", done, {once: true}));
+    video.currentTime = 3;
+    await seeked;
+    return {time: video.currentTime, duration: video.duration,
+            readyState: video.readyState, error: video.error && video.error.code};
+}"""
+
 
 @pytest.fixture(autouse=True)
 def media_root(settings, tmp_path):
@@ -19,7 +35,7 @@ def media_root(settings, tmp_path):
     return settings.MEDIA_ROOT
 
 
-def test_engineer_uploads_an_image_and_a_video_and_the_video_plays_and_seeks(
+def test_engineer_uploads_an_image_and_videos_and_both_videos_play_and_seek(
     sign_in_as, engineer, live_server
 ):
     page = sign_in_as(engineer, PASSWORD)
@@ -39,6 +55,9 @@ def test_engineer_uploads_an_image_and_a_video_and_the_video_plays_and_seeks(
     page.locator("#id_qc_video").set_input_files(
         {"name": "qc.webm", "mimeType": "video/webm", "buffer": video_bytes("webm", seconds=4)}
     )
+    page.locator("#id_testing_video").set_input_files(
+        {"name": "test.mp4", "mimeType": "video/mp4", "buffer": video_bytes("mp4", seconds=4)}
+    )
     page.get_by_role("button", name="Save part").click()
 
     page.wait_for_url(re.compile(r"/parts/\d+/$"))
@@ -48,30 +67,15 @@ def test_engineer_uploads_an_image_and_a_video_and_the_video_plays_and_seeks(
     expect(thumbnail).to_be_visible()
     assert thumbnail.evaluate("img => img.complete && img.naturalWidth") == 320
 
-    video = page.get_by_test_id("video-qc_video").locator("video")
-    played = video.evaluate(
-        """async video => {
-            video.muted = true;
-            await video.play();
-            await new Promise(done => {
-                const check = () => video.currentTime > 0.5 ? done() : setTimeout(check, 50);
-                check();
-            });
-            video.pause();
-            const seeked = new Promise(
-                done => video.addEventListener("seeked", done, {once: true}));
-            video.currentTime = 3;
-            await seeked;
-            return {time: video.currentTime, duration: video.duration,
-                    readyState: video.readyState, error: video.error && video.error.code};
-        }"""
-    )
+    for field in ("qc_video", "testing_video"):
+        video = page.get_by_test_id(f"video-{field}").locator("video")
+        played = video.evaluate(PLAY_AND_SEEK)
 
-    assert played["error"] is None
-    assert played["duration"] == pytest.approx(4, abs=0.2)
-    assert played["time"] == pytest.approx(3, abs=0.2)
-    assert played["readyState"] >= 2  # the frame at the sought position is there to show
-    assert 206 in video_statuses  # the browser fetched the video in ranges
+        assert played["error"] is None, field
+        assert played["duration"] == pytest.approx(4, abs=0.2), field
+        assert played["time"] == pytest.approx(3, abs=0.2), field
+        assert played["readyState"] >= 2, field  # the frame at the sought position is shown
+    assert 206 in video_statuses  # the browser fetched the videos in ranges
 
 
 def test_the_part_form_flags_a_taken_part_no_and_a_fake_image_without_reloading(
