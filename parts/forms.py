@@ -99,8 +99,7 @@ class PartForm(forms.ModelForm):
         return None
 
     def _post_clean(self):
-        # The services write the part: only the numbers are set on the instance here, and the
-        # part no. check above (which names the owner) replaces the generic constraint error.
-        for name in LIVE_FIELDS:
-            if name in self.cleaned_data:
-                setattr(self.instance, name, self.cleaned_data[name])
+        # The services build, validate and save the part from cleaned_data; the instance stays
+        # as loaded (pages show its saved numbers), and the part no. check above, which names
+        # the part holding it, replaces the model's generic constraint message.
+        pass

@@ -215,13 +215,15 @@ def _clear_file(part, name):
 
 
 def _store_upload(part, name, upload, written):
+    # The thumbnail is made first: saving may move a spooled upload's file away.
+    thumbnail = make_thumbnail(upload) if name in THUMBNAIL_FIELDS else None
     # The stored name comes from the checked content ("<random>.<extension>"), never the upload.
     getattr(part, name).save(f"{name}.{upload.extension}", upload.file, save=False)
     written.append(getattr(part, name).name)
-    if name in THUMBNAIL_FIELDS:
-        thumbnail = getattr(part, THUMBNAIL_FIELDS[name])
-        thumbnail.save(f"{name}.webp", make_thumbnail(upload), save=False)
-        written.append(thumbnail.name)
+    if thumbnail is not None:
+        thumbnail_file = getattr(part, THUMBNAIL_FIELDS[name])
+        thumbnail_file.save(f"{name}.webp", thumbnail, save=False)
+        written.append(thumbnail_file.name)
 
 
 def _delete_files(part, names):

@@ -1,7 +1,11 @@
 """Engineers list, search, filter, create, edit, archive and restore parts in the browser."""
 
+import random
+
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from PIL import Image
 
 from parts.media import check_image
 from parts.models import ModelPart
@@ -325,3 +329,39 @@ def test_images_uploaded_through_the_form_get_generated_thumbnails(
     part = ModelPart.objects.get()
     thumbnail = media_root / part.part_image_thumbnail.name
     assert thumbnail.stat().st_size < len(image_bytes("PNG", size=(1200, 900)))
+
+
+def test_an_invalid_edit_keeps_showing_the_saved_part_no_in_the_heading(
+    client_for, engineer, make_part
+):
+    make_part("TAKEN_Part")
+    part = make_part("EICS112_Part")
+
+    response = client_for(engineer).post(
+        reverse("parts:edit", args=[part.pk]), part_form_data(part_no="taken_part")
+    )
+
+    body = response.content.decode()
+    assert "Edit part EICS112_Part" in body
+    assert "already used by part TAKEN_Part" in body
+    part.refresh_from_db()
+    assert part.part_no == "EICS112_Part"
+
+
+def test_a_large_image_spooled_to_disk_is_stored_with_its_thumbnail(
+    client_for, engineer, media_root, settings
+):
+    noise = Image.frombytes("RGB", (1100, 1000), random.Random(3).randbytes(1100 * 1000 * 3))
+    path = media_root.parent / "noise.png"
+    noise.save(path)
+    assert path.stat().st_size > settings.FILE_UPLOAD_MAX_MEMORY_SIZE
+
+    client_for(engineer).post(
+        reverse("parts:create"),
+        part_form_data(part_image=SimpleUploadedFile("noise.png", path.read_bytes())),
+    )
+
+    part = ModelPart.objects.get()
+    assert (media_root / part.part_image.name).read_bytes() == path.read_bytes()
+    with Image.open(media_root / part.part_image_thumbnail.name) as thumbnail:
+        assert thumbnail.size == (320, 291)
