@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "template_partials",
     "parts",
     "procedures",
+    "shopfloor.stations",
 ]
 
 MIDDLEWARE = [

@@ -10,5 +10,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("accounts/", include("shopfloor.accounts.urls")),
     path("parts/", include("parts.urls")),
+    path("stations/", include("shopfloor.stations.urls")),
+    path("api/v1/", include("shopfloor.stations.api_urls")),
     path("admin/", admin.site.urls),
 ]

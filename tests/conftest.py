@@ -57,3 +57,14 @@ def client_for(client):
         return client
 
     return sign_in
+
+
+@pytest.fixture(autouse=True)
+def _fresh_scan_caches():
+    """Tokens and part plans are cached per process; ids repeat between tests."""
+    from shopfloor.stations.api_tokens import token_cache_clear
+    from shopfloor.stations.part_plans import part_plan_cache_clear
+
+    token_cache_clear()
+    part_plan_cache_clear()
+    yield
