@@ -18,7 +18,7 @@ from parts.unit_tables.exceptions import NoUnitTable
 from parts.unit_tables.schema import desired_columns
 
 _lock = threading.Lock()
-_models = OrderedDict()  # part pk -> ((version, fingerprint), model)
+_models = OrderedDict()  # part pk -> ((version, fingerprint, part_no), model)
 
 
 def cache_size():
@@ -58,6 +58,9 @@ def unit_model_for(part, procedure=None):
         )
     else:
         state = (procedure.version, procedure.schema_fingerprint)
+    if state is not None:
+        # The class is named after the part, so a renamed part gets a new class too.
+        state = (*state, part.part_no)
     if state is None or not state[1]:
         raise _no_table(part)
     cached = _models.get(part.pk)
@@ -67,7 +70,7 @@ def unit_model_for(part, procedure=None):
         procedure = _procedure_model().objects.filter(model_part_id=part.pk).first()
         if procedure is None or not procedure.schema_fingerprint:
             raise _no_table(part)
-        state = (procedure.version, procedure.schema_fingerprint)
+        state = (procedure.version, procedure.schema_fingerprint, part.part_no)
     active = _active_columns(procedure)
     model = build_model(
         part=part, columns=active, config=procedure.procedure_config, version=procedure.version

@@ -12,7 +12,6 @@ from parts.unit_tables import signals
 from parts.unit_tables.builder import build_model, column_field
 from parts.unit_tables.conversion import check_choices, convert_column
 from parts.unit_tables.editor import unit_schema_editor
-from parts.unit_tables.naming import table_name
 
 
 def _key(spec):
@@ -128,11 +127,3 @@ def drop_column(*, part, applied_schema, column):
 
     transaction.on_commit(send)
     return {**applied_schema, "columns": columns}
-
-
-def drop_table(part):
-    """Drop a part's unit table (used when the part itself is deleted, and by tests)."""
-    with unit_schema_editor() as editor:
-        name = table_name(part.pk)
-        if name in connection.introspection.table_names():
-            editor.execute(f"DROP TABLE {editor.quote_name(name)}")
