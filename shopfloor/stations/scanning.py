@@ -109,7 +109,6 @@ class _Request:
 class _Registration:
     part_id: int
     part_no: str
-    is_archived: bool
     version: object
     fingerprint: str
 
@@ -245,6 +244,7 @@ def _scan(request, *, station, user, token, source):
             part_no=registration.part_no,
         )
     plan, stage = _plan_and_stage(registration, request.stage)
+    _check_result(stage, request)
     row = unit_row_lock(plan, request.usid)
     if row is None:
         raise ScanRefused(
@@ -261,7 +261,6 @@ def _registration_find(usid):
         .values_list(
             "part_id",
             "part__part_no",
-            "part__is_archived",
             "part__procedure__version",
             "part__procedure__schema_fingerprint",
         )
@@ -272,7 +271,7 @@ def _registration_find(usid):
 
 def _part_find(request, station):
     parts = ModelPart.objects.values_list(
-        "pk", "part_no", "is_archived", "procedure__version", "procedure__schema_fingerprint"
+        "pk", "part_no", "procedure__version", "procedure__schema_fingerprint"
     )
     if request.part_no:
         found = parts.filter(part_no=request.part_no).first()
@@ -291,11 +290,6 @@ def _part_find(request, station):
 
 
 def _plan_and_stage(registration, stage_key):
-    if registration.is_archived:
-        raise ScanRefused(
-            "part_archived",
-            f"Part {registration.part_no} is archived: its units are no longer scanned.",
-        )
     if registration.version is None:
         raise ScanRefused(
             "no_procedure", f"Part {registration.part_no} has no procedure yet: nothing to scan."
@@ -311,9 +305,15 @@ def _plan_and_stage(registration, stage_key):
     return plan, stage
 
 
+def _check_result(stage, request):
+    if request.result == ScanEvent.Result.FAIL and not stage.pass_fail:
+        raise invalid({"result": f"{stage.label} is only marked done: it has no pass or fail."})
+
+
 def _register(request, *, station, user, token, source):
     found = _part_find(request, station)
     plan, stage = _plan_and_stage(found, request.stage)
+    _check_result(stage, request)
     if plan.missing_before(stage, {}):
         starts = ", ".join(s.label for s in plan.registering_stages) or "no stage"
         raise ScanRefused(
@@ -327,7 +327,7 @@ def _register(request, *, station, user, token, source):
     changes = _record_changes(plan, stage, request, user, now, {})
     plan.unit_model.objects.create(
         usid=request.usid,
-        tag_no=request.tag_no,
+        tag_no=request.tag_no or None,
         created_at=now,
         updated_at=now,
         **changes,
