@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "parts",
     "procedures",
     "shopfloor.stations",
+    "shopfloor.dashboards",
 ]
 
 MIDDLEWARE = [
@@ -179,6 +180,11 @@ WHITENOISE_AUTOREFRESH = DEBUG
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 CRISPY_FAIL_SILENTLY = not (DEBUG or TESTING)
+
+# Dashboards: how often the overview asks for fresh figures, and when the shifts start (local
+# time, e.g. "06:00,14:00,22:00"); the part page charts the current shift unless a range is chosen.
+DASHBOARD_REFRESH_SECONDS = env_int("DASHBOARD_REFRESH_SECONDS", 5)
+SHIFT_STARTS = env_list("SHIFT_STARTS", ["06:00", "14:00", "22:00"])
 
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(12 * 60 * 60)))
 X_FRAME_OPTIONS = "DENY"

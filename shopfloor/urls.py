@@ -13,6 +13,7 @@ urlpatterns = [
     path("accounts/", include("shopfloor.accounts.urls")),
     path("parts/", include("parts.urls")),
     path("stations/", include("shopfloor.stations.urls")),
+    path("dashboards/", include("shopfloor.dashboards.urls")),
     path("api/v1/", include("shopfloor.stations.api_urls")),
     path("admin/", admin.site.urls),
     # Uploaded media is private: served after a sign-in and permission check, never as static.

@@ -15,6 +15,7 @@ class Role(models.TextChoices):
 
 
 VIEW_PARTS = ["parts.view_modelpart", "procedures.view_partproceduredetail"]
+DASHBOARDS = ["dashboards.view_dashboard", "dashboards.export_data"]
 
 ROLE_PERMISSIONS = {
     Role.ENGINEER: [
@@ -33,6 +34,7 @@ ROLE_PERMISSIONS = {
         "stations.view_apitoken",
         "stations.add_apitoken",
         "stations.change_apitoken",
+        *DASHBOARDS,
     ],
     Role.OPERATOR: [*VIEW_PARTS, "stations.view_station", "stations.scan_unit"],
     Role.SUPERVISOR: [
@@ -40,6 +42,7 @@ ROLE_PERMISSIONS = {
         "stations.view_station",
         "stations.view_scanevent",
         "stations.override_unit",
+        *DASHBOARDS,
     ],
 }
 

@@ -1,0 +1,94 @@
+"""The part page's controls: the period its charts cover and which of its units it lists."""
+
+import datetime
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from shopfloor.dashboards import stage_states, windows
+from shopfloor.stations.models import USID_MAX_LENGTH
+from shopfloor.stations.scan_input import code_clean
+
+MAX_RANGE_DAYS = 366
+
+
+class WindowForm(forms.Form):
+    """A range of days; empty means the current shift."""
+
+    start = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    end = forms.DateField(
+        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if self.errors:
+            return cleaned
+        if (start is None) != (end is None):
+            raise ValidationError(
+                _("Give both the first and the last day, or neither for the current shift."),
+                code="incomplete",
+            )
+        if start and end:
+            if end < start:
+                raise ValidationError(
+                    _("The last day (%(end)s) is before the first (%(start)s).")
+                    % {"start": start, "end": end},
+                    code="reversed",
+                )
+            if end - start > datetime.timedelta(days=MAX_RANGE_DAYS - 1):
+                raise ValidationError(
+                    _("Choose at most %(days)s days.") % {"days": MAX_RANGE_DAYS},
+                    code="too_long",
+                )
+        return cleaned
+
+    def window(self, now=None):
+        """The chosen days, or the current shift when none (or an invalid range) is given."""
+        if self.is_bound and self.is_valid() and self.cleaned_data.get("start"):
+            return windows.days_window(self.cleaned_data["start"], self.cleaned_data["end"])
+        return windows.current_shift(now)
+
+
+class UnitFilterForm(forms.Form):
+    """Which units the part page lists: by a stage's state, held ones, or one USID or tag."""
+
+    q = forms.CharField(
+        label=_("USID or tag"),
+        required=False,
+        max_length=USID_MAX_LENGTH + 2,
+        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
+    )
+    stage = forms.ChoiceField(label=_("Stage"), required=False)
+    state = forms.ChoiceField(
+        label=_("State"),
+        required=False,
+        choices=[("", _("any state")), *stage_states.STATES.items()],
+    )
+    held = forms.BooleanField(label=_("On hold only"), required=False)
+    before = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+
+    def __init__(self, *args, plan, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.plan = plan
+        self.fields["stage"].choices = [("", _("any stage"))] + [
+            (stage.key, stage.label) for stage in plan.stages
+        ]
+
+    def clean_q(self):
+        value = self.cleaned_data["q"]
+        if not value:
+            return ""
+        return code_clean(value, label="USID or tag")
+
+    def clean(self):
+        cleaned = super().clean()
+        if bool(cleaned.get("stage")) != bool(cleaned.get("state")) and not self.errors:
+            raise ValidationError(
+                _("Choose a stage and its state together."), code="stage_state_pair"
+            )
+        return cleaned

@@ -1,0 +1,315 @@
+"""Reads of the dashboards: the line's figures, a part's charts and units, a unit's story.
+
+Every figure is counted by the database (conditional aggregation, GROUP BY hour); no page
+loads units or events to count them in Python, and the number of queries a page runs does
+not depend on how many parts, stations or units it shows.
+"""
+
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.db.models import Count, Max, OuterRef, Q, Subquery
+from django.db.models.functions import TruncDate, TruncHour
+from django.utils import timezone
+
+from parts.models import ModelPart
+from shopfloor.dashboards import stage_states, windows
+from shopfloor.dashboards.figures import figures_for_plans
+from shopfloor.stations.models import ScanEvent, Station
+from shopfloor.stations.selectors import plan_of_part, unit_events, unit_find, unit_stage_states
+
+UNIT_PAGE_SIZE = 50
+TOP_DEFECTS = 8
+NO_DEFECT = "No reason given"
+
+
+def dashboard_parts():
+    """Active parts that have a procedure, with the procedure loaded, in list order."""
+    return list(
+        ModelPart.objects.active().filter(procedure__isnull=False).select_related("procedure")
+    )
+
+
+def part_plans(parts):
+    """The current plan of each part (cached per procedure version; no query when cached)."""
+    return [plan for plan in (plan_of_part(part) for part in parts) if plan is not None]
+
+
+def line_version():
+    """A short text that changes whenever the overview's figures may have changed.
+
+    The latest scan event, the active parts and their procedure versions, and the minute (for
+    "today" and "last hour"). Two cheap queries; the overview answers "nothing new" while it
+    stays the same.
+    """
+    latest = ScanEvent.objects.aggregate(latest=Max("id"))["latest"] or 0
+    parts = ModelPart.objects.active().filter(procedure__isnull=False)
+    signature = parts.order_by("pk").values_list("pk", "procedure__version")
+    part_text = ".".join(f"{pk}v{version}" for pk, version in signature)
+    minute = timezone.now().strftime("%Y%m%d%H%M")
+    return f"{latest}-{minute}-{abs(hash(part_text)) % 10**8}"
+
+
+@dataclass
+class StationActivity:
+    station: Station
+    last_event: ScanEvent | None
+    scans_last_hour: int
+    fails_last_hour: int
+
+
+def station_activity(*, now=None):
+    """Each active station with its latest event and its scans and fails of the last hour.
+
+    Two queries whatever the number of stations: one with the counts and the latest event's
+    id per station (each read from the station's index), one for those events.
+    """
+    now = now or timezone.now()
+    hour_ago = now - timezone.timedelta(hours=1)
+    events = ScanEvent.objects.filter(station=OuterRef("pk")).order_by()
+
+    def counted(queryset):
+        return Subquery(queryset.values("station").annotate(count=Count("id")).values("count")[:1])
+
+    stations = list(
+        Station.objects.filter(is_active=True)
+        .annotate(
+            last_event_id=Subquery(events.order_by("-created_at", "-id").values("id")[:1]),
+            scans_last_hour=counted(events.filter(created_at__gte=hour_ago)),
+            fails_last_hour=counted(events.filter(created_at__gte=hour_ago, result="fail")),
+        )
+        .order_by("line", "name")
+    )
+    ids = [station.last_event_id for station in stations if station.last_event_id]
+    latest = ScanEvent.objects.filter(id__in=ids).select_related("part", "user", "token", "defect")
+    latest = {event.id: event for event in latest}
+    return [
+        StationActivity(
+            station=station,
+            last_event=latest.get(station.last_event_id),
+            scans_last_hour=station.scans_last_hour or 0,
+            fails_last_hour=station.fails_last_hour or 0,
+        )
+        for station in stations
+    ]
+
+
+@dataclass
+class PartOverview:
+    part: ModelPart
+    plan: object
+    figures: object
+    queue_chart: str = ""
+    yield_chart: str = ""
+
+
+def line_overview(*, now=None):
+    """Every active part with a procedure and its figures; a constant number of queries."""
+    parts = dashboard_parts()
+    plans = {plan.part_id: plan for plan in part_plans(parts)}
+    figures = figures_for_plans(plans.values(), today_start=windows.today_start(now))
+    return [
+        PartOverview(part=part, plan=plans[part.pk], figures=figures[part.pk])
+        for part in parts
+        if part.pk in figures
+    ]
+
+
+def part_figures(*, plan, now=None):
+    return figures_for_plans([plan], today_start=windows.today_start(now))[plan.part_id]
+
+
+def _stage_keys(plan):
+    return [stage.key for stage in plan.stages]
+
+
+def part_throughput(*, plan, window, now=None):
+    """Units passing each stage per hour (or day) of ``window``: (bucket starts, {key: counts}).
+
+    Counted by the database, grouped by stage and truncated hour (or day) in local time.
+    """
+    starts = windows.buckets(window, now)
+    truncate = TruncHour if window.hourly else TruncDate
+    rows = (
+        ScanEvent.objects.filter(
+            part_id=plan.part_id,
+            stage__in=_stage_keys(plan),
+            created_at__gte=window.start,
+            created_at__lt=window.end,
+            action=ScanEvent.Action.SCAN,
+            result=ScanEvent.Result.PASS,
+        )
+        .annotate(bucket=truncate("created_at"))
+        .values("bucket", "stage")
+        .annotate(count=Count("id"))
+        .order_by()
+    )
+    index = {_bucket_key(start, window.hourly): position for position, start in enumerate(starts)}
+    series = {key: [0] * len(starts) for key in _stage_keys(plan)}
+    for row in rows:
+        position = index.get(_bucket_key(row["bucket"], window.hourly))
+        if position is not None:
+            series[row["stage"]][position] = row["count"]
+    return starts, series
+
+
+def _bucket_key(moment, hourly):
+    if not hourly:
+        return moment if not hasattr(moment, "date") else timezone.localtime(moment).date()
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H")
+
+
+def part_defects(*, plan, window):
+    """Fails in ``window`` per defect reason, most frequent first: [(label, count)]."""
+    rows = (
+        ScanEvent.objects.filter(
+            part_id=plan.part_id,
+            stage__in=_stage_keys(plan),
+            created_at__gte=window.start,
+            created_at__lt=window.end,
+            action=ScanEvent.Action.SCAN,
+            result=ScanEvent.Result.FAIL,
+        )
+        .values("defect__label")
+        .annotate(count=Count("id"))
+        .order_by("-count", "defect__label")
+    )
+    counted = [(row["defect__label"] or NO_DEFECT, row["count"]) for row in rows]
+    if len(counted) > TOP_DEFECTS:
+        rest = sum(count for _label, count in counted[TOP_DEFECTS - 1 :])
+        counted = [*counted[: TOP_DEFECTS - 1], ("Other reasons", rest)]
+    return counted
+
+
+def unit_filter(*, plan, stage_key="", state="", held=False, search=""):
+    """The Q selecting the units a list shows; raises ValueError on an unknown stage/state."""
+    condition = Q()
+    if search:
+        condition &= Q(usid=search) | Q(tag_no=search)
+    if held:
+        condition &= Q(on_hold=True)
+    if stage_key or state:
+        stage = plan.stage(stage_key)
+        if stage is None:
+            raise ValueError(f"Part {plan.part_no} has no stage {stage_key!r}.")
+        if state not in stage_states.STATES:
+            raise ValueError(f"{state!r} is not a stage state.")
+        state_condition = stage_states.state_q(plan, stage, state)
+        if state_condition is None:
+            return None
+        condition &= state_condition
+    return condition
+
+
+def unit_page(*, plan, condition, before=None, size=UNIT_PAGE_SIZE):
+    """Newest units first matching ``condition``, ``size`` at most, older than id ``before``.
+
+    Keyset pagination on the primary key: the page costs the same at the millionth unit as
+    at the first. Returns (rows with their stage states, id to continue from or None).
+    """
+    units = plan.unit_model.objects.all()
+    if condition is None:
+        return [], None
+    units = units.filter(condition)
+    if before:
+        units = units.filter(id__lt=before)
+    columns = ["id", "usid", "tag_no", "on_hold", "created_at"]
+    for stage in plan.stages:
+        columns.extend(stage.columns)
+    rows = list(units.order_by("-id").values(*columns)[: size + 1])
+    more = len(rows) > size
+    rows = rows[:size]
+    for row in rows:
+        row["states"] = [(stage, stage_states.row_state(plan, stage, row)) for stage in plan.stages]
+    return rows, (rows[-1]["id"] if more else None)
+
+
+@dataclass
+class TimelineEntry:
+    event: ScanEvent
+    kind: str
+    label: str
+    who: str
+    where: str
+    stage_label: str = ""
+
+
+KIND_LABELS = {
+    "pass": "Passed",
+    "done": "Done",
+    "fail": "Failed",
+    "rework": "Passed after rework",
+    "mark_done": "Override: marked done",
+    "undo": "Override: undone",
+    "hold": "Held",
+    "release": "Released",
+}
+
+
+def _who(event):
+    if event.user is not None:
+        return event.user.get_full_name() or event.user.email
+    if event.token is not None:
+        return f"API token {event.token.name}"
+    return "—"
+
+
+def _where(event):
+    if event.station is not None:
+        return f"{event.station.name} ({event.station.line})"
+    return event.get_source_display()
+
+
+def unit_timeline(*, usid, plan):
+    """Every event of the unit, oldest first, each named: passed, failed, passed after rework
+    (a pass at a stage it had failed), overrides, holds and releases, with who and where."""
+    entries = []
+    failed_at = set()
+    pass_fail = {stage.key for stage in plan.stages if stage.pass_fail} if plan else set()
+    for event in unit_events(usid=usid):
+        if event.action == ScanEvent.Action.SCAN:
+            if event.result == ScanEvent.Result.FAIL:
+                kind = "fail"
+                failed_at.add(event.stage)
+            elif event.stage in failed_at:
+                kind = "rework"
+                failed_at.discard(event.stage)
+            else:
+                kind = "pass" if event.stage in pass_fail else "done"
+        else:
+            kind = event.action
+        stage = plan.stage(event.stage) if plan and event.stage else None
+        entries.append(
+            TimelineEntry(
+                event=event,
+                kind=kind,
+                label=KIND_LABELS[kind],
+                who=_who(event),
+                where=_where(event),
+                stage_label=stage.label if stage else event.stage,
+            )
+        )
+    return entries
+
+
+def unit_story(*, usid):
+    """A unit's part, stage states (with who did each) and timeline; None when unknown."""
+    found = unit_find(usid=usid)
+    if found is None or found[2] is None:
+        return None
+    registration, plan, row = found
+    stages = unit_stage_states(plan=plan, row=row)
+    user_ids = {stage["by_id"] for stage in stages if stage["by_id"]}
+    users = get_user_model().objects.in_bulk(user_ids) if user_ids else {}
+    for stage, stage_plan in zip(stages, plan.stages, strict=True):
+        user = users.get(stage["by_id"])
+        stage["by"] = (user.get_full_name() or user.email) if user else ""
+        stage["state"] = stage_states.row_state(plan, stage_plan, row)
+    return {
+        "registration": registration,
+        "part": registration.part,
+        "plan": plan,
+        "row": row,
+        "stages": stages,
+        "timeline": unit_timeline(usid=usid, plan=plan),
+    }

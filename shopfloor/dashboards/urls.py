@@ -1,0 +1,17 @@
+from django.urls import path, re_path
+
+from shopfloor.dashboards import views
+
+app_name = "dashboards"
+
+urlpatterns = [
+    path("", views.overview, name="overview"),
+    path("parts/<int:pk>/", views.part_dashboard, name="part"),
+    re_path(
+        r"^parts/(?P<pk>\d+)/export/(?P<what>units|events)\.(?P<extension>csv|xlsx)$",
+        views.part_export,
+        name="export",
+    ),
+    path("units/", views.unit_lookup, name="unit-lookup"),
+    path("units/<str:usid>/", views.unit_detail, name="unit"),
+]

@@ -1,0 +1,165 @@
+import re
+
+from django.conf import settings
+from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from parts.models import ModelPart
+from shopfloor.dashboards import exports, panels
+from shopfloor.dashboards.forms import UnitFilterForm, WindowForm
+from shopfloor.dashboards.selectors import (
+    line_overview,
+    line_version,
+    part_defects,
+    part_figures,
+    part_throughput,
+    station_activity,
+    unit_filter,
+    unit_page,
+    unit_story,
+)
+from shopfloor.stations.models import UnitRegistration
+from shopfloor.stations.scan_input import code_clean
+from shopfloor.stations.selectors import plan_of_part
+
+DOWNLOAD_COOKIE = "sf_download"
+DOWNLOAD_TOKEN = re.compile(r"[A-Za-z0-9]{1,32}\Z")
+EXPORTS = {"units": "units", "events": "scan events"}
+
+
+@require_GET
+@permission_required("dashboards.view_dashboard", raise_exception=True)
+def overview(request):
+    version = line_version()
+    if request.htmx and request.GET.get("version") == version:
+        return HttpResponse(status=204)  # nothing new: htmx leaves the page alone
+    parts = panels.overview_charts(line_overview())
+    part_ids = ".".join(str(entry.part.pk) for entry in parts)
+    context = {
+        "parts": parts,
+        "part_ids": part_ids,
+        "stations": station_activity(),
+        "version": version,
+        "refresh_seconds": settings.DASHBOARD_REFRESH_SECONDS,
+        "updated_at": timezone.now(),
+        "oob": bool(request.htmx),
+        # The part cards are redrawn whole only when the set of parts changed.
+        "redraw_parts": request.GET.get("parts") != part_ids,
+    }
+    template = "dashboards/overview.html"
+    if request.htmx:
+        template += "#live"
+    return render(request, template, context)
+
+
+def _dashboard_part(pk):
+    part = get_object_or_404(ModelPart.objects.select_related("procedure"), pk=pk)
+    plan = plan_of_part(part)
+    if plan is None:
+        raise Http404("This part has no procedure yet.")
+    return part, plan
+
+
+@require_GET
+@permission_required("dashboards.view_dashboard", raise_exception=True)
+def part_dashboard(request, pk):
+    part, plan = _dashboard_part(pk)
+    unit_form = UnitFilterForm(request.GET, plan=plan)
+    condition, rows, older = None, [], None
+    if unit_form.is_valid():
+        data = unit_form.cleaned_data
+        condition = unit_filter(
+            plan=plan,
+            stage_key=data["stage"],
+            state=data["state"],
+            held=data["held"],
+            search=data["q"],
+        )
+        rows, older = unit_page(plan=plan, condition=condition, before=data["before"])
+    context = {"part": part, "plan": plan, "unit_form": unit_form, "rows": rows, "older": older}
+    if request.htmx and request.GET.get("section") == "units":
+        return render(request, "dashboards/part.html#units", context)
+    window_form = WindowForm(request.GET if "start" in request.GET else None)
+    window = window_form.window()
+    figures = part_figures(plan=plan)
+    starts, series = part_throughput(plan=plan, window=window)
+    per = "hour" if window.hourly else "day"
+    context |= {
+        "window_form": window_form,
+        "window": window,
+        "figures": figures,
+        "funnel": panels.funnel(figures, title=f"Units done per stage, {part.part_no}"),
+        "throughput": panels.throughput_chart(
+            plan, starts, series, window, title=f"Units passed per {per}, {window.label}"
+        ),
+        "defects": panels.defects_chart(
+            part_defects(plan=plan, window=window), title=f"Fails by reason, {window.label}"
+        ),
+        "yields": panels.yield_chart(figures, title="First-pass yield per stage"),
+        "queues": panels.stage_queue_chart(figures, title="Units waiting and failed per stage"),
+        "exports": EXPORTS,
+    }
+    return render(request, "dashboards/part.html", context)
+
+
+@require_GET
+@permission_required("dashboards.view_dashboard", raise_exception=True)
+def unit_lookup(request):
+    raw = request.GET.get("usid", "")
+    error = ""
+    if raw:
+        try:
+            usid = code_clean(raw)
+        except ValidationError as invalid:
+            error = " ".join(invalid.messages)
+        else:
+            if UnitRegistration.objects.filter(usid=usid).exists():
+                return redirect("dashboards:unit", usid=usid)
+            error = f"No unit {usid} is registered."
+    status = 404 if error else 200
+    return render(
+        request, "dashboards/unit_lookup.html", {"usid": raw, "error": error}, status=status
+    )
+
+
+@require_GET
+@permission_required("dashboards.view_dashboard", raise_exception=True)
+def unit_detail(request, usid):
+    story = unit_story(usid=usid)
+    if story is None:
+        context = {"usid": usid, "error": f"No unit {usid} is registered."}
+        return render(request, "dashboards/unit_lookup.html", context, status=404)
+    return render(request, "dashboards/unit.html", story)
+
+
+@require_GET
+@permission_required("dashboards.export_data", raise_exception=True)
+def part_export(request, pk, what, extension):
+    part, plan = _dashboard_part(pk)
+    if what == "units":
+        columns = exports.unit_columns(plan.unit_model)
+        rows = exports.unit_rows(plan.unit_model)
+    else:
+        columns = exports.EVENT_COLUMNS
+        rows = exports.event_rows(part_id=part.pk)
+    headers = [header for _name, header in columns]
+    filename = exports.export_filename(part.part_no, what, extension)
+    if extension == "csv":
+        response = StreamingHttpResponse(
+            exports.csv_stream(headers, rows), content_type="text/csv; charset=utf-8"
+        )
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    else:
+        path = exports.xlsx_file(headers, rows, sheet_name=what)
+        response = FileResponse(
+            exports.open_and_unlink(path), as_attachment=True, filename=filename
+        )
+    token = request.GET.get("download", "")
+    if DOWNLOAD_TOKEN.match(token):
+        # The page's download indicator watches for this cookie: the file is on its way.
+        response.set_cookie(DOWNLOAD_COOKIE, token, max_age=120, samesite="Lax")
+    return response
