@@ -32,6 +32,7 @@ TONES = {
 LABEL_SIZE = 22
 SMALL_SIZE = 18
 TITLE_SIZE = 26
+TITLE_ROOM = 44
 MAX_LABEL_CHARS = 18
 DASH = "\u2013"  # an en dash: "no value"
 
@@ -116,13 +117,17 @@ def _chart_id(title, payload):
 
 
 def _svg(*, title, description, height, body, chart_id):
+    """The chart's frame: its title written on top (and named for assistive technology),
+    its description, and its body below the title."""
+    caption = _text(0, TITLE_SIZE, title, size=TITLE_SIZE, weight="bold")
     return mark_safe(
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" '
-        f'viewBox="0 0 {WIDTH} {height}" preserveAspectRatio="xMinYMin meet" '
+        f'viewBox="0 0 {WIDTH} {height + TITLE_ROOM}" preserveAspectRatio="xMinYMin meet" '
         f'aria-labelledby="{chart_id}-title {chart_id}-desc" {FONT}>'
         f'<title id="{chart_id}-title">{escape(title)}</title>'
         f'<desc id="{chart_id}-desc">{escape(description)}</desc>'
-        f"{body}</svg>"
+        f'<g aria-hidden="true">{caption}</g>'
+        f'<g transform="translate(0 {TITLE_ROOM})">{body}</g></svg>'
     )
 
 
@@ -166,7 +171,7 @@ def bar_chart(*, title, rows, scale_max=None, value_format=number, empty="No dat
                 legend.append((segment.name, segment.fill))
     shows_legend = len({name for name, _fill in legend}) > 1
     label_width = min(max(len(_short(row.label)) for row in rows), MAX_LABEL_CHARS)
-    left = label_width * LABEL_SIZE * 0.58 + 16
+    left = max(label_width * LABEL_SIZE * 0.66, 60) + 16
     value_room = 190
     bar_room = WIDTH - left - value_room
     top = 44 if shows_legend else 8

@@ -63,13 +63,20 @@ class UnitFilterForm(forms.Form):
         max_length=USID_MAX_LENGTH + 2,
         widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
     )
-    stage = forms.ChoiceField(label=_("Stage"), required=False)
+    stage = forms.ChoiceField(
+        label=_("Stage"), required=False, widget=forms.Select(attrs={"class": "form-select"})
+    )
     state = forms.ChoiceField(
         label=_("State"),
         required=False,
         choices=[("", _("any state")), *stage_states.STATES.items()],
+        widget=forms.Select(attrs={"class": "form-select"}),
     )
-    held = forms.BooleanField(label=_("On hold only"), required=False)
+    held = forms.BooleanField(
+        label=_("On hold only"),
+        required=False,
+        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
+    )
     before = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
     def __init__(self, *args, plan, **kwargs):

@@ -1,0 +1,161 @@
+"""Exports of a part's units and scan events, as CSV and Excel."""
+
+import csv
+import io
+import re
+import zipfile
+from xml.etree import ElementTree
+
+import pytest
+from django.urls import reverse
+
+from shopfloor.dashboards import exports
+
+pytestmark = pytest.mark.django_db
+
+SHEET = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+
+
+def csv_rows(response):
+    content = b"".join(response.streaming_content).decode("utf-8-sig")
+    return list(csv.reader(io.StringIO(content)))
+
+
+def xlsx_rows(content):
+    """Each sheet's rows as lists of cell texts, read straight from the file's XML."""
+    archive = zipfile.ZipFile(io.BytesIO(content))
+    shared = []
+    if "xl/sharedStrings.xml" in archive.namelist():
+        root = ElementTree.fromstring(archive.read("xl/sharedStrings.xml"))
+        shared = ["".join(t.text or "" for t in si.iter(f"{SHEET}t")) for si in root]
+    sheets = sorted(
+        (name for name in archive.namelist() if name.startswith("xl/worksheets/sheet")),
+        key=lambda name: int(re.search(r"(\d+)", name.rsplit("/", 1)[1]).group(1)),
+    )
+    result = []
+    for name in sheets:
+        rows = []
+        for row in ElementTree.fromstring(archive.read(name)).iter(f"{SHEET}row"):
+            cells = []
+            for cell in row.iter(f"{SHEET}c"):
+                kind = cell.get("t")
+                if kind == "s":
+                    cells.append(shared[int(cell.find(f"{SHEET}v").text)])
+                elif kind == "inlineStr":
+                    cells.append("".join(t.text or "" for t in cell.iter(f"{SHEET}t")))
+                else:
+                    value = cell.find(f"{SHEET}v")
+                    cells.append(value.text if value is not None else "")
+            rows.append(cells)
+        result.append(rows)
+    return result
+
+
+def test_units_csv_has_every_column_and_every_unit(client_for, supervisor, line):
+    url = reverse("dashboards:export", args=[line.pk, "units", "csv"])
+
+    response = client_for(supervisor).get(url)
+
+    assert response.streaming
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert re.match(
+        r'attachment; filename="EICS112_Part-units-\d{8}-\d{4}\.csv"',
+        response["Content-Disposition"],
+    )
+    header, *rows = csv_rows(response)
+    columns = [field.column for field in line.unit_model()._meta.concrete_fields]
+    assert header == columns
+    assert {"usid", "tag_no", "on_hold", "is_qc", "qc_at", "qc_by_id", "qc_result"} <= set(header)
+    by_usid = {row[header.index("usid")]: dict(zip(header, row, strict=True)) for row in rows}
+    assert sorted(by_usid) == sorted(f"U{n}" for n in range(1, 11))
+    assert by_usid["U5"]["qc_result"] == "fail" and by_usid["U5"]["is_qc"] == "false"
+    assert by_usid["U5"]["on_hold"] == "true"
+    assert by_usid["U1"]["dispatch_at"].startswith("2026-03-10T11:10:00")
+
+
+def test_events_csv_lists_each_scan_with_who_where_and_why(client_for, supervisor, operator, line):
+    url = reverse("dashboards:export", args=[line.pk, "events", "csv"])
+
+    header, *rows = csv_rows(client_for(supervisor).get(url))
+
+    assert header[:8] == ["id", "when", "usid", "part_no", "stage", "action", "result", "defect"]
+    events = [dict(zip(header, row, strict=True)) for row in rows]
+    assert len(events) == 24  # 23 scans and one hold
+    fail = next(e for e in events if e["usid"] == "U5" and e["result"] == "fail")
+    assert (fail["stage"], fail["defect"], fail["defect_label"]) == (
+        "qc",
+        "solder_bridge",
+        "Solder bridge",
+    )
+    assert (fail["station"], fail["line"], fail["user"]) == ("QC-1", "Line A", operator.email)
+    hold = next(e for e in events if e["action"] == "hold")
+    assert (hold["usid"], hold["reason"], hold["user"]) == (
+        "U7",
+        "Suspect capacitor batch",
+        supervisor.email,
+    )
+    assert [int(e["id"]) for e in events] == sorted(int(e["id"]) for e in events)
+
+
+def test_text_a_spreadsheet_would_run_is_exported_as_text(client_for, supervisor, line):
+    line.unit_model().objects.filter(usid="U8").update(tag_no="=HYPERLINK(1)")
+    url = reverse("dashboards:export", args=[line.pk, "units", "csv"])
+
+    header, *rows = csv_rows(client_for(supervisor).get(url))
+
+    tag = next(row[header.index("tag_no")] for row in rows if row[header.index("usid")] == "U8")
+    assert tag == "'=HYPERLINK(1)"
+
+
+def test_units_excel_opens_with_every_unit(client_for, supervisor, line):
+    line.unit_model().objects.filter(usid="U8").update(tag_no="=HYPERLINK(1)")
+    url = reverse("dashboards:export", args=[line.pk, "units", "xlsx"])
+
+    response = client_for(supervisor).get(url)
+
+    content = b"".join(response.streaming_content)
+    assert response["Content-Disposition"].startswith('attachment; filename="EICS112_Part-units-')
+    (sheet,) = xlsx_rows(content)
+    header, *rows = sheet
+    assert header[:3] == ["id", "usid", "tag_no"]
+    assert sorted(row[1] for row in rows) == sorted(f"U{n}" for n in range(1, 11))
+    assert ["U8", "=HYPERLINK(1)"] in [row[1:3] for row in rows]  # text, not a formula
+    assert b"<f>" not in zipfile.ZipFile(io.BytesIO(content)).read("xl/worksheets/sheet1.xml")
+
+
+def test_excel_continues_on_a_new_sheet_past_the_row_limit(monkeypatch, tmp_path):
+    monkeypatch.setattr(exports, "EXCEL_MAX_ROWS", 4)
+    path = exports.xlsx_file(["n"], ((n,) for n in range(7)), sheet_name="units")
+
+    with exports.open_and_unlink(path) as handle:
+        sheets = xlsx_rows(handle.read())
+
+    assert [[row[0] for row in sheet] for sheet in sheets] == [
+        ["n", "0", "1", "2"],
+        ["n", "3", "4", "5"],
+        ["n", "6"],
+    ]
+
+
+def test_exports_read_in_chunks_and_miss_nothing(line):
+    rows = list(exports.unit_rows(line.unit_model(), chunk_size=3))
+
+    assert sorted(row[1] for row in rows) == sorted(f"U{n}" for n in range(1, 11))
+    assert len(rows) == 10
+
+
+def test_the_download_indicator_token_comes_back_as_a_cookie(client_for, supervisor, line):
+    url = reverse("dashboards:export", args=[line.pk, "events", "csv"])
+
+    response = client_for(supervisor).get(url + "?download=abc123")
+    odd = client_for(supervisor).get(url + "?download=%3Cscript%3E")
+
+    assert response.cookies["sf_download"].value == "abc123"
+    assert "sf_download" not in odd.cookies
+
+
+def test_engineers_export_and_operators_cannot(client_for, engineer, operator, line):
+    url = reverse("dashboards:export", args=[line.pk, "units", "csv"])
+
+    assert client_for(engineer).get(url).status_code == 200
+    assert client_for(operator).get(url).status_code == 403
