@@ -118,7 +118,11 @@ def _chart_id(title, payload):
 
 def _svg(*, title, description, height, body, chart_id):
     """The chart's frame: its title written on top (and named for assistive technology),
-    its description, and its body below the title."""
+    its description (a text, or the readings to join) and its body (markup or its pieces)."""
+    if not isinstance(description, str):
+        description = "; ".join(description) + "."
+    if not isinstance(body, str):
+        body = "".join(body)
     caption = _text(0, TITLE_SIZE, title, size=TITLE_SIZE, weight="bold")
     return mark_safe(
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" '
@@ -201,13 +205,7 @@ def bar_chart(*, title, rows, scale_max=None, value_format=number, empty="No dat
             f"{row.label}: {', '.join(pieces)}" + (f" ({row.note})" if row.note else "")
         )
     height = top + len(rows) * row_height + 8
-    return _svg(
-        title=title,
-        description="; ".join(described) + ".",
-        height=height,
-        body="".join(parts),
-        chart_id=chart_id,
-    )
+    return _svg(title=title, description=described, height=height, body=parts, chart_id=chart_id)
 
 
 def funnel_chart(*, title, steps, empty="No units yet."):
@@ -245,13 +243,7 @@ def funnel_chart(*, title, steps, empty="No units yet."):
         )
         described.append(f"{label}: {number(value)} ({share:.1f} %)")
     height = 16 + len(steps) * row_height
-    return _svg(
-        title=title,
-        description="; ".join(described) + ".",
-        height=height,
-        body="".join(parts),
-        chart_id=chart_id,
-    )
+    return _svg(title=title, description=described, height=height, body=parts, chart_id=chart_id)
 
 
 def line_chart(
@@ -315,10 +307,4 @@ def line_chart(
             f"{label} {number(value)}" for label, value in zip(x_labels, entry.values, strict=True)
         )
         described.append(f"{entry.name}: {readings}")
-    return _svg(
-        title=title,
-        description="; ".join(described) + ".",
-        height=height,
-        body="".join(parts),
-        chart_id=chart_id,
-    )
+    return _svg(title=title, description=described, height=height, body=parts, chart_id=chart_id)

@@ -228,3 +228,19 @@ def test_the_unit_page_shows_holds_with_who_and_why(client_for, supervisor, line
     assert "Suspect capacitor batch" in html
     assert supervisor.email in html and "Supervisor" in html
     assert 'data-testid="on-hold"' in html
+
+
+def test_the_migration_grants_the_dashboards_to_supervisors_and_engineers_only():
+    from django.contrib.auth.models import Group
+
+    def codenames(name):
+        group = Group.objects.get(name=name)
+        return set(
+            group.permissions.filter(content_type__app_label="dashboards").values_list(
+                "codename", flat=True
+            )
+        )
+
+    assert codenames("Supervisor") == {"view_dashboard", "export_data"}
+    assert codenames("Engineer") == {"view_dashboard", "export_data"}
+    assert codenames("Operator") == set()

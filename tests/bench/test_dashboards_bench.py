@@ -1,0 +1,281 @@
+"""Dashboard figures on PostgreSQL with a part of 1,000,000 units and about 5,000,000 scan events
+(``make bench`` with DATABASE_URL on PostgreSQL; skipped on SQLite).
+
+The part goes through seven stages (four pass/fail, one optional); 70 % of its units are
+finished, the rest are spread over the stages, some failed and awaiting rework, about one in
+37 passed after a rework. Units and events are spread over 60 days, so a day has about
+17,000 new units. The tables are filled with ``INSERT ... SELECT generate_series`` and vacuumed.
+
+Printed, side by side:
+
+- the overview (all active parts) and the part page: median of several requests through the
+  test client, and the queries each runs, with 10 parts and with 100 parts;
+- the overview's refresh when nothing changed (204);
+- streaming the part's units and events as CSV: time, rows per second, and the peak of Python
+  memory (tracemalloc) while streaming, against the size of the file; Excel for 100,000 units.
+"""
+
+import statistics
+import time
+import tracemalloc
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from parts.models import ModelPart
+from procedures.services import procedure_apply
+from shopfloor.dashboards import exports
+from shopfloor.stations.models import DefectReason, ScanEvent, Station
+from tests.stations.scan_support import scan
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+UNITS = 1_000_000
+RUNS = 7
+STAGES = [
+    ("smd", "pass_fail", False),
+    ("leaded", "done", True),
+    ("prod_qc", "pass_fail", False),
+    ("qc", "pass_fail", False),
+    ("testing", "pass_fail", False),
+    ("glueing", "done", False),
+    ("dispatch", "done", False),
+]
+PROCEDURE = {
+    "version": 1,
+    "stages": [
+        {"key": key, "label": key.replace("_", " ").title(), "result": result, "optional": optional}
+        for key, result, optional in STAGES
+    ],
+    "fields": [{"key": "firmware_version", "label": "Firmware", "type": "text"}],
+}
+SMALL = {
+    "version": 1,
+    "stages": [
+        {"key": "smd", "label": "SMD", "result": "pass_fail"},
+        {"key": "qc", "label": "QC", "result": "pass_fail"},
+        {"key": "dispatch", "label": "Dispatch", "result": "done"},
+    ],
+    "fields": [],
+}
+
+
+@pytest.fixture(autouse=True)
+def postgresql_only():
+    if connection.vendor != "postgresql":
+        pytest.skip("the dashboards benchmark runs on PostgreSQL (set DATABASE_URL)")
+
+
+def median_ms(action, runs=RUNS):
+    timings = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        action()
+        timings.append(time.perf_counter() - started)
+    return statistics.median(timings) * 1000
+
+
+def fill_units(part):
+    """1,000,000 units: level = stages passed in order; leaded only for every third unit."""
+    model = part.unit_model()
+    table = connection.ops.quote_name(model._meta.db_table)
+    columns = ["usid", "tag_no", "on_hold", "created_at", "updated_at", "f_firmware_version"]
+    values = [
+        "'B' || lpad(g::text, 9, '0')",
+        "'T' || g",
+        "(level < 7 AND level <> 1 AND g % 4 = 0 AND level IN (0, 2, 3, 4))",
+        "created",
+        "created",
+        "'1.2.' || (g % 5)",
+    ]
+    for index, (key, result, _optional) in enumerate(STAGES):
+        done = f"(level > {index})" if key != "leaded" else "(level > 1 AND g % 3 = 0)"
+        columns += [f"is_{key}", f"{key}_at", f"{key}_by_id"]
+        values += [
+            done,
+            f"CASE WHEN {done} THEN created + interval '{index * 10} minutes' END",
+            "NULL",
+        ]
+        if result == "pass_fail":
+            failed_now = f"(level = {index} AND g % 4 = 0)"
+            columns.append(f"{key}_result")
+            values.append(f"CASE WHEN {done} THEN 'pass' WHEN {failed_now} THEN 'fail' END")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO {table} ({", ".join(columns)})
+            SELECT {", ".join(values)}
+            FROM (
+                SELECT g,
+                       CASE WHEN g % 10 < 7 THEN 7 ELSE (g / 7) % 7 END AS level,
+                       now() - interval '60 days' + g * interval '5184 milliseconds' AS created
+                FROM generate_series(1, {UNITS}) AS g
+            ) AS units
+            """
+        )
+    return model
+
+
+def fill_events(part, model):
+    """A pass event per done stage, a fail before one pass in 37 (rework), and the current
+    fails; at the stage's station, with a defect reason for each fail."""
+    table = connection.ops.quote_name(model._meta.db_table)
+    events = ScanEvent._meta.db_table
+    stations = {s.stage: s.pk for s in Station.objects.all()}
+    defects = list(DefectReason.objects.order_by("pk").values_list("pk", flat=True))
+    rows = []
+    for index, (key, result, _optional) in enumerate(STAGES):
+        station = stations[key]
+        rows.append(
+            f"SELECT {key}_at, usid, '{key}', 'pass', NULL::bigint, {station} FROM {table} "
+            f"WHERE is_{key}"
+        )
+        if result == "pass_fail":
+            defect = f"(ARRAY{defects})[1 + (id % {len(defects)})]"
+            rows.append(
+                f"SELECT {key}_at - interval '5 minutes', usid, '{key}', 'fail', {defect}, "
+                f"{station} FROM {table} WHERE is_{key} AND (id + {index * 7}) % 37 = 0"
+            )
+            rows.append(
+                f"SELECT created_at + interval '{index * 10} minutes', usid, '{key}', 'fail', "
+                f"{defect}, {station} FROM {table} WHERE {key}_result = 'fail'"
+            )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO {events} (created_at, usid, part_id, stage, action, result, defect_id,
+                                  source, station_id, tag_no, reason)
+            SELECT at, usid, {part.pk}, stage, 'scan', result, defect, 'screen', station, '', ''
+            FROM ({" UNION ALL ".join(rows)}) AS e (at, usid, stage, result, defect, station)
+            ORDER BY at
+            """
+        )
+        cursor.execute(f"SELECT count(*) FROM {events}")
+        return cursor.fetchone()[0]
+
+
+def vacuum(*tables):
+    with connection.cursor() as cursor:
+        for table in tables:
+            cursor.execute(f"VACUUM ANALYZE {connection.ops.quote_name(table)}")
+
+
+def add_small_parts(engineer, count, start):
+    for number in range(start, start + count):
+        part = ModelPart.objects.create(model_no="SMALL", part_no=f"SMALL{number:03d}_Part")
+        procedure_apply(part=part, config=SMALL, user=engineer)
+        scan(f"S{number}-1", "smd", part_no=part.part_no, source=ScanEvent.Source.API)
+
+
+def measure_pages(client, part):
+    overview_url = reverse("dashboards:overview")
+    part_url = reverse("dashboards:part", args=[part.pk])
+    client.get(overview_url)
+    client.get(part_url)  # plans and models cached, as on a running server
+    with CaptureQueriesContext(connection) as overview_queries:
+        response = client.get(overview_url)
+    assert response.status_code == 200
+    with CaptureQueriesContext(connection) as part_queries:
+        assert client.get(part_url).status_code == 200
+    return {
+        "overview_ms": median_ms(lambda: client.get(overview_url)),
+        "overview_queries": len(overview_queries),
+        "part_ms": median_ms(lambda: client.get(part_url)),
+        "part_queries": len(part_queries),
+        "parts": response.content.decode().count('data-testid="part-card"'),
+    }
+
+
+def stream_csv(client, url):
+    tracemalloc.start()
+    started = time.perf_counter()
+    response = client.get(url)
+    size = sum(len(chunk) for chunk in response.streaming_content)
+    seconds = time.perf_counter() - started
+    _current, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return size, seconds, peak
+
+
+def test_dashboards_with_a_million_units_and_five_million_events(client, engineer, supervisor):
+    for key, _result, _optional in STAGES:
+        Station.objects.create(name=f"{key.upper()}-1", line="Line A", stage=key)
+    if not DefectReason.objects.exists():
+        for code in ("solder_bridge", "dry_joint", "missing_component", "damaged", "other"):
+            DefectReason.objects.create(code=code, label=code.replace("_", " ").capitalize())
+    started = time.perf_counter()
+    part = ModelPart.objects.create(model_no="BIG", part_no="BIG_Part")
+    procedure_apply(part=part, config=PROCEDURE, user=engineer)
+    model = fill_units(part)
+    event_count = fill_events(part, model)
+    vacuum(model._meta.db_table, ScanEvent._meta.db_table)
+    add_small_parts(engineer, 9, 1)
+    print(
+        f"\nbuilt {model.objects.count():,} units and {event_count:,} scan events "
+        f"in {time.perf_counter() - started:.0f} s"
+    )
+    client.force_login(supervisor)
+
+    ten = measure_pages(client, part)
+    add_small_parts(engineer, 90, 10)
+    hundred = measure_pages(client, part)
+
+    for label, figures in (("10 parts", ten), ("100 parts", hundred)):
+        print(
+            f"{label} ({figures['parts']} cards): overview {figures['overview_ms']:.0f} ms, "
+            f"{figures['overview_queries']} queries; part page of the 1,000,000-unit part "
+            f"{figures['part_ms']:.0f} ms, {figures['part_queries']} queries"
+        )
+    from shopfloor.dashboards.selectors import line_version
+
+    quiet_url = reverse("dashboards:overview") + f"?version={line_version()}&parts=x"
+    quiet = median_ms(lambda: client.get(quiet_url, headers={"HX-Request": "true"}))
+    print(f"overview refresh with nothing new (204): {quiet:.1f} ms")
+    week_url = reverse("dashboards:part", args=[part.pk])
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    week = f"?start={today - timezone.timedelta(days=6)}&end={today}"
+    print(
+        f"part page over the last 7 days: {median_ms(lambda: client.get(week_url + week)):.0f} ms"
+    )
+    failed_url = week_url + "?stage=qc&state=failed"
+    print(
+        f"part page listing units failed at QC: {median_ms(lambda: client.get(failed_url)):.0f} ms"
+    )
+
+    assert ten["overview_queries"] == hundred["overview_queries"]
+    assert ten["part_queries"] == hundred["part_queries"]
+
+    units_size, units_seconds, units_peak = stream_csv(
+        client, reverse("dashboards:export", args=[part.pk, "units", "csv"])
+    )
+    print(
+        f"units CSV: {units_size / 1e6:.0f} MB, {UNITS / units_seconds:,.0f} rows/s "
+        f"({units_seconds:.0f} s), Python memory peak {units_peak / 1e6:.1f} MB"
+    )
+    events_size, events_seconds, events_peak = stream_csv(
+        client, reverse("dashboards:export", args=[part.pk, "events", "csv"])
+    )
+    print(
+        f"scan events CSV: {events_size / 1e6:.0f} MB, {event_count / events_seconds:,.0f} rows/s "
+        f"({events_seconds:.0f} s), Python memory peak {events_peak / 1e6:.1f} MB"
+    )
+    tracemalloc.start()
+    started = time.perf_counter()
+    headers = [header for _name, header in exports.unit_columns(model)]
+    rows = (row for row, _n in zip(exports.unit_rows(model), range(100_000), strict=False))
+    path = exports.xlsx_file(headers, rows, sheet_name="units")
+    xlsx_seconds = time.perf_counter() - started
+    _current, xlsx_peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    with exports.open_and_unlink(path) as handle:
+        xlsx_size = len(handle.read())
+    print(
+        f"units Excel, first 100,000 units: {xlsx_size / 1e6:.1f} MB in {xlsx_seconds:.1f} s "
+        f"({100_000 / xlsx_seconds:,.0f} rows/s), Python memory peak {xlsx_peak / 1e6:.1f} MB"
+    )
+    assert units_peak < units_size / 20
+    assert events_peak < events_size / 20
