@@ -15,6 +15,7 @@ grow with the number of parts it shows (SQLite caps a compound statement at 500 
 gets one statement per 200 parts).
 """
 
+import functools
 from dataclasses import dataclass, field
 from itertools import zip_longest
 
@@ -148,6 +149,14 @@ def _part_select(plan, counts, width):
     return select, params
 
 
+@functools.lru_cache(maxsize=1024)
+def _part_select_cached(plan, today_start, width):
+    # Compiling a part's conditions costs milliseconds of Python per part; a plan is immutable
+    # (a new procedure version is a new plan), so its statement is built once a day.
+    select, params = _part_select(plan, _counts(plan, today_start), width)
+    return select, tuple(params)
+
+
 def _figures_from_row(plan, counts, row):
     values = dict(zip([name for name, _q, _f in counts], row[1:], strict=False))
     figures = PartFigures(
@@ -192,7 +201,7 @@ def figures_for_plans(plans, *, today_start):
         width = max(len(entry) for entry in counts.values())
         selects, params = [], []
         for plan in chunk:
-            select, select_params = _part_select(plan, counts[plan.part_id], width)
+            select, select_params = _part_select_cached(plan, today_start, width)
             selects.append(select)
             params.extend(select_params)
         with connection.cursor() as cursor:

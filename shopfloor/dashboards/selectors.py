@@ -5,6 +5,7 @@ loads units or events to count them in Python, and the number of queries a page 
 not depend on how many parts, stations or units it shows.
 """
 
+import zlib
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
@@ -14,7 +15,7 @@ from django.utils import timezone
 
 from parts.models import ModelPart
 from shopfloor.dashboards import stage_states, windows
-from shopfloor.dashboards.figures import figures_for_plans
+from shopfloor.dashboards.figure_cache import figures_current
 from shopfloor.stations.models import ScanEvent, Station
 from shopfloor.stations.selectors import plan_of_part, unit_events, unit_find, unit_stage_states
 
@@ -35,19 +36,9 @@ def part_plans(parts):
     return [plan for plan in (plan_of_part(part) for part in parts) if plan is not None]
 
 
-def line_version():
-    """A short text that changes whenever the overview's figures may have changed.
-
-    The latest scan event, the active parts and their procedure versions, and the minute (for
-    "today" and "last hour"). Two cheap queries; the overview answers "nothing new" while it
-    stays the same.
-    """
-    latest = ScanEvent.objects.aggregate(latest=Max("id"))["latest"] or 0
-    parts = ModelPart.objects.active().filter(procedure__isnull=False)
-    signature = parts.order_by("pk").values_list("pk", "procedure__version")
-    part_text = ".".join(f"{pk}v{version}" for pk, version in signature)
-    minute = timezone.now().strftime("%Y%m%d%H%M")
-    return f"{latest}-{minute}-{abs(hash(part_text)) % 10**8}"
+def latest_event_id():
+    """The id of the newest scan event (0 before the first): one look at the primary key."""
+    return ScanEvent.objects.aggregate(latest=Max("id"))["latest"] or 0
 
 
 @dataclass
@@ -103,20 +94,41 @@ class PartOverview:
     yield_chart: str = ""
 
 
+@dataclass
+class LineOverview:
+    parts: list
+    version: str
+
+
 def line_overview(*, now=None):
-    """Every active part with a procedure and its figures; a constant number of queries."""
+    """Every active part with a procedure and its figures, in a constant number of queries,
+    and a version that changes whenever what the overview shows may have changed: the event
+    the figures are current to, the parts and their procedures, and the minute (for "today"
+    and "the last hour")."""
+    latest = latest_event_id()
     parts = dashboard_parts()
     plans = {plan.part_id: plan for plan in part_plans(parts)}
-    figures = figures_for_plans(plans.values(), today_start=windows.today_start(now))
-    return [
-        PartOverview(part=part, plan=plans[part.pk], figures=figures[part.pk])
+    counted = figures_current(
+        plans.values(), today_start=windows.today_start(now), latest_event=latest
+    )
+    entries = [
+        PartOverview(part=part, plan=plans[part.pk], figures=counted[part.pk][0])
         for part in parts
-        if part.pk in figures
+        if part.pk in counted
     ]
+    as_of = min((as_of for _figures, as_of in counted.values()), default=latest)
+    signature = ".".join(f"{plan.part_id}v{plan.version}" for plan in plans.values())
+    minute = timezone.localtime(now).strftime("%Y%m%d%H%M")
+    version = f"{as_of}-{minute}-{zlib.crc32(signature.encode()):08x}"
+    return LineOverview(parts=entries, version=version)
 
 
 def part_figures(*, plan, now=None):
-    return figures_for_plans([plan], today_start=windows.today_start(now))[plan.part_id]
+    """The figures of one part (see ``figure_cache``)."""
+    counted = figures_current(
+        [plan], today_start=windows.today_start(now), latest_event=latest_event_id()
+    )
+    return counted[plan.part_id][0]
 
 
 def _stage_keys(plan):

@@ -20,6 +20,8 @@ from contextlib import contextmanager
 from unittest import mock
 
 import pytest
+from django.core.cache import cache
+from django.db import connection
 
 from shopfloor.stations.models import ScanEvent, Station
 from shopfloor.stations.scanning import StationSnapshot
@@ -40,6 +42,27 @@ def at(when):
     """Everything that asks for the time inside gets ``when``."""
     with mock.patch("django.utils.timezone.now", return_value=when):
         yield
+
+
+@pytest.fixture(autouse=True)
+def empty_figure_cache():
+    """Counted figures are cached per process; part ids repeat between tests."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@contextmanager
+def counted_queries():
+    """The SQL statements run inside, each as it reached the database."""
+    statements = []
+
+    def record(execute, sql, params, many, context):
+        statements.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record):
+        yield statements
 
 
 def recorded(outcome):

@@ -201,7 +201,7 @@ def test_the_overview_lists_each_active_part_with_its_figures(line, engineer):
     archived.archived_at = NOW
     archived.save()
 
-    overview = {entry.part.part_no: entry.figures for entry in line_overview(now=NOW)}
+    overview = {entry.part.part_no: entry.figures for entry in line_overview(now=NOW).parts}
 
     assert set(overview) == {"EICS112_Part", "EICS200_Part"}
     assert (overview["EICS112_Part"].units, overview["EICS112_Part"].finished_today) == (10, 2)

@@ -3,17 +3,19 @@
 import re
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from shopfloor.dashboards.selectors import line_version
-from tests.dashboards.conftest import TODAY, at, moment
+from shopfloor.dashboards.selectors import line_overview
+from tests.dashboards.conftest import TODAY, at, counted_queries, moment
 from tests.stations.scan_support import part_with_procedure, scan
 
 pytestmark = pytest.mark.django_db
 
 HTMX = {"HX-Request": "true"}
+
+
+def line_version():
+    return line_overview().version
 
 
 def figure(html, part_no, name):
@@ -123,17 +125,17 @@ def test_the_overview_runs_the_same_queries_for_one_part_or_many(client_for, sup
     first = part_with_procedure(engineer, part_no="P0_Part")
     scan("A0", "smd", part_no=first.part_no)
     client.get(reverse("dashboards:overview"))  # plans cached, as on a running server
-    with CaptureQueriesContext(connection) as one:
+    with counted_queries() as one:
         client.get(reverse("dashboards:overview"))
     for number in range(1, 6):
         part = part_with_procedure(engineer, part_no=f"P{number}_Part")
         scan(f"A{number}", "smd", part_no=part.part_no, result="fail", defect="damaged")
     client.get(reverse("dashboards:overview"))
-    with CaptureQueriesContext(connection) as six:
+    with counted_queries() as six:
         html = client.get(reverse("dashboards:overview")).content.decode()
 
     assert html.count('data-testid="part-card"') == 6
-    assert len(six) == len(one)
+    assert len(six) == len(one) > 0
 
 
 def test_the_part_page_draws_its_charts_and_lists_its_units(client_for, supervisor, line):
