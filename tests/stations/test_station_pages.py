@@ -103,3 +103,22 @@ def test_each_role_holds_its_station_permissions(operator, supervisor, engineer)
     assert not supervisor.has_perm("stations.add_station")
     assert engineer.has_perm("stations.add_station") and engineer.has_perm("stations.add_apitoken")
     assert not engineer.has_perm("stations.scan_unit")
+
+
+def test_an_engineer_issues_a_stations_token_shown_once(client_for, engineer, make_station, api):
+    station = make_station("QC-1", "qc")
+
+    response = client_for(engineer).post(reverse("stations:token", args=[station.pk]))
+
+    secret = response.context["secret"]
+    assert secret in response.content.decode()
+    assert response["Cache-Control"] == "no-store"
+    assert api.get("/api/v1/units/U1", token=secret).json()["error"]["code"] == "unknown_unit"
+
+
+def test_an_operator_cannot_issue_tokens(client_for, operator, make_station):
+    station = make_station()
+
+    assert (
+        client_for(operator).post(reverse("stations:token", args=[station.pk])).status_code == 403
+    )
