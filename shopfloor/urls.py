@@ -1,6 +1,8 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+from parts.media_views import part_media
 from shopfloor import views
 
 admin.site.site_header = "Shopfloor administration"
@@ -13,4 +15,6 @@ urlpatterns = [
     path("stations/", include("shopfloor.stations.urls")),
     path("api/v1/", include("shopfloor.stations.api_urls")),
     path("admin/", admin.site.urls),
+    # Uploaded media is private: served after a sign-in and permission check, never as static.
+    path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", part_media, name="media"),
 ]
