@@ -73,6 +73,14 @@ def drop_unit_tables_after_each_test(request, django_db_blocker):
             drop_all_unit_tables()
 
 
+@pytest.fixture
+def defect_reasons(db):
+    """The default defect reasons (a transactional test's flush empties what migrations made)."""
+    from shopfloor.stations.defect_reasons import add_default_defect_reasons
+
+    add_default_defect_reasons(apps)
+
+
 @pytest.fixture(autouse=True)
 def _fresh_scan_caches():
     """Tokens and part plans are cached per process; ids repeat between tests."""

@@ -7,6 +7,7 @@ from tests.stations.scan_support import part_with_procedure
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
+expect.set_options(timeout=10_000)  # the machine running the suite may be busy
 GREEN, AMBER, RED = "rgb(25, 135, 84)", "rgb(255, 193, 7)", "rgb(220, 53, 69)"
 
 
@@ -27,7 +28,7 @@ def expect_answer(page, status, words, colour):
 
 
 def test_an_operator_scans_with_enter_and_sees_each_kind_of_answer(
-    sign_in_as, make_user, live_server
+    sign_in_as, make_user, live_server, defect_reasons
 ):
     part = part_with_procedure(make_user("Engineer"))
     station = Station.objects.create(name="SMD-1", line="Line A", stage="smd")
