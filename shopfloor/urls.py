@@ -10,5 +10,6 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("accounts/", include("shopfloor.accounts.urls")),
     path("parts/", include("parts.urls")),
+    path("admin/units/", include("parts.unit_tables.admin_urls")),
     path("admin/", admin.site.urls),
 ]
