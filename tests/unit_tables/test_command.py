@@ -6,7 +6,7 @@ from django.db import connection
 
 from parts.unit_tables.builder import build_model, column_field
 from parts.unit_tables.editor import unit_schema_editor
-from tests.unit_tables.conftest import columns_of, config, stage
+from tests.unit_tables.support import columns_of, config, stage
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 
 from procedures.models import PartProcedureDetail
 from procedures.services import procedure_drop_retired_column, procedure_preview
-from tests.unit_tables.conftest import SMD_QC, columns_of, config, stage
+from tests.unit_tables.support import SMD_QC, columns_of, config, stage
 
 pytestmark = pytest.mark.django_db
 
