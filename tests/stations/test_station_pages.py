@@ -1,4 +1,7 @@
+import io
+
 import pytest
+from django.core.management import call_command
 from django.urls import reverse
 
 from parts.models import ModelPart
@@ -122,3 +125,14 @@ def test_an_operator_cannot_issue_tokens(client_for, operator, make_station):
     assert (
         client_for(operator).post(reverse("stations:token", args=[station.pk])).status_code == 403
     )
+
+
+def test_the_demo_data_has_stations_running_the_demo_part(client_for, operator):
+    call_command("load_demo", stdout=io.StringIO())
+    call_command("load_demo", stdout=io.StringIO())
+
+    station = Station.objects.get(name="QC-1")
+    assert station.stage == "qc"
+    assert list(station.parts.values_list("part_no", flat=True)) == ["EICS112_Part"]
+    assert Station.objects.count() == 4
+    assert client_for(operator).get(station.get_absolute_url()).status_code == 200
