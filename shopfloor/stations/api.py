@@ -146,8 +146,8 @@ def scan_create(request, token):
         "part_no": outcome.part_no,
         "message": outcome.message,
     }
-    if outcome.event is not None:
-        body["event_id"] = outcome.event.pk
+    if outcome.event_id is not None:
+        body["event_id"] = outcome.event_id
     return JsonResponse(body, status=201 if outcome.status == RECORDED else 200)
 
 

@@ -8,7 +8,7 @@ a new procedure, so a scan never follows a stale procedure or a stale unit model
 """
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from parts.models import ModelPart
 
@@ -61,6 +61,7 @@ class PartPlan:
     stages: tuple
     retired_stages: frozenset
     unit_model: type
+    sql: dict = field(default_factory=dict, compare=False, repr=False)  # built by scan_sql
 
     def stage(self, key):
         for stage in self.stages:

@@ -17,8 +17,9 @@ The rules:
   it is reworked and passes that stage again; the history keeps both scans.
 - A unit a supervisor holds is refused everywhere until released.
 
-Round trips on the common path: the index lookup (which also reads the procedure version and
-the archived flag), the locked read of the unit row, its update and the event insert.
+The common scan (a registered unit, not held, at a stage it has not recorded, no tag to pair)
+is recorded by ``scan_sql.record_first`` in one statement whose WHERE clause holds the
+preconditions; everything else is decided here under a lock of the unit row.
 """
 
 from dataclasses import dataclass, field
@@ -31,6 +32,7 @@ from parts.models import ModelPart
 from shopfloor.stations.models import DefectReason, ScanEvent, UnitRegistration
 from shopfloor.stations.part_plans import part_plan
 from shopfloor.stations.scan_input import code_clean, stage_clean
+from shopfloor.stations.scan_sql import record_first, registration_row
 
 RECORDED = "recorded"
 ALREADY_RECORDED = "already_recorded"
@@ -49,7 +51,7 @@ class ScanOutcome:
     stage: str = ""
     part_no: str = ""
     result: str = ""
-    event: ScanEvent | None = None
+    event_id: int | None = None
     details: dict = field(default_factory=dict)
 
     @property
@@ -109,6 +111,7 @@ class _Request:
 class _Registration:
     part_id: int
     part_no: str
+    archived_at: object
     version: object
     fingerprint: str
 
@@ -134,8 +137,7 @@ def scan_record(
         _check_place(request, station, token)
         for attempt in range(2):
             try:
-                with transaction.atomic():
-                    return _scan(request, station=station, user=user, token=token, source=source)
+                return _scan(request, station=station, user=user, token=token, source=source)
             except IntegrityError:
                 # Another scan registered this USID a moment ago; the retry finds it registered.
                 if attempt:
@@ -227,9 +229,11 @@ def _check_place(request, station, token):
 
 
 def _scan(request, *, station, user, token, source):
-    registration = _registration_find(request.usid)
-    if registration is None:
-        return _register(request, station=station, user=user, token=token, source=source)
+    found = registration_row(request.usid)
+    if found is None:
+        with transaction.atomic():
+            return _register(request, station=station, user=user, token=token, source=source)
+    registration = _Registration(*found)
     if request.part_no and request.part_no != registration.part_no:
         raise ScanRefused(
             "other_part",
@@ -245,33 +249,31 @@ def _scan(request, *, station, user, token, source):
         )
     plan, stage = _plan_and_stage(registration, request.stage)
     _check_result(stage, request)
-    row = unit_row_lock(plan, request.usid)
-    if row is None:
-        raise ScanRefused(
-            "unknown_unit",
-            f"{request.usid} is registered to part {registration.part_no} but missing from its "
-            "unit table: ask an engineer to check the part's unit table.",
+    if not request.tag_no:
+        now = timezone.now()
+        event_id = record_first(
+            plan=plan,
+            stage=stage,
+            usid=request.usid,
+            values={**_record_changes(stage, request, user, now), "updated_at": now},
+            event=_event_values(request, plan.part_id, station, user, token, source, now),
         )
-    return _apply(request, plan, stage, row, registration.part_no, station, user, token, source)
-
-
-def _registration_find(usid):
-    found = (
-        UnitRegistration.objects.filter(usid=usid)
-        .values_list(
-            "part_id",
-            "part__part_no",
-            "part__procedure__version",
-            "part__procedure__schema_fingerprint",
-        )
-        .first()
-    )
-    return _Registration(*found) if found else None
+        if event_id is not None:
+            return _recorded(request, stage, registration.part_no, event_id)
+    with transaction.atomic():
+        row = unit_row_lock(plan, request.usid)
+        if row is None:
+            raise ScanRefused(
+                "unknown_unit",
+                f"{request.usid} is registered to part {registration.part_no} but missing from "
+                "its unit table: ask an engineer to check the part's unit table.",
+            )
+        return _apply(request, plan, stage, row, registration.part_no, station, user, token, source)
 
 
 def _part_find(request, station):
     parts = ModelPart.objects.values_list(
-        "pk", "part_no", "procedure__version", "procedure__schema_fingerprint"
+        "pk", "part_no", "archived_at", "procedure__version", "procedure__schema_fingerprint"
     )
     if request.part_no:
         found = parts.filter(part_no=request.part_no).first()
@@ -290,6 +292,11 @@ def _part_find(request, station):
 
 
 def _plan_and_stage(registration, stage_key):
+    if registration.archived_at is not None:
+        raise ScanRefused(
+            "part_archived",
+            f"Part {registration.part_no} is archived: its units are no longer scanned.",
+        )
     if registration.version is None:
         raise ScanRefused(
             "no_procedure", f"Part {registration.part_no} has no procedure yet: nothing to scan."
@@ -324,7 +331,7 @@ def _register(request, *, station, user, token, source):
         _check_tag_free(plan, request.usid, request.tag_no)
     UnitRegistration.objects.create(usid=request.usid, part_id=found.part_id)
     now = timezone.now()
-    changes = _record_changes(plan, stage, request, user, now, {})
+    changes = _record_changes(stage, request, user, now)
     plan.unit_model.objects.create(
         usid=request.usid,
         tag_no=request.tag_no or None,
@@ -386,7 +393,7 @@ def _apply(request, plan, stage, row, part_no, station, user, token, source):
             )
         _check_tag_free(plan, request.usid, request.tag_no)
     now = timezone.now()
-    changes = _record_changes(plan, stage, request, user, now, row, failed=failed)
+    changes = _record_changes(stage, request, user, now, failed=failed)
     if request.tag_no:
         changes["tag_no"] = request.tag_no
     plan.unit_model.objects.filter(pk=row["id"]).update(updated_at=now, **changes)
@@ -414,7 +421,7 @@ def _check_hold(request, plan, stage, row, failed):
         )
 
 
-def _record_changes(plan, stage, request, user, now, row, failed=()):
+def _record_changes(stage, request, user, now, failed=()):
     passed = request.result == ScanEvent.Result.PASS
     changes = {
         stage.flag: passed,
@@ -435,24 +442,32 @@ def _check_tag_free(plan, usid, tag_no):
         raise ScanRefused("tag_conflict", f"Tag {tag_no} is already paired with {owner}.")
 
 
+def _event_values(request, part_id, station, user, token, source, now):
+    return {
+        "created_at": now,
+        "usid": request.usid,
+        "part_id": part_id,
+        "stage": request.stage,
+        "action": ScanEvent.Action.SCAN,
+        "result": request.result,
+        "defect_id": request.defect.pk if request.defect else None,
+        "source": source,
+        "station_id": station.id if station else None,
+        "user_id": user.pk if user is not None else None,
+        "token_id": token.id if token else None,
+        "tag_no": request.tag_no,
+        "reason": "",
+    }
+
+
 def _event_write(request, part_id, station, user, token, source, now):
-    return ScanEvent.objects.create(
-        created_at=now,
-        usid=request.usid,
-        part_id=part_id,
-        stage=request.stage,
-        action=ScanEvent.Action.SCAN,
-        result=request.result,
-        defect=request.defect,
-        source=source,
-        station_id=station.id if station else None,
-        user=user,
-        token_id=token.id if token else None,
-        tag_no=request.tag_no,
+    event = ScanEvent.objects.create(
+        **_event_values(request, part_id, station, user, token, source, now)
     )
+    return event.pk
 
 
-def _recorded(request, stage, part_no, event):
+def _recorded(request, stage, part_no, event_id):
     verdict = f": {request.result}" if stage.pass_fail else ""
     if request.defect:
         verdict += f" ({request.defect.label})"
@@ -464,7 +479,7 @@ def _recorded(request, stage, part_no, event):
         stage=stage.key,
         part_no=part_no,
         result=request.result,
-        event=event,
+        event_id=event_id,
     )
 
 
