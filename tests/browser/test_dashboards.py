@@ -1,13 +1,14 @@
 import io
 import json
 import urllib.request
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 from playwright.sync_api import expect
 
 from tests.conftest import PASSWORD
-from tests.stations.scan_support import part_with_procedure
+from tests.stations.scan_support import part_with_procedure, scan
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -58,3 +59,33 @@ def test_the_overview_updates_after_a_scan_through_the_api_without_a_reload(
     assert page.evaluate("window.scrollY") == 200
     activity = page.get_by_test_id("station-activity")
     expect(activity).to_be_visible()
+
+
+def test_an_export_shows_it_is_being_prepared_then_that_it_started(
+    sign_in_as, make_user, live_server
+):
+    part = part_with_procedure(make_user("Engineer"))
+    scan("U1", "smd", part_no=part.part_no)
+    page = sign_in_as(make_user("Supervisor"), PASSWORD)
+    page.goto(f"{live_server.url}/dashboards/parts/{part.pk}/")
+
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Units (CSV)").click()
+
+    status = page.get_by_test_id("download-status")
+    expect(status).to_contain_text("Units (CSV): download started")
+    assert download.value.suggested_filename.startswith("EICS112_Part-units-")
+    assert "U1" in Path(download.value.path()).read_text(encoding="utf-8-sig")
+
+
+def test_a_usid_scanned_into_the_header_opens_the_units_page(sign_in_as, make_user, live_server):
+    part = part_with_procedure(make_user("Engineer"))
+    scan("U1", "smd", part_no=part.part_no)
+    page = sign_in_as(make_user("Engineer"), PASSWORD)
+
+    page.get_by_label("Find a unit by its USID").fill("U1")
+    page.keyboard.press("Enter")  # the scanner's suffix
+
+    page.wait_for_url(f"{live_server.url}/dashboards/units/U1/")
+    expect(page.get_by_test_id("unit-part")).to_have_text(part.part_no)
+    expect(page.get_by_test_id("unit-timeline")).to_contain_text("Passed")
