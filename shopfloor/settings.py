@@ -189,9 +189,9 @@ CRISPY_FAIL_SILENTLY = not (DEBUG or TESTING)
 # Dashboards: how often the overview asks for fresh figures, and when the shifts start (local
 # time, e.g. "06:00,14:00,22:00"); the part page charts the current shift unless a range is chosen.
 DASHBOARD_REFRESH_SECONDS = env_int("DASHBOARD_REFRESH_SECONDS", 5)
-# Counted figures are reused while no newer scan exists, or for at most this many seconds
-# (0: count on every request, as the tests do); see shopfloor/dashboards/figure_cache.py.
-DASHBOARD_FIGURES_MAX_AGE = env_int("DASHBOARD_FIGURES_MAX_AGE", 0 if TESTING else 10)
+# The dashboards count again only the units that scans changed, and every unit at least this
+# often (catching edits made outside the app); see shopfloor/dashboards/figure_cache.py.
+DASHBOARD_FULL_RECOUNT_SECONDS = env_int("DASHBOARD_FULL_RECOUNT_SECONDS", 600)
 SHIFT_STARTS = env_list("SHIFT_STARTS", ["06:00", "14:00", "22:00"])
 
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(12 * 60 * 60)))

@@ -1,65 +1,122 @@
-"""Recently counted figures, shared by every request that shows them.
+"""Figures kept current by counting again only the units that changed.
 
-Counting a part of a million units reads its whole unit table (a second or so on a busy
-server), and every supervisor's overview asks every few seconds. So the figures of each part
-are kept in Django's cache (per process by default; shared across processes when the site
-configures a shared cache) with the scan event they are current to:
+Counting a part of a million units reads its whole unit table: a second or more on a busy
+server, too slow for every supervisor's overview every few seconds. So each part's counts are
+kept in Django's cache per block of primary keys (see ``figures.count_blocks``) with the time
+they were counted. On the next request, the scan log says which units changed since (every
+scan, override, hold and release writes an event in the same transaction as the unit row):
+only their blocks are counted again, from the current rows, so the figures are always current
+and a request costs what changed since the last one, not the size of the part.
 
-- while no scan, override or hold has been written since, they are exact and served as they are;
-- once newer events exist, they are counted again when they are older than
-  ``settings.DASHBOARD_FIGURES_MAX_AGE`` seconds (one request counts, the others serve the last
-  figures meanwhile), so a page shows figures at most that old;
-- a new procedure version or a new day (for "finished today") starts afresh.
-
-``DASHBOARD_FIGURES_MAX_AGE = 0`` counts on every request.
+Events are re-read from a minute before the last count, so one whose transaction committed
+just after that count is not missed. Edits made outside the app's services (no event) show at
+the next full count, made at the latest every ``settings.DASHBOARD_FULL_RECOUNT_SECONDS``; a
+new procedure version or a new day (for "finished today") also starts afresh.
 """
+
+import datetime
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import connection
 from django.utils import timezone
 
-from shopfloor.dashboards.figures import figures_for_plans
+from shopfloor.dashboards.figures import UNITS_PER_BLOCK, count_blocks, figures_from_counts, summed
+from shopfloor.stations.models import ScanEvent
 
-KEEP_FOR = 60 * 60
-COUNTING_FOR = 120
+KEEP_FOR = 24 * 60 * 60
+RECHECK = datetime.timedelta(seconds=60)
+MOST_CHANGED_UNITS = 5000  # past this many changed units, a part is counted afresh
+
+
+@dataclass
+class CountedPart:
+    blocks: dict = field(default_factory=dict)
+    counted_at: datetime.datetime | None = None
+    full_at: datetime.datetime | None = None
 
 
 def _key(plan, today_start):
     day = today_start.date().isoformat()
-    return f"dashboards:figures:{plan.part_id}:{plan.version}:{plan.fingerprint}:{day}"
+    return f"dashboards:counts:{plan.part_id}:{plan.version}:{plan.fingerprint}:{day}"
 
 
-def figures_current(plans, *, today_start, latest_event):
-    """{part_id: (PartFigures, id of the latest event they include)} for each plan.
+def _changed_usids(entries, now):
+    """{part_id: usids with an event since a minute before the part was last counted}."""
+    if not entries:
+        return {}
+    since = min(entry.counted_at for _plan, entry in entries) - RECHECK
+    part_ids = [plan.part_id for plan, _entry in entries]
+    events = ScanEvent.objects.filter(created_at__gte=since, part_id__in=part_ids)
+    counted_at = {plan.part_id: entry.counted_at for plan, entry in entries}
+    changed = {}
+    for part_id, usid, created_at in events.values_list("part_id", "usid", "created_at"):
+        if created_at >= counted_at[part_id] - RECHECK:
+            changed.setdefault(part_id, set()).add(usid)
+    return changed
 
-    ``latest_event`` is the id of the newest scan event, read before calling: figures counted
-    here include at least every event up to it.
-    """
-    plans = list(plans)
-    max_age = settings.DASHBOARD_FIGURES_MAX_AGE
-    now = timezone.now().timestamp()
-    keys = {plan.part_id: _key(plan, today_start) for plan in plans}
-    stored = cache.get_many(list(keys.values())) if max_age > 0 else {}
-    current, to_count = {}, []
+
+def _blocks_of(plans, changed):
+    """{part_id: blocks holding the changed units}; one statement for all parts."""
+    quote = connection.ops.quote_name
+    selects, params = [], []
     for plan in plans:
-        key = keys[plan.part_id]
-        entry = stored.get(key)
-        if entry is not None:
-            figures, as_of_event, counted_at = entry
-            outdated = as_of_event < latest_event and now - counted_at >= max_age
-            # Only one request counts an outdated part again; the others show the last figures.
-            if not outdated or not cache.add(f"{key}:counting", True, COUNTING_FOR):
-                current[plan.part_id] = (figures, as_of_event)
-                continue
-        to_count.append(plan)
-    if to_count:
-        counted = figures_for_plans(to_count, today_start=today_start)
-        for plan in to_count:
-            current[plan.part_id] = (counted[plan.part_id], latest_event)
-        if max_age > 0:
-            cache.set_many(
-                {keys[p.part_id]: (counted[p.part_id], latest_event, now) for p in to_count},
-                KEEP_FOR,
-            )
-            cache.delete_many([f"{keys[p.part_id]}:counting" for p in to_count])
-    return current
+        usids = sorted(changed.get(plan.part_id, ()))
+        if not usids:
+            continue
+        table = quote(plan.unit_model._meta.db_table)
+        marks = ", ".join(["%s"] * len(usids))
+        selects.append(
+            f"SELECT {int(plan.part_id)}, {quote('id')} / {UNITS_PER_BLOCK} FROM {table} "
+            f"WHERE {quote('usid')} IN ({marks})"
+        )
+        params.extend(usids)
+    blocks = {}
+    if selects:
+        with connection.cursor() as cursor:
+            cursor.execute(" UNION ALL ".join(selects), params)
+            for part_id, block in cursor.fetchall():
+                blocks.setdefault(part_id, set()).add(block)
+    return blocks
+
+
+def figures_current(plans, *, today_start):
+    """{part_id: PartFigures} for each plan, current to the latest committed scan."""
+    plans = list(plans)
+    now = timezone.now()
+    keys = {plan.part_id: _key(plan, today_start) for plan in plans}
+    stored = cache.get_many(list(keys.values()))
+    full_every = datetime.timedelta(seconds=settings.DASHBOARD_FULL_RECOUNT_SECONDS)
+    afresh, kept = [], []
+    for plan in plans:
+        entry = stored.get(keys[plan.part_id])
+        if entry is None or now - entry.full_at >= full_every:
+            afresh.append(plan)
+        else:
+            kept.append((plan, entry))
+    changed = _changed_usids(kept, now)
+    for plan, _entry in list(kept):
+        if len(changed.get(plan.part_id, ())) > MOST_CHANGED_UNITS:
+            kept.remove((plan, _entry))
+            afresh.append(plan)
+    blocks = _blocks_of([plan for plan, _entry in kept], changed)
+    requests = [(plan, None) for plan in afresh]
+    requests += [(plan, blocks[plan.part_id]) for plan, _entry in kept if plan.part_id in blocks]
+    counted = count_blocks(requests, today_start=today_start) if requests else {}
+    entries, to_store = {}, {}
+    for plan in afresh:
+        entries[plan.part_id] = CountedPart(counted.get(plan.part_id, {}), now, now)
+        to_store[keys[plan.part_id]] = entries[plan.part_id]
+    for plan, entry in kept:
+        entry.blocks.update(counted.get(plan.part_id, {}))
+        entry.counted_at = now
+        entries[plan.part_id] = entry
+        to_store[keys[plan.part_id]] = entry
+    cache.set_many(to_store, KEEP_FOR)
+    return {
+        plan.part_id: figures_from_counts(
+            plan, summed(list(entries[plan.part_id].blocks.values())), today_start=today_start
+        )
+        for plan in plans
+    }

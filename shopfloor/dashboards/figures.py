@@ -10,9 +10,11 @@ First-pass yield needs the units that ever failed a stage, which only the scan l
 unit's row keeps its last result). They are joined in from the log's fails (a partial index
 holds them, see migration 0002), so the unit table is still read only once.
 
-All parts' counts come back from one ``UNION ALL`` statement: the overview's queries do not
-grow with the number of parts it shows (SQLite caps a compound statement at 500 terms, so it
-gets one statement per 200 parts).
+Units are counted by blocks of 50,000 primary keys (``GROUP BY id / 50000``), so that
+``figure_cache`` can count again only the blocks whose units changed. All parts' counts come
+back from one ``UNION ALL`` statement: the overview's queries do not grow with the number of
+parts it shows (SQLite caps a compound statement at 500 terms, so it gets one statement per
+200 parts).
 """
 
 import functools
@@ -26,6 +28,9 @@ from shopfloor.dashboards import stage_states
 from shopfloor.stations.models import ScanEvent
 
 SQLITE_PARTS_PER_STATEMENT = 200
+# Units are counted by blocks of primary keys, so that after a scan only its unit's block is
+# counted again (see figure_cache).
+UNITS_PER_BLOCK = 50_000
 
 
 @dataclass
@@ -78,6 +83,7 @@ class PartFigures:
         return list(zip_longest(self.stages, self.gaps))
 
 
+@functools.lru_cache(maxsize=1024)
 def _counts(plan, today_start):
     """(name, Q or None for every row, needs-fails stage index or None) for one part."""
     counts = [("units", None, None), ("on_hold", Q(on_hold=True), None)]
@@ -115,11 +121,12 @@ def _count_sql(condition_sql):
 
 
 def _part_select(plan, counts, width):
-    """One part's SELECT: its id, then ``width`` count columns (padded with NULL)."""
+    """One part's SELECT: its id, the block of each unit, then ``width`` count columns (padded
+    with NULL); a WHERE on blocks and the GROUP BY are added per call."""
     quote = connection.ops.quote_name
     model = plan.unit_model
     table = quote(model._meta.db_table)
-    columns = [f"{int(plan.part_id)}"]
+    columns = [f"{int(plan.part_id)}", f"{table}.{quote('id')} / {UNITS_PER_BLOCK}"]
     params = []
     for _name, condition, fails_index in counts:
         if condition is None:
@@ -157,8 +164,60 @@ def _part_select_cached(plan, today_start, width):
     return select, tuple(params)
 
 
-def _figures_from_row(plan, counts, row):
-    values = dict(zip([name for name, _q, _f in counts], row[1:], strict=False))
+def _blocks_where(plan, blocks):
+    """WHERE clause limiting a part's rows to ``blocks`` (primary-key ranges)."""
+    quote = connection.ops.quote_name
+    column = f"{quote(plan.unit_model._meta.db_table)}.{quote('id')}"
+    ranges = " OR ".join(
+        f"({column} >= {int(block) * UNITS_PER_BLOCK} AND "
+        f"{column} < {(int(block) + 1) * UNITS_PER_BLOCK})"
+        for block in sorted(blocks)
+    )
+    return f" WHERE {ranges}"
+
+
+def _in_statements(items):
+    """``items`` split so that SQLite's limit on compound statements is never reached."""
+    size = SQLITE_PARTS_PER_STATEMENT if connection.vendor == "sqlite" else len(items) or 1
+    return [items[start : start + size] for start in range(0, len(items), size)]
+
+
+def count_blocks(requests, *, today_start):
+    """Count the units of each part by block of ``UNITS_PER_BLOCK`` primary keys.
+
+    ``requests`` holds (plan, blocks) pairs, ``blocks`` None for every block of the part.
+    Returns {part_id: {block: counts}}, ``counts`` a tuple in the order of the part's
+    figures. One statement for all the parts.
+    """
+    counted = {}
+    for batch in _in_statements(list(requests)):
+        width = max(len(_counts(plan, today_start)) for plan, _blocks in batch)
+        selects, params = [], []
+        for plan, blocks in batch:
+            select, select_params = _part_select_cached(plan, today_start, width)
+            if blocks is not None:
+                select += _blocks_where(plan, blocks)
+            selects.append(f"{select} GROUP BY 2")
+            params.extend(select_params)
+        with connection.cursor() as cursor:
+            cursor.execute(" UNION ALL ".join(selects), params)
+            rows = cursor.fetchall()
+        sizes = {plan.part_id: len(_counts(plan, today_start)) for plan, _blocks in batch}
+        for row in rows:
+            part_id, block = row[0], row[1]
+            counted.setdefault(part_id, {})[block] = tuple(row[2 : 2 + sizes[part_id]])
+    return counted
+
+
+def summed(blocks):
+    """The counts of a part's blocks added up."""
+    return tuple(sum(column) for column in zip(*blocks, strict=True)) if blocks else ()
+
+
+def figures_from_counts(plan, counts, *, today_start):
+    """The PartFigures of ``plan`` from its (summed) counts."""
+    names = [name for name, _q, _f in _counts(plan, today_start)]
+    values = dict(zip(names, counts, strict=True)) if counts else dict.fromkeys(names, 0)
     figures = PartFigures(
         part_id=plan.part_id,
         units=values["units"],
@@ -187,28 +246,12 @@ def _figures_from_row(plan, counts, row):
 
 
 def figures_for_plans(plans, *, today_start):
-    """The figures of each part plan, as {part_id: PartFigures}; one statement for them all."""
+    """The figures of each part plan, counted afresh: {part_id: PartFigures}."""
     plans = list(plans)
-    if not plans:
-        return {}
-    per_statement = len(plans)
-    if connection.vendor == "sqlite":
-        per_statement = SQLITE_PARTS_PER_STATEMENT
-    figures = {}
-    for start in range(0, len(plans), per_statement):
-        chunk = plans[start : start + per_statement]
-        counts = {plan.part_id: _counts(plan, today_start) for plan in chunk}
-        width = max(len(entry) for entry in counts.values())
-        selects, params = [], []
-        for plan in chunk:
-            select, select_params = _part_select_cached(plan, today_start, width)
-            selects.append(select)
-            params.extend(select_params)
-        with connection.cursor() as cursor:
-            cursor.execute(" UNION ALL ".join(selects), params)
-            rows = cursor.fetchall()
-        by_part = {plan.part_id: plan for plan in chunk}
-        for row in rows:
-            plan = by_part[row[0]]
-            figures[plan.part_id] = _figures_from_row(plan, counts[plan.part_id], row)
-    return figures
+    counted = count_blocks([(plan, None) for plan in plans], today_start=today_start)
+    return {
+        plan.part_id: figures_from_counts(
+            plan, summed(list(counted.get(plan.part_id, {}).values())), today_start=today_start
+        )
+        for plan in plans
+    }

@@ -5,6 +5,7 @@ loads units or events to count them in Python, and the number of queries a page 
 not depend on how many parts, stations or units it shows.
 """
 
+import datetime
 import zlib
 from dataclasses import dataclass
 
@@ -102,33 +103,27 @@ class LineOverview:
 
 def line_overview(*, now=None):
     """Every active part with a procedure and its figures, in a constant number of queries,
-    and a version that changes whenever what the overview shows may have changed: the event
-    the figures are current to, the parts and their procedures, and the minute (for "today"
-    and "the last hour")."""
+    and a version that changes whenever what the overview shows may have changed: the newest
+    scan event, the parts and their procedures, and the minute (for "today" and "the last
+    hour")."""
     latest = latest_event_id()
     parts = dashboard_parts()
     plans = {plan.part_id: plan for plan in part_plans(parts)}
-    counted = figures_current(
-        plans.values(), today_start=windows.today_start(now), latest_event=latest
-    )
+    figures = figures_current(plans.values(), today_start=windows.today_start(now))
     entries = [
-        PartOverview(part=part, plan=plans[part.pk], figures=counted[part.pk][0])
+        PartOverview(part=part, plan=plans[part.pk], figures=figures[part.pk])
         for part in parts
-        if part.pk in counted
+        if part.pk in figures
     ]
-    as_of = min((as_of for _figures, as_of in counted.values()), default=latest)
     signature = ".".join(f"{plan.part_id}v{plan.version}" for plan in plans.values())
     minute = timezone.localtime(now).strftime("%Y%m%d%H%M")
-    version = f"{as_of}-{minute}-{zlib.crc32(signature.encode()):08x}"
+    version = f"{latest}-{minute}-{zlib.crc32(signature.encode()):08x}"
     return LineOverview(parts=entries, version=version)
 
 
 def part_figures(*, plan, now=None):
     """The figures of one part (see ``figure_cache``)."""
-    counted = figures_current(
-        [plan], today_start=windows.today_start(now), latest_event=latest_event_id()
-    )
-    return counted[plan.part_id][0]
+    return figures_current([plan], today_start=windows.today_start(now))[plan.part_id]
 
 
 def _stage_keys(plan):
@@ -172,9 +167,12 @@ def part_throughput(*, plan, window, now=None):
 
 
 def _bucket_key(moment, hourly):
-    if not hourly:
-        return moment if not hasattr(moment, "date") else timezone.localtime(moment).date()
-    return timezone.localtime(moment).strftime("%Y-%m-%d %H")
+    """The hour (or day) a bucket start or a truncated database value stands for."""
+    if hourly:
+        return timezone.localtime(moment).strftime("%Y-%m-%d %H")
+    if isinstance(moment, datetime.datetime):
+        return timezone.localtime(moment).date()
+    return moment  # TruncDate gives the local day already
 
 
 def part_defects(*, plan, window):
@@ -218,10 +216,9 @@ def unit_page(*, plan, condition, before=None, size=UNIT_PAGE_SIZE):
     Keyset pagination on the primary key: the page costs the same at the millionth unit as
     at the first. Returns (rows with their stage states, id to continue from or None).
     """
-    units = plan.unit_model.objects.all()
     if condition is None:
         return [], None
-    units = units.filter(condition)
+    units = plan.unit_model.objects.filter(condition)
     if before:
         units = units.filter(id__lt=before)
     columns = ["id", "usid", "tag_no", "on_hold", "created_at"]

@@ -1,58 +1,108 @@
-"""Counted figures are reused while nothing newer happened, and for a few seconds at most."""
+"""Figures stay current by counting again only the blocks of units that changed."""
 
 import datetime
 
 import pytest
 
+from shopfloor.dashboards import figures
 from shopfloor.dashboards.selectors import line_overview, part_figures
 from shopfloor.stations.selectors import plan_of_part
+from shopfloor.stations.services import unit_release
 from tests.dashboards.conftest import NOW, at, counted_queries
 from tests.stations.scan_support import scan
 
 pytestmark = pytest.mark.django_db
 
-LATER = NOW + datetime.timedelta(seconds=61)
-
 
 @pytest.fixture(autouse=True)
-def max_age(settings):
-    settings.DASHBOARD_FIGURES_MAX_AGE = 60
+def blocks_of_four(monkeypatch):
+    """Blocks of 4 units, so the line's 10 units fill three of them (ids 1-3, 4-7, 8-11)."""
+    monkeypatch.setattr(figures, "UNITS_PER_BLOCK", 4)
+    monkeypatch.setattr("shopfloor.dashboards.figure_cache.UNITS_PER_BLOCK", 4)
+    figures._part_select_cached.cache_clear()
+    yield
+    figures._part_select_cached.cache_clear()
 
 
-def units_now(plan, when):
+def figures_at(plan, when):
     with at(when):
-        return part_figures(plan=plan, now=when).units
+        return part_figures(plan=plan, now=when)
 
 
-def test_without_new_scans_the_figures_are_not_counted_again(line):
+def counting_statements(statements, plan):
+    return [sql for sql in statements if f"FROM {plan_table(plan)}" in sql and "COUNT" in sql]
+
+
+def plan_table(plan):
+    from django.db import connection
+
+    return connection.ops.quote_name(plan.unit_model._meta.db_table)
+
+
+def test_figures_counted_by_block_add_up_to_the_whole(line):
     plan = plan_of_part(line)
-    units_now(plan, NOW)
+    whole = figures.figures_for_plans([plan], today_start=NOW.replace(hour=0))[plan.part_id]
+
+    assert figures_at(plan, NOW) == whole
+    assert whole.units == 10 and whole.finished_today == 2
+
+
+def test_without_new_events_nothing_is_counted_again(line):
+    plan = plan_of_part(line)
+    figures_at(plan, NOW)
 
     with counted_queries() as statements:
-        assert units_now(plan, LATER + datetime.timedelta(hours=1)) == 10
+        assert figures_at(plan, NOW + datetime.timedelta(minutes=5)).units == 10
 
-    assert not any(plan.unit_model._meta.db_table in sql for sql in statements)
+    assert counting_statements(statements, plan) == []
 
 
-def test_a_new_scan_shows_once_the_figures_are_older_than_the_maximum_age(line):
+def test_a_scan_shows_at_once_and_only_its_units_block_is_counted_again(line):
     plan = plan_of_part(line)
-    assert units_now(plan, NOW) == 10
+    figures_at(plan, NOW)
+    later = NOW + datetime.timedelta(seconds=5)
+    with at(later):
+        scan("U3", "smd", part_no=line.part_no)  # U3 (id 8) reworked: block 2
+
+    with counted_queries() as statements:
+        current = figures_at(plan, later)
+
+    assert (current.units, current.stage("smd").failed, current.on_hold) == (10, 0, 2)
+    assert current.stage("smd").first_pass == 8  # U3 failed before: not a first pass
+    (counting,) = counting_statements(statements, plan)
+    assert ">= 8 AND" in counting and "< 12)" in counting and ">= 0 AND" not in counting
+
+
+def test_a_release_shows_at_once(line, supervisor):
+    plan = plan_of_part(line)
+    figures_at(plan, NOW)
+    later = NOW + datetime.timedelta(seconds=5)
+    with at(later):
+        unit_release(usid="U7", reason="Capacitors checked", user=supervisor)
+
+    assert figures_at(plan, later).on_hold == 2
+
+
+def test_an_edit_outside_the_app_shows_at_the_next_full_count(line, settings):
+    settings.DASHBOARD_FULL_RECOUNT_SECONDS = 600
+    plan = plan_of_part(line)
+    figures_at(plan, NOW)
+    line.unit_model().objects.filter(usid="U8").update(on_hold=True)  # no scan event
+
+    assert figures_at(plan, NOW + datetime.timedelta(seconds=599)).on_hold == 3
+    assert figures_at(plan, NOW + datetime.timedelta(seconds=600)).on_hold == 4
+
+
+def test_the_overview_version_moves_with_each_scan(line):
     with at(NOW):
+        first = line_overview(now=NOW)
         scan("U11", "smd", part_no=line.part_no)
+        second = line_overview(now=NOW)
 
-    assert units_now(plan, NOW + datetime.timedelta(seconds=30)) == 10  # at most 60 s old
-    assert units_now(plan, LATER) == 11
-
-
-def test_the_overview_version_moves_when_the_figures_it_shows_are_counted_again(line):
+    assert first.version != second.version
+    assert (first.parts[0].figures.units, second.parts[0].figures.units) == (10, 11)
     with at(NOW):
-        first = line_overview(now=NOW).version
-        scan("U11", "smd", part_no=line.part_no)
-        assert line_overview(now=NOW).version == first  # same figures, same version
-    with at(LATER):
-        later = line_overview(now=LATER)
-    assert later.version != first
-    assert later.parts[0].figures.units == 11
+        assert line_overview(now=NOW).version == second.version
 
 
 def test_a_new_procedure_version_is_counted_at_once(line, engineer):
@@ -60,12 +110,12 @@ def test_a_new_procedure_version_is_counted_at_once(line, engineer):
     from tests.stations.scan_support import PROCEDURE
 
     plan = plan_of_part(line)
-    units_now(plan, NOW)
-    config = {**PROCEDURE, "stages": [*PROCEDURE["stages"], {"key": "packing", "label": "Packing"}]}
+    figures_at(plan, NOW)
+    config = {**PROCEDURE, "stages": [*PROCEDURE["stages"], {"key": "packing", "label": "Pack"}]}
     procedure_apply(part=line, config=config, user=engineer)
     line.refresh_from_db()
 
-    with at(NOW):
-        figures = part_figures(plan=plan_of_part(line), now=NOW)
+    counted = figures_at(plan_of_part(line), NOW)
 
-    assert [stage.key for stage in figures.stages][-1] == "packing"
+    assert [stage.key for stage in counted.stages][-1] == "packing"
+    assert counted.stage("packing").waiting == 3  # U1, U2, U10 finished the old procedure
