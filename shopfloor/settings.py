@@ -192,6 +192,15 @@ DASHBOARD_REFRESH_SECONDS = env_int("DASHBOARD_REFRESH_SECONDS", 5)
 # The dashboards count again only the units that scans changed, and every unit at least this
 # often (catching edits made outside the app); see shopfloor/dashboards/figure_cache.py.
 DASHBOARD_FULL_RECOUNT_SECONDS = env_int("DASHBOARD_FULL_RECOUNT_SECONDS", 600)
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    # Each part's counted units (a few kB); per process, room for every part of a plant.
+    "dashboards": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "dashboards",
+        "OPTIONS": {"MAX_ENTRIES": 20000},
+    },
+}
 SHIFT_STARTS = env_list("SHIFT_STARTS", ["06:00", "14:00", "22:00"])
 
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(12 * 60 * 60)))

@@ -109,10 +109,13 @@ def defect_reasons(db):
 
 @pytest.fixture(autouse=True)
 def _fresh_scan_caches():
-    """Tokens and part plans are cached per process; ids repeat between tests."""
+    """Tokens, part plans and counted figures are cached per process; ids repeat between tests."""
+    from django.core.cache import caches
+
     from shopfloor.stations.api_tokens import token_cache_clear
     from shopfloor.stations.part_plans import part_plan_cache_clear
 
     token_cache_clear()
     part_plan_cache_clear()
+    caches["dashboards"].clear()
     yield

@@ -2,11 +2,12 @@
 
 Counting a part of a million units reads its whole unit table: a second or more on a busy
 server, too slow for every supervisor's overview every few seconds. So each part's counts are
-kept in Django's cache per block of primary keys (see ``figures.count_blocks``) with the time
-they were counted. On the next request, the scan log says which units changed since (every
-scan, override, hold and release writes an event in the same transaction as the unit row):
-only their blocks are counted again, from the current rows, so the figures are always current
-and a request costs what changed since the last one, not the size of the part.
+kept in Django's cache (the ``dashboards`` alias) per block of primary keys (see
+``figures.count_blocks``) with the time they were counted. On the next request, the scan log
+says which units changed since (every scan, override, hold and release writes an event in the
+same transaction as the unit row): only their blocks are counted again, from the current
+rows, so the figures are always current and a request costs what changed since the last one,
+not the size of the part.
 
 Events are re-read from a minute before the last count, so one whose transaction committed
 just after that count is not missed. Edits made outside the app's services (no event) show at
@@ -18,13 +19,14 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 from django.db import connection
 from django.utils import timezone
 
 from shopfloor.dashboards.figures import UNITS_PER_BLOCK, count_blocks, figures_from_counts, summed
 from shopfloor.stations.models import ScanEvent
 
+CACHE = "dashboards"
 KEEP_FOR = 24 * 60 * 60
 RECHECK = datetime.timedelta(seconds=60)
 MOST_CHANGED_UNITS = 5000  # past this many changed units, a part is counted afresh
@@ -86,6 +88,7 @@ def figures_current(plans, *, today_start):
     plans = list(plans)
     now = timezone.now()
     keys = {plan.part_id: _key(plan, today_start) for plan in plans}
+    cache = caches[CACHE]
     stored = cache.get_many(list(keys.values()))
     full_every = datetime.timedelta(seconds=settings.DASHBOARD_FULL_RECOUNT_SECONDS)
     afresh, kept = [], []

@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from unittest import mock
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import caches
 from django.db import connection
 
 from shopfloor.stations.models import ScanEvent, Station
@@ -47,9 +47,9 @@ def at(when):
 @pytest.fixture(autouse=True)
 def empty_figure_cache():
     """Counted figures are cached per process; part ids repeat between tests."""
-    cache.clear()
+    caches["dashboards"].clear()
     yield
-    cache.clear()
+    caches["dashboards"].clear()
 
 
 @contextmanager
