@@ -80,19 +80,16 @@ def _chunked(queryset, names, chunk_size):
         last = rows[-1][0]
 
 
-def _text(value):
+def _text(value, zone):
     if value is None:
         return ""
-    if isinstance(value, bool):
+    if value is True or value is False:
         return "true" if value else "false"
+    if isinstance(value, str):
+        return "'" + value if value.startswith(FORMULA_START) else value
     if isinstance(value, datetime.datetime):
-        return (
-            timezone.localtime(value).isoformat() if timezone.is_aware(value) else value.isoformat()
-        )
-    if isinstance(value, (datetime.date, Decimal, int, float)):
-        return str(value)
-    text = str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
+        return value.astimezone(zone).isoformat() if value.tzinfo else value.isoformat()
+    return str(value)
 
 
 class _Line:
@@ -105,10 +102,11 @@ class _Line:
 def csv_stream(headers, rows, *, lines_per_chunk=500):
     """CSV text of ``headers`` then ``rows``, yielded as encoded chunks of a few hundred lines."""
     writer = csv.writer(_Line())
+    zone = timezone.get_current_timezone()
     yield ("\ufeff" + writer.writerow(headers)).encode()  # the BOM tells Excel it is UTF-8
     lines = []
     for row in rows:
-        lines.append(writer.writerow([_text(value) for value in row]))
+        lines.append(writer.writerow([_text(value, zone) for value in row]))
         if len(lines) >= lines_per_chunk:
             yield "".join(lines).encode()
             lines = []

@@ -137,7 +137,8 @@ def _part_select(plan, counts, width):
             sql = f"({sql}) AND fails.f_{fails_index} = 1"
         columns.append(_count_sql(sql))
         params.extend(condition_params)
-    columns.extend(["NULL"] * (width - len(counts)))
+    # Typed, or PostgreSQL takes a padding NULL in the first part of the UNION for text.
+    columns.extend(["CAST(NULL AS BIGINT)"] * (width - len(counts)))
     select = f"SELECT {', '.join(columns)} FROM {table}"
     pass_fail = [(index, stage) for index, stage in enumerate(plan.stages) if stage.pass_fail]
     if pass_fail:

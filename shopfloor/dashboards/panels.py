@@ -1,6 +1,11 @@
 """What each dashboard panel draws: a part's figures and readings turned into charts."""
 
+import hashlib
+
+from django.core.cache import caches
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 
 from shopfloor.dashboards.charts import (
     BarRow,
@@ -11,6 +16,9 @@ from shopfloor.dashboards.charts import (
     line_chart,
     percent,
 )
+from shopfloor.dashboards.figure_cache import CACHE
+
+CARD_KEPT_FOR = 10 * 60
 
 
 def stage_queue_chart(figures, *, title):
@@ -62,10 +70,32 @@ def defects_chart(defects, *, title):
     return bar_chart(title=title, rows=rows, empty="No fails in this period.")
 
 
-def overview_charts(entries):
-    """Give each part of the overview its queue and yield charts."""
+def overview_cards(entries):
+    """Give each part of the overview its drawn figures (KPIs, stage flow, charts) and its
+    stage table. A part whose figures did not change since it was last drawn is served from
+    the cache: a refresh redraws only the parts that moved."""
+    cache = caches[CACHE]
+    keys = {}
     for entry in entries:
-        part_no = entry.part.part_no
-        entry.queue_chart = stage_queue_chart(entry.figures, title=f"Waiting and failed, {part_no}")
-        entry.yield_chart = yield_chart(entry.figures, title=f"First-pass yield, {part_no}")
+        drawn = repr((entry.part.part_no, entry.part.model_no, entry.figures))
+        keys[entry.part.pk] = "dashboards:card:" + hashlib.sha1(drawn.encode()).hexdigest()
+    stored = cache.get_many(list(keys.values()))
+    new = {}
+    for entry in entries:
+        key = keys[entry.part.pk]
+        if key not in stored:
+            part_no = entry.part.part_no
+            context = {
+                "figures": entry.figures,
+                "queue_chart": stage_queue_chart(
+                    entry.figures, title=f"Waiting and failed, {part_no}"
+                ),
+                "yield_chart": yield_chart(entry.figures, title=f"First-pass yield, {part_no}"),
+            }
+            new[key] = stored[key] = (
+                render_to_string("dashboards/_part_live.html", context),
+                render_to_string("dashboards/_stage_table.html", context),
+            )
+        entry.live_html, entry.table_html = (mark_safe(html) for html in stored[key])
+    cache.set_many(new, CARD_KEPT_FOR)
     return entries

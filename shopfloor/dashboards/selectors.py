@@ -91,34 +91,33 @@ class PartOverview:
     part: ModelPart
     plan: object
     figures: object
-    queue_chart: str = ""
-    yield_chart: str = ""
+    live_html: str = ""
+    table_html: str = ""
 
 
-@dataclass
-class LineOverview:
-    parts: list
-    version: str
+def line_version(*, now=None):
+    """A short text that changes whenever what the overview shows may have changed: the newest
+    scan event, the active parts and their procedures, and the minute (for "today" and "the
+    last hour"). Two small queries, so a refresh with nothing new costs next to nothing."""
+    latest = latest_event_id()
+    parts = ModelPart.objects.active().filter(procedure__isnull=False).order_by("pk")
+    signature = ".".join(
+        f"{pk}v{version}" for pk, version in parts.values_list("pk", "procedure__version")
+    )
+    minute = timezone.localtime(now).strftime("%Y%m%d%H%M")
+    return f"{latest}-{minute}-{zlib.crc32(signature.encode()):08x}"
 
 
 def line_overview(*, now=None):
-    """Every active part with a procedure and its figures, in a constant number of queries,
-    and a version that changes whenever what the overview shows may have changed: the newest
-    scan event, the parts and their procedures, and the minute (for "today" and "the last
-    hour")."""
-    latest = latest_event_id()
+    """Every active part with a procedure and its figures, in a constant number of queries."""
     parts = dashboard_parts()
     plans = {plan.part_id: plan for plan in part_plans(parts)}
     figures = figures_current(plans.values(), today_start=windows.today_start(now))
-    entries = [
+    return [
         PartOverview(part=part, plan=plans[part.pk], figures=figures[part.pk])
         for part in parts
         if part.pk in figures
     ]
-    signature = ".".join(f"{plan.part_id}v{plan.version}" for plan in plans.values())
-    minute = timezone.localtime(now).strftime("%Y%m%d%H%M")
-    version = f"{latest}-{minute}-{zlib.crc32(signature.encode()):08x}"
-    return LineOverview(parts=entries, version=version)
 
 
 def part_figures(*, plan, now=None):

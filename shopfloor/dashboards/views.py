@@ -13,6 +13,7 @@ from shopfloor.dashboards import exports, panels
 from shopfloor.dashboards.forms import UnitFilterForm, WindowForm
 from shopfloor.dashboards.selectors import (
     line_overview,
+    line_version,
     part_defects,
     part_figures,
     part_throughput,
@@ -33,16 +34,16 @@ EXPORTS = {"units": "units", "events": "scan events"}
 @require_GET
 @permission_required("dashboards.view_dashboard", raise_exception=True)
 def overview(request):
-    line = line_overview()
-    if request.htmx and request.GET.get("version") == line.version:
+    version = line_version()
+    if request.htmx and request.GET.get("version") == version:
         return HttpResponse(status=204)  # nothing new: htmx leaves the page alone
-    parts = panels.overview_charts(line.parts)
+    parts = panels.overview_cards(line_overview())
     part_ids = ".".join(str(entry.part.pk) for entry in parts)
     context = {
         "parts": parts,
         "part_ids": part_ids,
         "stations": station_activity(),
-        "version": line.version,
+        "version": version,
         "refresh_seconds": settings.DASHBOARD_REFRESH_SECONDS,
         "updated_at": timezone.now(),
         "oob": bool(request.htmx),

@@ -201,9 +201,25 @@ def test_the_overview_lists_each_active_part_with_its_figures(line, engineer):
     archived.archived_at = NOW
     archived.save()
 
-    overview = {entry.part.part_no: entry.figures for entry in line_overview(now=NOW).parts}
+    overview = {entry.part.part_no: entry.figures for entry in line_overview(now=NOW)}
 
     assert set(overview) == {"EICS112_Part", "EICS200_Part"}
     assert (overview["EICS112_Part"].units, overview["EICS112_Part"].finished_today) == (10, 2)
     assert overview["EICS200_Part"].units == 1
     assert overview["EICS200_Part"].stage("smd").first_pass_yield == 100.0
+
+
+def test_parts_with_procedures_of_different_lengths_are_counted_together(line, engineer):
+    from tests.stations.scan_support import part_with_procedure, scan
+
+    short = {"version": 1, "stages": [{"key": "qc", "label": "QC", "result": "pass_fail"}]}
+    first = part_with_procedure(engineer, part_no="AAA_Part", config=short)  # listed first
+    with at(moment(TODAY, 12, 0)):
+        scan("Q1", "qc", part_no=first.part_no, result="fail", defect="damaged")
+
+    overview = {entry.part.part_no: entry.figures for entry in line_overview(now=NOW)}
+
+    assert list(overview) == ["AAA_Part", "EICS112_Part"]
+    assert (overview["AAA_Part"].units, overview["AAA_Part"].stage("qc").failed) == (1, 1)
+    assert overview["AAA_Part"].stage("qc").first_pass_yield == 0.0
+    assert overview["EICS112_Part"].stage("qc").waiting == 3

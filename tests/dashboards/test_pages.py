@@ -5,17 +5,13 @@ import re
 import pytest
 from django.urls import reverse
 
-from shopfloor.dashboards.selectors import line_overview
+from shopfloor.dashboards.selectors import line_version
 from tests.dashboards.conftest import TODAY, at, counted_queries, moment
 from tests.stations.scan_support import part_with_procedure, scan
 
 pytestmark = pytest.mark.django_db
 
 HTMX = {"HX-Request": "true"}
-
-
-def line_version():
-    return line_overview().version
 
 
 def figure(html, part_no, name):
