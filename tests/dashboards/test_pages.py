@@ -242,3 +242,30 @@ def test_the_migration_grants_the_dashboards_to_supervisors_and_engineers_only()
     assert codenames("Supervisor") == {"view_dashboard", "export_data"}
     assert codenames("Engineer") == {"view_dashboard", "export_data"}
     assert codenames("Operator") == set()
+
+
+def test_a_refresh_redraws_only_the_parts_whose_figures_moved(
+    client_for, supervisor, line, engineer, monkeypatch
+):
+    from shopfloor.dashboards import panels
+
+    other = part_with_procedure(engineer, part_no="EICS200_Part")
+    client = client_for(supervisor)
+    client.get(reverse("dashboards:overview"))
+    drawn = []
+    real = panels.render_to_string
+    monkeypatch.setattr(
+        panels, "render_to_string", lambda name, context: drawn.append(name) or real(name, context)
+    )
+    version = line_version()
+    scan("V1", "smd", part_no=other.part_no)
+
+    response = client.get(
+        reverse("dashboards:overview") + f"?version={version}&parts={line.pk}.{other.pk}",
+        headers=HTMX,
+    )
+
+    assert drawn == ["dashboards/_part_live.html", "dashboards/_stage_table.html"]  # one part
+    html = response.content.decode()
+    assert f'id="part-{line.pk}-live" hx-swap-oob="innerHTML"' in html  # sent as it was
+    assert re.search(rf'id="part-{other.pk}-live"[^>]*>.*?data-figure="units">1<', html, re.S)
