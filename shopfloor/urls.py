@@ -10,5 +10,6 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("accounts/", include("shopfloor.accounts.urls")),
     path("parts/", include("parts.urls")),
+    path("procedures/", include("procedures.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,172 @@
+"""Forms of the procedure editor, import and restore.
+
+The stage and field forms only carry the draft: they accept whatever the engineer has typed so
+far. Whether the draft is a valid procedure is decided by the procedure_config v1 validator,
+whose messages the editor shows next to each row.
+"""
+
+import json
+
+from crispy_forms.helper import FormHelper
+from django import forms
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from parts.models import ModelPart
+
+RESULT_CHOICES = [("done", _("Done (a plain tick)")), ("pass_fail", _("Pass / fail"))]
+FIELD_TYPE_CHOICES = [
+    ("text", _("Text")),
+    ("integer", _("Integer")),
+    ("decimal", _("Decimal")),
+    ("boolean", _("Yes / no")),
+    ("date", _("Date")),
+    ("choice", _("Choice")),
+]
+
+
+def media_choices():
+    """The part's media slots a station can show: every file field of ModelPart."""
+    return [
+        (model_field.name, model_field.verbose_name)
+        for model_field in ModelPart._meta.get_fields()
+        if isinstance(model_field, models.FileField)
+    ]
+
+
+def _row_helper():
+    helper = FormHelper()
+    helper.form_tag = False
+    helper.disable_csrf = True
+    return helper
+
+
+class StageForm(forms.Form):
+    origin = forms.CharField(required=False, widget=forms.HiddenInput)
+    key = forms.CharField(
+        label=_("Key"),
+        required=False,
+        help_text=_("Lowercase letters, digits and _; fixed once saved."),
+    )
+    label = forms.CharField(label=_("Label"), required=False)
+    result = forms.CharField(
+        label=_("Result"),
+        required=False,
+        widget=forms.Select(choices=RESULT_CHOICES),
+        initial="done",
+    )
+    optional = forms.BooleanField(label=_("Optional"), required=False)
+    instructions = forms.CharField(
+        label=_("Instructions"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    media = forms.MultipleChoiceField(
+        label=_("Media shown at the station"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["media"].choices = media_choices()
+        if self.initial.get("origin"):
+            self.fields["key"].widget.attrs["readonly"] = True
+        self.helper = _row_helper()
+
+
+class FieldForm(forms.Form):
+    origin = forms.CharField(required=False, widget=forms.HiddenInput)
+    key = forms.CharField(
+        label=_("Key"),
+        required=False,
+        help_text=_("Lowercase letters, digits and _; fixed once saved."),
+    )
+    label = forms.CharField(label=_("Label"), required=False)
+    type = forms.CharField(
+        label=_("Type"),
+        required=False,
+        widget=forms.Select(choices=FIELD_TYPE_CHOICES),
+        initial="text",
+    )
+    required = forms.BooleanField(label=_("Required"), required=False)
+    stage = forms.CharField(label=_("Filled at stage"), required=False, widget=forms.Select)
+    choices = forms.CharField(
+        label=_("Choices"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Choice fields only: one choice per line."),
+    )
+    help = forms.CharField(
+        label=_("Help for the operator"),
+        required=False,
+        help_text=_("Shown next to the field at the station."),
+    )
+
+    def __init__(self, *args, stage_choices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [("", _("Any stage")), *stage_choices]
+        current = self.initial.get("stage")
+        if current and current not in dict(choices):
+            # Keep a stage the draft no longer holds selected, so the validator can name it.
+            choices.append((current, _("%(key)s (not in this procedure)") % {"key": current}))
+        self.fields["stage"].widget.choices = choices
+        if self.initial.get("origin"):
+            self.fields["key"].widget.attrs["readonly"] = True
+        self.helper = _row_helper()
+
+    def clean_choices(self):
+        return [line.strip() for line in self.cleaned_data["choices"].splitlines() if line.strip()]
+
+
+StageFormSet = forms.formset_factory(StageForm, extra=0)
+FieldFormSet = forms.formset_factory(FieldForm, extra=0)
+
+
+class EditorForm(forms.Form):
+    """What the editor carries besides the rows: the version the draft started from."""
+
+    base_version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    confirm_retire = forms.CharField(required=False, widget=forms.HiddenInput)
+
+
+class ProcedureImportForm(forms.Form):
+    """A procedure_config v1 document, uploaded as a file or pasted."""
+
+    file = forms.FileField(label=_("JSON file"), required=False)
+    text = forms.CharField(
+        label=_("Or paste the JSON"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 8, "class": "font-monospace"}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+    def clean(self):
+        cleaned = super().clean()
+        upload, text = cleaned.get("file"), cleaned.get("text", "").strip()
+        if upload and text:
+            raise forms.ValidationError(
+                _("Upload a file or paste the JSON, not both."), code="two_sources"
+            )
+        if not upload and not text:
+            raise forms.ValidationError(
+                _("Upload a JSON file or paste the JSON."), code="no_document"
+            )
+        if upload:
+            try:
+                text = upload.read().decode("utf-8-sig")
+            except UnicodeDecodeError:
+                raise forms.ValidationError(
+                    _("The file is not UTF-8 text."), code="not_text"
+                ) from None
+        try:
+            cleaned["config"] = json.loads(text)
+        except json.JSONDecodeError as error:
+            raise forms.ValidationError(
+                _("Not valid JSON: %(problem)s (line %(line)s, column %(column)s)."),
+                code="invalid_json",
+                params={"problem": error.msg, "line": error.lineno, "column": error.colno},
+            ) from None
+        return cleaned

@@ -1,0 +1,19 @@
+import pytest
+
+from parts.models import ModelPart
+
+
+@pytest.fixture
+def part(db):
+    return ModelPart.objects.create(model_no="EICS112", part_no="EICS112_Part")
+
+
+@pytest.fixture
+def htmx_post(client_for, engineer):
+    """Post to a URL as a signed-in engineer, the way htmx does."""
+    client = client_for(engineer)
+
+    def post(url, data):
+        return client.post(url, data, headers={"HX-Request": "true"})
+
+    return post
