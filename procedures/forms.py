@@ -41,7 +41,9 @@ def _row_helper():
     return helper
 
 
-class StageForm(forms.Form):
+class _EntryForm(forms.Form):
+    """A stage or field row: its key is fixed once saved (the row then has an origin)."""
+
     origin = forms.CharField(required=False, widget=forms.HiddenInput)
     key = forms.CharField(
         label=_("Key"),
@@ -49,6 +51,15 @@ class StageForm(forms.Form):
         help_text=_("Lowercase letters, digits and _; fixed once saved."),
     )
     label = forms.CharField(label=_("Label"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.initial.get("origin"):
+            self.fields["key"].widget.attrs["readonly"] = True
+        self.helper = _row_helper()
+
+
+class StageForm(_EntryForm):
     result = forms.CharField(
         label=_("Result"),
         required=False,
@@ -68,19 +79,9 @@ class StageForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["media"].choices = media_choices()
-        if self.initial.get("origin"):
-            self.fields["key"].widget.attrs["readonly"] = True
-        self.helper = _row_helper()
 
 
-class FieldForm(forms.Form):
-    origin = forms.CharField(required=False, widget=forms.HiddenInput)
-    key = forms.CharField(
-        label=_("Key"),
-        required=False,
-        help_text=_("Lowercase letters, digits and _; fixed once saved."),
-    )
-    label = forms.CharField(label=_("Label"), required=False)
+class FieldForm(_EntryForm):
     type = forms.CharField(
         label=_("Type"),
         required=False,
@@ -109,9 +110,6 @@ class FieldForm(forms.Form):
             # Keep a stage the draft no longer holds selected, so the validator can name it.
             choices.append((current, _("%(key)s (not in this procedure)") % {"key": current}))
         self.fields["stage"].widget.choices = choices
-        if self.initial.get("origin"):
-            self.fields["key"].widget.attrs["readonly"] = True
-        self.helper = _row_helper()
 
     def clean_choices(self):
         return [line.strip() for line in self.cleaned_data["choices"].splitlines() if line.strip()]

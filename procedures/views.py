@@ -1,6 +1,8 @@
 from django.contrib.auth.decorators import permission_required
-from django.http import HttpResponseBadRequest
+from django.http import HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils.http import content_disposition_header
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -10,6 +12,7 @@ from procedures.catalogue import STAGE_CATALOGUE
 from procedures.config_diff import config_changes
 from procedures.drafts import Draft
 from procedures.editor import EditorState, MalformedEditorPost
+from procedures.models import PartProcedureDetail
 
 VIEW = "procedures.view_partproceduredetail"
 CHANGE = "procedures.change_partproceduredetail"
@@ -24,6 +27,17 @@ def procedure_detail(request, part_pk):
     return render(
         request, "procedures/procedure_detail.html", {"part": part, "procedure": procedure}
     )
+
+
+@require_GET
+@permission_required(VIEW, raise_exception=True)
+def procedure_export(request, part_pk):
+    part = get_object_or_404(ModelPart, pk=part_pk)
+    procedure = get_object_or_404(PartProcedureDetail, model_part=part)
+    response = JsonResponse(procedure.procedure_config, json_dumps_params={"indent": 2})
+    filename = f"{slugify(part.part_no)}-procedure.json"
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    return response
 
 
 @require_http_methods(["GET", "POST"])
