@@ -34,11 +34,17 @@ def _media(names):
 
 
 def _by_key(entries):
-    return {entry.get("key"): entry for entry in entries or [] if isinstance(entry, dict)}
+    """Entries by key; a draft's entries without a key yet are told apart by position."""
+    return {
+        entry.get("key") or ("new", index): entry
+        for index, entry in enumerate(entries or [])
+        if isinstance(entry, dict)
+    }
 
 
 def _subject(kind, entry):
-    return f"{kind} {entry.get('label') or entry.get('key')} ({entry.get('key')})"
+    key = entry.get("key") or _("no key yet")
+    return f"{kind} {entry.get('label') or entry.get('key') or _('untitled')} ({key})"
 
 
 STAGE_ATTRIBUTES = [

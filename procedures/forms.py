@@ -7,9 +7,12 @@ whose messages the editor shows next to each row.
 
 import json
 
+from crispy_forms.bootstrap import InlineCheckboxes
 from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Column, Layout, Row
 from django import forms
 from django.db import models
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from parts.models import ModelPart
@@ -28,16 +31,26 @@ FIELD_TYPE_CHOICES = [
 def media_choices():
     """The part's media slots a station can show: every file field of ModelPart."""
     return [
-        (model_field.name, model_field.verbose_name)
+        (model_field.name, capfirst(model_field.verbose_name))
         for model_field in ModelPart._meta.get_fields()
         if isinstance(model_field, models.FileField)
     ]
 
 
-def _row_helper():
+def _row_helper(*rows):
+    """Lay a row form out in Bootstrap grid rows of (field, column class) pairs."""
     helper = FormHelper()
     helper.form_tag = False
     helper.disable_csrf = True
+    # Templates look form["media"] up before form.media: a stage's media field is not assets.
+    helper.include_media = False
+    helper.layout = Layout(
+        "origin",
+        *(
+            Row(*(Column(name, css_class=css) for name, css in row), css_class="g-2")
+            for row in rows
+        ),
+    )
     return helper
 
 
@@ -48,7 +61,9 @@ class _EntryForm(forms.Form):
     key = forms.CharField(
         label=_("Key"),
         required=False,
-        help_text=_("Lowercase letters, digits and _; fixed once saved."),
+        widget=forms.TextInput(
+            attrs={"title": _("Lowercase letters, digits and _; fixed once saved.")}
+        ),
     )
     label = forms.CharField(label=_("Label"), required=False)
 
@@ -56,7 +71,6 @@ class _EntryForm(forms.Form):
         super().__init__(*args, **kwargs)
         if self.initial.get("origin"):
             self.fields["key"].widget.attrs["readonly"] = True
-        self.helper = _row_helper()
 
 
 class StageForm(_EntryForm):
@@ -68,7 +82,7 @@ class StageForm(_EntryForm):
     )
     optional = forms.BooleanField(label=_("Optional"), required=False)
     instructions = forms.CharField(
-        label=_("Instructions"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Instructions"), required=False, widget=forms.Textarea(attrs={"rows": 1})
     )
     media = forms.MultipleChoiceField(
         label=_("Media shown at the station"),
@@ -79,6 +93,15 @@ class StageForm(_EntryForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["media"].choices = media_choices()
+        self.helper = _row_helper(
+            [
+                ("key", "col-md-3"),
+                ("label", "col-md-4"),
+                ("result", "col-md-3"),
+                ("optional", "col-md-2 pt-md-4"),
+            ],
+            [("instructions", "col-md-6"), (InlineCheckboxes("media"), "col-md-6")],
+        )
 
 
 class FieldForm(_EntryForm):
@@ -110,6 +133,16 @@ class FieldForm(_EntryForm):
             # Keep a stage the draft no longer holds selected, so the validator can name it.
             choices.append((current, _("%(key)s (not in this procedure)") % {"key": current}))
         self.fields["stage"].widget.choices = choices
+        self.helper = _row_helper(
+            [
+                ("key", "col-md-3"),
+                ("label", "col-md-3"),
+                ("type", "col-md-2"),
+                ("stage", "col-md-2"),
+                ("required", "col-md-2 pt-md-4"),
+            ],
+            [("choices", "col-md-6"), ("help", "col-md-6")],
+        )
 
     def clean_choices(self):
         return [line.strip() for line in self.cleaned_data["choices"].splitlines() if line.strip()]

@@ -66,7 +66,7 @@ def test_added_removed_and_relabelled_entries_are_named():
         "removed Stage QC (qc)",
         "changed Stage SMD line (smd): label: “SMD” → “SMD line”; optional: no → yes",
         "added Stage Glueing (glueing): after SMD line",
-        "changed Stage Dispatch (dispatch): media: none → part image; instructions changed",
+        "changed Stage Dispatch (dispatch): media: none → Part image; instructions changed",
         "changed Field Firmware (firmware): type: Text → Choice; required: no → yes; "
         "choices: none → 1.0, 1.1",
     ]
