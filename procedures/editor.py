@@ -1,12 +1,14 @@
 """The editor's page state: the draft and the version it started from, read from a post and
 turned back into forms for rendering."""
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
+from parts.unit_tables.naming import BASE_COLUMNS
 from procedures.drafts import Draft
-from procedures.forms import EditorForm, FieldFormSet, StageFormSet
+from procedures.forms import EditorForm, FieldForm, FieldFormSet, StageForm, StageFormSet
 
 
 class MalformedEditorPost(Exception):
@@ -23,11 +25,13 @@ class EditorState:
     def saved(cls, procedure):
         """The state of an editor opened on the saved procedure (or on none yet)."""
         if procedure is None:
-            return cls(draft=Draft())
+            # Version 0: "no procedure yet", so a procedure someone else creates meanwhile
+            # is a conflict rather than silently overwritten.
+            return cls(draft=Draft(), base_version=0)
         config = procedure.procedure_config
         return cls(
             draft=Draft.from_config(config, saved_config=config),
-            base_version=getattr(procedure, "version", None),
+            base_version=procedure.version,
         )
 
     @classmethod
@@ -65,3 +69,62 @@ class EditorState:
                 form_kwargs={"stage_choices": stage_choices},
             ),
         }
+
+
+PROBLEM = re.compile(
+    r"(?P<list>stages|fields)\[(?P<index>\d+)\](?:\.(?P<attribute>[a-z_]+))?"
+    r"(?:\[(?P<item>\d+)\])?: (?P<message>.*)",
+    re.DOTALL,
+)
+ROW_FORMS = {"stages": StageForm, "fields": FieldForm}
+
+
+@dataclass
+class Problems:
+    """The validator's messages, sorted to the editor rows they are about."""
+
+    rows: dict = field(default_factory=dict)  # ("stages" or "fields", index) -> [messages]
+    general: list = field(default_factory=list)
+
+    def __bool__(self):
+        return bool(self.rows or self.general)
+
+    def of_row(self, kind, index):
+        return self.rows.get((kind, index), [])
+
+
+def _where(kind, attribute, item):
+    form_field = ROW_FORMS[kind].base_fields.get(attribute)
+    where = str(form_field.label) if form_field else attribute
+    if item is not None:
+        where = _("%(where)s, line %(line)s") % {"where": where, "line": int(item) + 1}
+    return where
+
+
+def problems_of(error):
+    """Sort a procedure ValidationError's messages ("stages[2].key: ...") to the editor rows.
+
+    The message is the validator's own; only its entry path is replaced by the name of the
+    input it is about, since the row already shows which entry it is.
+    """
+    problems = Problems()
+    for message in error.messages:
+        match = PROBLEM.fullmatch(message)
+        if match is None:
+            problems.general.append(message)
+            continue
+        kind, attribute = match["list"], match["attribute"]
+        text = match["message"]
+        if attribute:
+            text = f"{_where(kind, attribute, match['item'])}: {text}"
+        problems.rows.setdefault((kind, int(match["index"])), []).append(text)
+    return problems
+
+
+def table_preview(plan):
+    """The unit-table engine's plan as the editor shows it (see ``SchemaPlan.as_dict``)."""
+    preview = plan.as_dict()
+    preview["changes_schema"] = plan.changes_schema
+    if plan.create_table:
+        preview["created"] = [*BASE_COLUMNS, *plan.schema["columns"]]
+    return preview

@@ -11,11 +11,11 @@ from crispy_forms.bootstrap import InlineCheckboxes
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Layout, Row
 from django import forms
-from django.db import models
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from parts.models import ModelPart
+from procedures.config import MEDIA
 
 RESULT_CHOICES = [("done", _("Done (a plain tick)")), ("pass_fail", _("Pass / fail"))]
 FIELD_TYPE_CHOICES = [
@@ -29,12 +29,8 @@ FIELD_TYPE_CHOICES = [
 
 
 def media_choices():
-    """The part's media slots a station can show: every file field of ModelPart."""
-    return [
-        (model_field.name, capfirst(model_field.verbose_name))
-        for model_field in ModelPart._meta.get_fields()
-        if isinstance(model_field, models.FileField)
-    ]
+    """The part's media a station can show, labelled as the part's page labels them."""
+    return [(name, capfirst(ModelPart._meta.get_field(name).verbose_name)) for name in MEDIA]
 
 
 def _row_helper(*rows):

@@ -1,18 +1,29 @@
+from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import ValidationError
 from django.http import HttpResponseBadRequest, JsonResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from parts.models import ModelPart
+from parts.unit_tables import UnitTableBusy
 from procedures import selectors
 from procedures.catalogue import STAGE_CATALOGUE
 from procedures.config_diff import config_changes
 from procedures.drafts import Draft
-from procedures.editor import EditorState, MalformedEditorPost
+from procedures.editor import (
+    EditorState,
+    MalformedEditorPost,
+    Problems,
+    problems_of,
+    table_preview,
+)
+from procedures.exceptions import ProcedureConflict
 from procedures.models import PartProcedureDetail
+from procedures.services import procedure_apply, procedure_preview
 
 VIEW = "procedures.view_partproceduredetail"
 CHANGE = "procedures.change_partproceduredetail"
@@ -25,7 +36,9 @@ def procedure_detail(request, part_pk):
     part = get_object_or_404(ModelPart, pk=part_pk)
     procedure = selectors.procedure_of_part(part=part)
     return render(
-        request, "procedures/procedure_detail.html", {"part": part, "procedure": procedure}
+        request,
+        "procedures/procedure_detail.html",
+        {"part": part, "procedure": procedure, **selectors.unit_table_columns(part=part)},
     )
 
 
@@ -35,7 +48,7 @@ def procedure_export(request, part_pk):
     part = get_object_or_404(ModelPart, pk=part_pk)
     procedure = get_object_or_404(PartProcedureDetail, model_part=part)
     response = JsonResponse(procedure.procedure_config, json_dumps_params={"indent": 2})
-    filename = f"{slugify(part.part_no)}-procedure.json"
+    filename = f"{slugify(part.part_no)}-procedure-v{procedure.version}.json"
     response["Content-Disposition"] = content_disposition_header(True, filename)
     return response
 
@@ -54,6 +67,11 @@ def procedure_edit(request, part_pk):
     action, _sep, argument = request.POST.get("action", "").partition(":")
     if action == "validate":
         return _render_editor(request, part, procedure, state, partial="checks", oob_errors=True)
+    if action == "save_over":
+        state.base_version = _int(argument)
+        action = "save"
+    if action == "save":
+        return _save(request, part, procedure, state)
     if action == "copy":
         source = get_object_or_404(
             selectors.parts_to_copy_from(part=part), pk=_int(request.POST.get("copy_from"))
@@ -68,8 +86,42 @@ def procedure_edit(request, part_pk):
     return _render_editor(request, part, procedure, state)
 
 
-def _saved_config(procedure):
-    return procedure.procedure_config if procedure else {}
+def _save(request, part, procedure, state):
+    """Apply the draft: refuse a stale one, ask before retiring data, then migrate the table."""
+    if procedure is not None and state.base_version != procedure.version:
+        return _render_conflict(request, part, procedure, state)
+    config = state.draft.to_config()
+    try:
+        plan = procedure_preview(part=part, config=config)
+    except ValidationError:
+        return _render_editor(request, part, procedure, state)
+    at_risk = {column: units for column, units in plan.units_holding_data.items() if units}
+    if not set(at_risk) <= set(state.confirm_retire.split(",")):
+        return _render_editor(request, part, procedure, state, confirm_retire=at_risk)
+    try:
+        saved = procedure_apply(
+            part=part, config=config, user=request.user, expected_version=state.base_version
+        )
+    except ProcedureConflict:
+        return _render_conflict(request, part, selectors.procedure_of_part(part=part), state)
+    except (ValidationError, UnitTableBusy) as error:
+        return _render_editor(request, part, procedure, state, save_error=error)
+    notice = _("Saved version %(version)s of the procedure.") % {"version": saved.version}
+    if not request.htmx:
+        messages.success(request, notice)
+        return redirect("procedures:edit", part_pk=part.pk)
+    return _render_editor(request, part, saved, EditorState.saved(saved), notice=notice)
+
+
+def _render_conflict(request, part, theirs, state):
+    return _render_editor(
+        request,
+        part,
+        theirs,
+        state,
+        conflict=theirs,
+        conflict_changes=config_changes(theirs.procedure_config, state.draft.to_config()),
+    )
 
 
 def _int(text):
@@ -79,11 +131,29 @@ def _int(text):
         return 0
 
 
-def _rows(kind, formset, rows):
+def _saved_config(procedure):
+    return procedure.procedure_config if procedure else {}
+
+
+def _rows(kind, formset, rows, problems):
     return [
-        {"index": index, "form": form, "row": row, "errors_id": f"{kind}-errors-{index}"}
+        {
+            "index": index,
+            "form": form,
+            "row": row,
+            "errors_id": f"{kind}-errors-{index}",
+            "errors": problems.of_row(kind, index),
+        }
         for index, (form, row) in enumerate(zip(formset, rows, strict=True))
     ]
+
+
+def _check(part, config):
+    """The validator's problems with ``config`` and, when it has none, the table preview."""
+    try:
+        return Problems(), table_preview(procedure_preview(part=part, config=config))
+    except ValidationError as error:
+        return problems_of(error), None
 
 
 def _render_editor(request, part, procedure, state, *, partial="editor", **extra):
@@ -92,17 +162,22 @@ def _render_editor(request, part, procedure, state, *, partial="editor", **extra
         template_name += f"#{partial}"
     forms = state.forms()
     config = state.draft.to_config()
+    problems, plan = _check(part, config)
     context = {
         "part": part,
         "procedure": procedure,
         **forms,
-        "stage_rows": _rows("stage", forms["stage_formset"], state.draft.stages),
-        "field_rows": _rows("field", forms["field_formset"], state.draft.fields),
+        "stage_rows": _rows("stages", forms["stage_formset"], state.draft.stages, problems),
+        "field_rows": _rows("fields", forms["field_formset"], state.draft.fields, problems),
+        "general_errors": problems.general,
+        "has_problems": bool(problems),
+        "plan": plan,
         "catalogue_left": [
             (key, STAGE_CATALOGUE[key]["label"]) for key in state.draft.catalogue_left()
         ],
         "copy_sources": selectors.parts_to_copy_from(part=part),
         "changes": config_changes(_saved_config(procedure), config),
+        **selectors.unit_table_columns(part=part),
         **extra,
     }
     return render(request, template_name, context)

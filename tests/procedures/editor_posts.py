@@ -1,16 +1,20 @@
 """Builds the posts the procedure editor's form sends, as a browser would."""
 
+import html as html_module
+import re
 from html.parser import HTMLParser
 
 from procedures.drafts import empty_field, empty_stage
 
 
 def stage(key, label=None, **attributes):
-    return {**empty_stage(), "key": key, "label": label or key.upper(), **attributes}
+    label = key.upper() if label is None else label
+    return {**empty_stage(), "key": key, "label": label, **attributes}
 
 
 def field(key, label=None, **attributes):
-    return {**empty_field(), "key": key, "label": label or key.title(), **attributes}
+    label = key.title() if label is None else label
+    return {**empty_field(), "key": key, "label": label, **attributes}
 
 
 def editor_post(stages=(), fields=(), *, base_version=None, **extra):
@@ -111,3 +115,8 @@ def shown_rows(html, kind="stages"):
 
 def shown_keys(html, kind="stages"):
     return [row["key"] for row in shown_rows(html, kind)]
+
+
+def text_of(html):
+    """What a reader sees of some HTML: its text, entities decoded, whitespace collapsed."""
+    return re.sub(r"\s+", " ", html_module.unescape(re.sub(r"<[^>]+>", " ", html))).strip()
