@@ -11,5 +11,6 @@ urlpatterns = [
     path("accounts/", include("shopfloor.accounts.urls")),
     path("parts/", include("parts.urls")),
     path("procedures/", include("procedures.urls")),
+    path("admin/units/", include("parts.unit_tables.admin_urls")),
     path("admin/", admin.site.urls),
 ]

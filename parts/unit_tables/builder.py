@@ -20,10 +20,10 @@ DECIMAL_DIGITS, DECIMAL_PLACES = 20, 6
 class IsolatedApps(Apps):
     """An app registry holding one generated model and nothing else.
 
-    Django's ``Apps.get_models`` is cached on the function, for every registry at once, so
-    calling it on a throwaway registry (the ORM does, to find reverse relations) would keep
-    the registry and its model alive for ever. A generated unit model has no relations, so
-    the answer is always the same short list and needs no cache.
+    Django's ``Apps.get_models`` caches its answers on the function, shared by every
+    registry; the ORM calls it on a model's registry to look for reverse relations. A unit
+    model has no relations, so its registry answers from its own dict, uncached, and an old
+    class is freed as soon as nothing uses it.
     """
 
     def __init__(self):
