@@ -34,6 +34,11 @@ class EditorState:
             base_version=procedure.version,
         )
 
+    def load(self, config, *, procedure):
+        """Replace the draft with ``config`` (copied, imported or an earlier version)."""
+        saved_config = procedure.procedure_config if procedure else None
+        self.draft = Draft.from_config(config, saved_config=saved_config)
+
     @classmethod
     def from_post(cls, data):
         """The state the editor's form posted; raises MalformedEditorPost."""

@@ -197,3 +197,10 @@ class ProcedureImportForm(forms.Form):
                 params={"problem": error.msg, "line": error.lineno, "column": error.colno},
             ) from None
         return cleaned
+
+
+class ProcedureRestoreForm(forms.Form):
+    """Restoring an earlier version: the version it replaces and the retirements agreed to."""
+
+    expected_version = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
+    confirm_retire = forms.CharField(required=False, widget=forms.HiddenInput)
