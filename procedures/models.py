@@ -78,7 +78,7 @@ class PartProcedureDetail(models.Model):
         from procedures.services import procedure_migrate, procedure_version_record
 
         with transaction.atomic():
-            procedure_migrate(procedure=self)
+            self.last_plan = procedure_migrate(procedure=self)
             super().save(*args, **kwargs)
             procedure_version_record(procedure=self)
 

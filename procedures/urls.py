@@ -16,4 +16,6 @@ urlpatterns = [
         views.procedure_version_restore,
         name="restore",
     ),
+    path("<int:part_pk>/apply", views.procedure_apply_view, name="apply"),
+    path("<int:part_pk>/preview", views.procedure_preview_view, name="preview"),
 ]

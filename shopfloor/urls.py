@@ -10,6 +10,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("accounts/", include("shopfloor.accounts.urls")),
     path("parts/", include("parts.urls")),
+    path("parts/<int:part_pk>/units/", include("parts.unit_tables.urls")),
     path("procedures/", include("procedures.urls")),
     path("admin/units/", include("parts.unit_tables.admin_urls")),
     path("admin/", admin.site.urls),

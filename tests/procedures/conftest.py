@@ -1,12 +1,5 @@
 import pytest
 
-from parts.models import ModelPart
-
-
-@pytest.fixture
-def part(db):
-    return ModelPart.objects.create(model_no="EICS112", part_no="EICS112_Part")
-
 
 @pytest.fixture
 def htmx_post(client_for, engineer):

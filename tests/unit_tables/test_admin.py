@@ -5,7 +5,7 @@ from django.contrib.admin.models import LogEntry
 from django.urls import reverse
 
 from procedures.models import PartProcedureDetail
-from tests.unit_tables.conftest import SMD_QC, columns_of, config, stage
+from tests.unit_tables.support import SMD_QC, columns_of, config, stage
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ from django.db import connection
 from parts.models import ModelPart
 from parts.unit_tables import NoUnitTable
 from procedures.models import PartProcedureDetail
-from tests.unit_tables.conftest import SMD_QC, columns_of, config, stage, table_exists
+from tests.unit_tables.support import SMD_QC, columns_of, config, stage, table_exists
 
 pytestmark = pytest.mark.django_db
 
