@@ -139,3 +139,13 @@ def test_a_tampered_editor_post_is_refused(htmx_post, part):
     response = htmx_post(edit_url(part), data)
 
     assert response.status_code == 400
+
+
+def test_without_htmx_an_action_returns_the_whole_page(client_for, engineer, part):
+    response = client_for(engineer).post(
+        edit_url(part), editor_post([stage("smd")], action="add_stage", catalogue_key="qc")
+    )
+
+    html = response.content.decode()
+    assert "<html" in html
+    assert shown_keys(html) == ["smd", "qc"]
