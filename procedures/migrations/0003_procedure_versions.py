@@ -5,22 +5,6 @@ from django.conf import settings
 from django.db import migrations, models
 
 
-def keep_current_versions(apps, schema_editor):
-    """Procedures saved before the history existed start it with the version they are at."""
-    PartProcedureDetail = apps.get_model("procedures", "PartProcedureDetail")
-    ProcedureVersion = apps.get_model("procedures", "ProcedureVersion")
-    ProcedureVersion.objects.bulk_create(
-        ProcedureVersion(
-            procedure=procedure,
-            version=procedure.version,
-            procedure_config=procedure.procedure_config,
-            saved_by_id=procedure.updated_by_id,
-            saved_at=procedure.updated_at,
-        )
-        for procedure in PartProcedureDetail.objects.filter(version__gt=0)
-    )
-
-
 class Migration(migrations.Migration):
     dependencies = [
         ("procedures", "0002_unit_table_state"),
@@ -81,5 +65,4 @@ class Migration(migrations.Migration):
                 ],
             },
         ),
-        migrations.RunPython(keep_current_versions, migrations.RunPython.noop),
     ]

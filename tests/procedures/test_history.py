@@ -139,3 +139,18 @@ def test_operators_cannot_restore(client_for, operator, two_versions):
 
     assert response.status_code == 403
     assert PartProcedureDetail.objects.get(model_part=two_versions).version == 2
+
+
+def test_admins_read_the_history_in_the_admin_but_cannot_change_it(
+    client_for, admin_user, two_versions
+):
+    client = client_for(admin_user)
+    kept = ProcedureVersion.objects.get(procedure__model_part=two_versions, version=1)
+
+    listing = client.get(reverse("admin:procedures_procedureversion_changelist"))
+    deleted = client.post(reverse("admin:procedures_procedureversion_delete", args=[kept.pk]))
+
+    assert listing.status_code == 200
+    assert "Grace Hopper" in listing.content.decode()
+    assert deleted.status_code == 403
+    assert ProcedureVersion.objects.filter(pk=kept.pk).exists()
