@@ -3,10 +3,30 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from parts.models import ModelPart
+from procedures.models import PartProcedureDetail
+from procedures.services import procedure_apply
 from shopfloor.accounts.models import User
 from shopfloor.accounts.roles import Role
 
 DEMO_PASSWORD = "shopfloor-demo"
+
+DEMO_PROCEDURE = {
+    "version": 1,
+    "stages": [
+        {"key": "smd", "label": "SMD", "result": "pass_fail", "media": ["part_image"]},
+        {"key": "qc", "label": "QC", "result": "pass_fail", "media": ["qc_video"]},
+        {"key": "testing", "label": "Testing", "result": "pass_fail", "media": ["testing_video"]},
+        {"key": "dispatch", "label": "Dispatch", "result": "done"},
+    ],
+    "fields": [
+        {
+            "key": "firmware_version",
+            "label": "Firmware version",
+            "type": "text",
+            "stage": "testing",
+        },
+    ],
+}
 
 DEMO_USERS = [
     ("admin@shopfloor.example", "Demo Admin", None),
@@ -17,7 +37,7 @@ DEMO_USERS = [
 
 
 class Command(BaseCommand):
-    help = "Load demo users (one per role) and a demo part. Safe to run again."
+    help = "Load demo users (one per role) and a demo part with its procedure. Safe to run again."
 
     @transaction.atomic
     def handle(self, *args, **options):
@@ -39,6 +59,10 @@ class Command(BaseCommand):
         part, _created = ModelPart.objects.get_or_create(
             part_no="EICS112_Part", defaults={"model_no": "EICS112"}
         )
+        if not PartProcedureDetail.objects.filter(model_part=part).exists():
+            # Through the service, like an engineer: this creates the part's unit table.
+            engineer = User.objects.get(email__iexact="engineer@shopfloor.example")
+            procedure_apply(part=part, config=DEMO_PROCEDURE, user=engineer)
         self.print_credentials(part)
 
     def print_credentials(self, part):
