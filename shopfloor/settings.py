@@ -27,6 +27,16 @@ def env_bool(name, default):
     raise ImproperlyConfigured(f"{name} must be true or false, not {value!r}.")
 
 
+def env_int(name, default):
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}.") from None
+
+
 def env_list(name, default):
     value = os.environ.get(name)
     if value is None:
@@ -148,6 +158,14 @@ if (DEBUG or TESTING) and not STATIC_ROOT.is_dir():
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
+# Uploaded media is private: parts.media_views serves it to signed-in users only. In production
+# set MEDIA_ACCEL_REDIRECT to the internal nginx location (e.g. /protected-media/) so nginx sends
+# the bytes (with Range support) after the app has checked sign-in; see docs/deploy.md.
+MEDIA_ACCEL_REDIRECT = os.environ.get("MEDIA_ACCEL_REDIRECT", "")
+# Caps on part media, in bytes and pixels; uploads over them are refused with a message.
+PART_IMAGE_MAX_BYTES = env_int("PART_IMAGE_MAX_BYTES", 20 * 1024 * 1024)
+PART_IMAGE_MAX_PIXELS = env_int("PART_IMAGE_MAX_PIXELS", 40_000_000)
+PART_VIDEO_MAX_BYTES = env_int("PART_VIDEO_MAX_BYTES", 200 * 1024 * 1024)
 
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

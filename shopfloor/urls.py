@@ -1,6 +1,8 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+from parts.media_views import part_media
 from shopfloor import views
 
 admin.site.site_header = "Shopfloor administration"
@@ -14,4 +16,6 @@ urlpatterns = [
     path("procedures/", include("procedures.urls")),
     path("admin/units/", include("parts.unit_tables.admin_urls")),
     path("admin/", admin.site.urls),
+    # Uploaded media is private: served after a sign-in and permission check, never as static.
+    path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", part_media, name="media"),
 ]

@@ -21,6 +21,7 @@ ROLE_PERMISSIONS = {
         *VIEW_PARTS,
         "parts.add_modelpart",
         "parts.change_modelpart",
+        "parts.view_partchange",
         "procedures.add_partproceduredetail",
         "procedures.change_partproceduredetail",
     ],

@@ -5,6 +5,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from django.test import testcases
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -20,6 +21,11 @@ CHROMIUM_ARGS = [
 # Playwright's sync API runs an event loop in the test thread; the ORM calls the tests make
 # there are still plain synchronous calls.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+# Django's live server answers MEDIA_URL itself, from MEDIA_ROOT, to anyone and without Range
+# support. Uploads must go through the app's own media view, as in production (sign-in check,
+# 206 answers), so the live server hands those requests to the app like any other.
+testcases._MediaFilesHandler = lambda application: application
 
 
 def pytest_collection_modifyitems(config, items):

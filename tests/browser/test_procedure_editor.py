@@ -26,7 +26,7 @@ def test_engineer_builds_reorders_saves_and_changes_a_procedure(sign_in_as, engi
     part = ModelPart.objects.create(model_no="EICS112", part_no="EICS112_Part")
     page = sign_in_as(engineer, PASSWORD)
     page.goto(f"{live_server.url}{part.get_absolute_url()}")
-    page.get_by_role("link", name="Procedure").click()
+    page.get_by_role("link", name="Procedure", exact=True).click()
     page.get_by_role("link", name="Edit procedure").click()
     expect(page.get_by_test_id("no-stages")).to_be_visible()
 

@@ -97,7 +97,16 @@ def test_the_procedure_page_offers_editing_only_to_engineers(
     assert edit_url in client_for(engineer).get(url).content.decode()
 
 
-def test_the_part_page_links_to_its_procedure(client_for, operator, part):
-    response = client_for(operator).get(part.get_absolute_url())
+def test_the_part_page_shows_the_procedure_and_links_to_it_by_role(
+    client_for, operator, engineer, procedure
+):
+    part = procedure.model_part
+    read_url = reverse("procedures:detail", args=[part.pk])
+    edit_url = reverse("procedures:edit", args=[part.pk])
 
-    assert reverse("procedures:detail", args=[part.pk]) in response.content.decode()
+    as_operator = client_for(operator).get(part.get_absolute_url()).content.decode()
+    as_engineer = client_for(engineer).get(part.get_absolute_url()).content.decode()
+
+    assert "Version 1: SMD" in as_operator
+    assert read_url in as_operator and edit_url not in as_operator
+    assert read_url in as_engineer and edit_url in as_engineer

@@ -1,8 +1,14 @@
+import io
+
 from django.contrib.auth.models import Group
+from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from PIL import Image, ImageDraw
 
+from parts.media import check_image
 from parts.models import ModelPart
+from parts.services import part_create, part_update
 from procedures.models import PartProcedureDetail
 from procedures.services import procedure_apply
 from shopfloor.accounts.models import User
@@ -56,14 +62,31 @@ class Command(BaseCommand):
             if role is not None:
                 user.groups.add(Group.objects.get(name=role.value))
 
-        part, _created = ModelPart.objects.get_or_create(
-            part_no="EICS112_Part", defaults={"model_no": "EICS112"}
-        )
+        part = self.demo_part()
         if not PartProcedureDetail.objects.filter(model_part=part).exists():
             # Through the service, like an engineer: this creates the part's unit table.
             engineer = User.objects.get(email__iexact="engineer@shopfloor.example")
             procedure_apply(part=part, config=DEMO_PROCEDURE, user=engineer)
         self.print_credentials(part)
+
+    def demo_part(self):
+        part = ModelPart.objects.filter(part_no__iexact="EICS112_Part").first()
+        if part is None:
+            return part_create(
+                created_by=None,
+                model_no="EICS112",
+                part_no="EICS112_Part",
+                part_image=check_image(demo_board_picture()),
+            )
+        if not part.part_image:
+            return part_update(
+                part=part,
+                changed_by=None,
+                model_no=part.model_no,
+                part_no=part.part_no,
+                part_image=check_image(demo_board_picture()),
+            )
+        return part
 
     def print_credentials(self, part):
         self.stdout.write(
@@ -73,3 +96,18 @@ class Command(BaseCommand):
             label = role.label if role else "Admin"
             self.stdout.write(f"  {label:<11} {email:<30} password: {DEMO_PASSWORD}")
         self.stdout.write(f"  Demo part: {part.model_no} / {part.part_no}")
+
+
+def demo_board_picture():
+    """A drawn circuit board, so the demo part has a picture to show."""
+    image = Image.new("RGB", (640, 480), "#1f5f3a")
+    draw = ImageDraw.Draw(image)
+    draw.rectangle([20, 20, 619, 459], outline="#d4af37", width=6)
+    for x in range(80, 600, 90):
+        draw.rectangle([x, 120, x + 50, 170], fill="#222222")
+        draw.line([x + 25, 170, x + 25, 330], fill="#d4af37", width=4)
+        draw.ellipse([x + 15, 330, x + 35, 350], fill="#c0c0c0")
+    draw.text((40, 400), "EICS112_Part", fill="white")
+    output = io.BytesIO()
+    image.save(output, format="PNG")
+    return ContentFile(output.getvalue(), name="demo-board.png")

@@ -1,0 +1,321 @@
+"""What a part's images and videos must be, checked by their content, and their thumbnails.
+
+Nothing here trusts an uploaded file's name or the content type the browser sent: images are
+opened by Pillow (JPEG, PNG and WebP only, within a byte cap and a pixel cap, fully decoded so
+a damaged file is caught), videos are recognised by their container structure (MP4's ISO boxes,
+WebM's EBML header). The extension a stored file gets comes from what its content is.
+"""
+
+import io
+import struct
+import warnings
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext_lazy as _
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+# Stored extension -> content type served. Only these are ever written by the app.
+CONTENT_TYPES = {
+    "jpg": "image/jpeg",
+    "png": "image/png",
+    "webp": "image/webp",
+    "mp4": "video/mp4",
+    "webm": "video/webm",
+}
+IMAGE_EXTENSIONS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
+IMAGE_ACCEPT = "image/jpeg,image/png,image/webp"
+VIDEO_ACCEPT = "video/mp4,video/webm"
+
+THUMBNAIL_SIZE = (320, 320)
+
+# Markup a browser could run if it ever treated the file as a document. Browsers sniff the
+# first 1445 bytes; legitimate images have binary headers there, not tags.
+SNIFF_BYTES = 1445
+ACTIVE_CONTENT_MARKERS = (
+    b"<!doctype",
+    b"<html",
+    b"<head",
+    b"<body",
+    b"<script",
+    b"<iframe",
+    b"<object",
+    b"<embed",
+    b"<svg",
+    b"<?xml",
+    b"<style",
+    b"<title",
+    b"<table",
+    b"<div",
+)
+
+# ISO base media brands of MP4 video. HEIF/AVIF images and QuickTime share the box format
+# but are not MP4 video, so their major brands are refused.
+MP4_BRANDS = {
+    b"isom",
+    b"iso2",
+    b"iso3",
+    b"iso4",
+    b"iso5",
+    b"iso6",
+    b"mp41",
+    b"mp42",
+    b"avc1",
+    b"dash",
+    b"M4V ",
+    b"mmp4",
+}
+NOT_VIDEO_BRANDS = {b"avif", b"avis", b"heic", b"heix", b"heim", b"heis", b"mif1", b"msf1"}
+EBML_MAGIC = b"\x1a\x45\xdf\xa3"
+EBML_DOCTYPE_ID = 0x4282
+MATROSKA_SEGMENT_ID = 0x18538067
+
+
+@dataclass(frozen=True)
+class CheckedUpload:
+    """An uploaded file whose content was checked; only these reach the services."""
+
+    file: object
+    kind: str  # "image" or "video"
+    extension: str
+    size: int
+    original_name: str
+    width: int | None = None
+    height: int | None = None
+
+    @property
+    def content_type(self):
+        return CONTENT_TYPES[self.extension]
+
+
+def _size_of(upload):
+    size = getattr(upload, "size", None)
+    if size is None:
+        upload.seek(0, io.SEEK_END)
+        size = upload.tell()
+    upload.seek(0)
+    return size
+
+
+def _read_head(upload, count):
+    upload.seek(0)
+    head = upload.read(count)
+    upload.seek(0)
+    return head
+
+
+def _original_name(upload):
+    # Kept for the audit trail only: it never decides where the file is stored.
+    name = str(getattr(upload, "name", "") or "")
+    return "".join(char for char in name if char.isprintable())[-200:]
+
+
+def _checked_size(upload, max_bytes, message, code):
+    size = _size_of(upload)
+    if size == 0:
+        raise ValidationError(_("The file is empty."), code="empty")
+    if size > max_bytes:
+        raise ValidationError(
+            message,
+            code=code,
+            params={"size": filesizeformat(size), "max": filesizeformat(max_bytes)},
+        )
+    return size
+
+
+def check_image(upload):
+    """Return a CheckedUpload for a real JPEG, PNG or WebP image, or raise ValidationError."""
+    size = _checked_size(
+        upload,
+        settings.PART_IMAGE_MAX_BYTES,
+        _("The image is %(size)s; images may be at most %(max)s."),
+        "image_too_large",
+    )
+    head = _read_head(upload, SNIFF_BYTES).lower()
+    if any(marker in head for marker in ACTIVE_CONTENT_MARKERS):
+        raise ValidationError(
+            _(
+                "The file contains HTML, SVG or other markup, which is refused. "
+                "Upload a JPEG, PNG or WebP picture."
+            ),
+            code="active_content",
+        )
+    max_pixels = settings.PART_IMAGE_MAX_PIXELS
+    too_many_pixels = ValidationError(
+        _("The image has more than %(max)s megapixels; make it smaller and upload it again."),
+        code="image_too_many_pixels",
+        params={"max": f"{max_pixels / 1_000_000:g}"},
+    )
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(upload, formats=list(IMAGE_EXTENSIONS)) as image:
+                width, height = image.size
+                if width * height > max_pixels:
+                    raise too_many_pixels
+                image_format = image.format
+                # Decode every pixel: a truncated or damaged file fails here, not at a station.
+                image.load()
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise too_many_pixels from None
+    except UnidentifiedImageError:
+        raise ValidationError(
+            _(
+                "This file is not a JPEG, PNG or WebP image (whatever its name says). "
+                "Upload a picture in one of those formats."
+            ),
+            code="not_an_image",
+        ) from None
+    except (OSError, SyntaxError, ValueError, EOFError, struct.error):
+        raise ValidationError(
+            _("The image is damaged or incomplete and cannot be read. Save it again and retry."),
+            code="corrupt_image",
+        ) from None
+    finally:
+        upload.seek(0)
+    return CheckedUpload(
+        file=upload,
+        kind="image",
+        extension=IMAGE_EXTENSIONS[image_format],
+        size=size,
+        original_name=_original_name(upload),
+        width=width,
+        height=height,
+    )
+
+
+def check_video(upload):
+    """Return a CheckedUpload for an MP4 or WebM video, recognised by content, or raise."""
+    size = _checked_size(
+        upload,
+        settings.PART_VIDEO_MAX_BYTES,
+        _("The video is %(size)s; videos may be at most %(max)s."),
+        "video_too_large",
+    )
+    head = _read_head(upload, 4096)
+    try:
+        if head[4:8] == b"ftyp":
+            extension = _check_mp4(upload, head, size)
+        elif head.startswith(EBML_MAGIC):
+            extension = _check_webm(head)
+        else:
+            raise ValidationError(
+                _(
+                    "This file is not an MP4 or WebM video (whatever its name says). "
+                    "Export the video as MP4 or WebM and upload it again."
+                ),
+                code="not_a_video",
+            )
+    finally:
+        upload.seek(0)
+    return CheckedUpload(
+        file=upload,
+        kind="video",
+        extension=extension,
+        size=size,
+        original_name=_original_name(upload),
+    )
+
+
+def _damaged_video():
+    return ValidationError(
+        _("The video is damaged or incomplete and cannot be played. Export it again and retry."),
+        code="corrupt_video",
+    )
+
+
+def _check_mp4(upload, head, size):
+    """MP4: an ftyp box naming an MP4 brand, then a chain of boxes holding moov and media."""
+    ftyp_size = struct.unpack(">I", head[0:4])[0]
+    major = head[8:12]
+    compatible = {head[i : i + 4] for i in range(16, min(ftyp_size, len(head)) - 3, 4)}
+    if major in NOT_VIDEO_BRANDS or not ({major} | compatible) & MP4_BRANDS:
+        raise ValidationError(
+            _("This file is an ISO media file but not an MP4 video (brand %(brand)s)."),
+            code="not_a_video",
+            params={"brand": major.decode("ascii", "replace").strip()},
+        )
+    boxes = set()
+    offset = 0
+    for _box in range(100_000):
+        if offset >= size:
+            break
+        upload.seek(offset)
+        header = upload.read(16)
+        if len(header) < 8:
+            raise _damaged_video()
+        box_size, box_type = struct.unpack(">I4s", header[:8])
+        if box_size == 1:
+            if len(header) < 16:
+                raise _damaged_video()
+            box_size = struct.unpack(">Q", header[8:16])[0]
+        elif box_size == 0:
+            box_size = size - offset
+        if box_size < 8 or offset + box_size > size:
+            raise _damaged_video()
+        boxes.add(box_type)
+        offset += box_size
+    if b"moov" not in boxes or not boxes & {b"mdat", b"moof"}:
+        raise _damaged_video()
+    return "mp4"
+
+
+def _read_vint(data, pos, keep_marker):
+    """One EBML variable-length integer at pos: (value, next position)."""
+    if pos >= len(data):
+        raise IndexError(pos)
+    first = data[pos]
+    length = 1
+    while length <= 8 and not first & (0x80 >> (length - 1)):
+        length += 1
+    if length > 8 or pos + length > len(data):
+        raise IndexError(pos)
+    value = first if keep_marker else first & (0xFF >> length)
+    for byte in data[pos + 1 : pos + length]:
+        value = (value << 8) | byte
+    return value, pos + length
+
+
+def _check_webm(head):
+    """WebM: an EBML header whose DocType is "webm", followed by a Matroska Segment."""
+    try:
+        _id, pos = _read_vint(head, 0, keep_marker=True)
+        header_size, pos = _read_vint(head, pos, keep_marker=False)
+        end = pos + header_size
+        doctype = None
+        while pos < end:
+            element_id, pos = _read_vint(head, pos, keep_marker=True)
+            element_size, pos = _read_vint(head, pos, keep_marker=False)
+            if element_id == EBML_DOCTYPE_ID:
+                doctype = head[pos : pos + element_size].rstrip(b"\x00")
+            pos += element_size
+        segment_id, _pos = _read_vint(head, end, keep_marker=True)
+    except IndexError:
+        raise _damaged_video() from None
+    if doctype != b"webm":
+        raise ValidationError(
+            _("This file is a Matroska file but not a WebM video (type %(doctype)s)."),
+            code="not_a_video",
+            params={"doctype": (doctype or b"unknown").decode("ascii", "replace")},
+        )
+    if segment_id != MATROSKA_SEGMENT_ID:
+        raise _damaged_video()
+    return "webm"
+
+
+def make_thumbnail(checked):
+    """A small WebP picture of a checked image, for lists and the part page."""
+    checked.file.seek(0)
+    with Image.open(checked.file, formats=list(IMAGE_EXTENSIONS)) as image:
+        image.draft("RGB", (THUMBNAIL_SIZE[0] * 2, THUMBNAIL_SIZE[1] * 2))
+        picture = ImageOps.exif_transpose(image)
+        picture.thumbnail(THUMBNAIL_SIZE)
+        if picture.mode not in {"RGB", "RGBA"}:
+            picture = picture.convert("RGBA" if "A" in picture.getbands() else "RGB")
+        output = io.BytesIO()
+        picture.save(output, format="WEBP", quality=80)
+    checked.file.seek(0)
+    return ContentFile(output.getvalue())
