@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from parts.models import ModelPart
-from parts.unit_tables import UnitTableBusy
+from parts.unit_tables import UnitTableBusy, UnitTableError
 from procedures import selectors
 from procedures.catalogue import STAGE_CATALOGUE
 from procedures.config_diff import config_changes
@@ -166,7 +166,7 @@ def procedure_version_restore(request, part_pk, version):
         )
     except ProcedureConflict as conflict:
         return _render_version(request, part, version, conflict=conflict)
-    except (ValidationError, UnitTableBusy) as error:
+    except (ValidationError, UnitTableError) as error:
         return _render_version(request, part, version, restore_error=error)
     messages.success(
         request,
@@ -232,7 +232,7 @@ def _save(request, part, procedure, state):
         )
     except ProcedureConflict:
         return _render_conflict(request, part, selectors.procedure_of_part(part=part), state)
-    except (ValidationError, UnitTableBusy) as error:
+    except (ValidationError, UnitTableError) as error:
         return _render_editor(request, part, procedure, state, save_error=error)
     notice = _("Saved version %(version)s of the procedure.") % {"version": saved.version}
     if not request.htmx:
