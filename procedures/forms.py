@@ -158,6 +158,9 @@ class EditorForm(forms.Form):
 class ProcedureImportForm(forms.Form):
     """A procedure_config v1 document, uploaded as a file or pasted."""
 
+    # A procedure is a few kilobytes; anything near this is not one.
+    MAX_BYTES = 1_000_000
+
     file = forms.FileField(label=_("JSON file"), required=False)
     text = forms.CharField(
         label=_("Or paste the JSON"),
@@ -180,6 +183,12 @@ class ProcedureImportForm(forms.Form):
         if not upload and not text:
             raise forms.ValidationError(
                 _("Upload a JSON file or paste the JSON."), code="no_document"
+            )
+        if upload and upload.size > self.MAX_BYTES:
+            raise forms.ValidationError(
+                _("The file is %(size)s bytes; a procedure is at most %(max)s."),
+                code="too_large",
+                params={"size": upload.size, "max": self.MAX_BYTES},
             )
         if upload:
             try:

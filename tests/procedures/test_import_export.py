@@ -146,3 +146,15 @@ def test_operators_cannot_import(client_for, operator, part):
     )
 
     assert response.status_code == 403
+
+
+def test_an_oversized_upload_is_refused_with_its_size(client_for, engineer, part):
+    huge = b'{"version": 1, "stages": [' + b" " * 1_000_001 + b"]}"
+
+    response = client_for(engineer).post(
+        reverse("procedures:import", args=[part.pk]),
+        {"file": SimpleUploadedFile("big.json", huge, content_type="application/json")},
+    )
+
+    assert "a procedure is at most 1000000" in response.content.decode()
+    assert not PartProcedureDetail.objects.filter(model_part=part).exists()
