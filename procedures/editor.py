@@ -106,11 +106,20 @@ def _where(kind, attribute, item):
     return where
 
 
+ENTRY_IN_TEXT = re.compile(r"\b(stage|field)s\[(\d+)\]")
+
+
+def _as_row_numbers(text):
+    """ "the key of stages[0]" reads "the key of stage 1", as the editor numbers its rows."""
+    return ENTRY_IN_TEXT.sub(lambda match: f"{match[1]} {int(match[2]) + 1}", text)
+
+
 def problems_of(error):
     """Sort a procedure ValidationError's messages ("stages[2].key: ...") to the editor rows.
 
-    The message is the validator's own; only its entry path is replaced by the name of the
-    input it is about, since the row already shows which entry it is.
+    The message is the validator's own; its entry path is replaced by the name of the input
+    it is about, since the row already shows which entry it is, and entries it mentions are
+    named by their row numbers.
     """
     problems = Problems()
     for message in error.messages:
@@ -119,7 +128,7 @@ def problems_of(error):
             problems.general.append(message)
             continue
         kind, attribute = match["list"], match["attribute"]
-        text = match["message"]
+        text = _as_row_numbers(match["message"])
         if attribute:
             text = f"{_where(kind, attribute, match['item'])}: {text}"
         problems.rows.setdefault((kind, int(match["index"])), []).append(text)

@@ -49,13 +49,13 @@ def test_typing_gets_each_problem_next_to_its_row_without_touching_the_inputs(ht
     assert 'name="stages-0-key"' not in html, "validation answers never replace the inputs"
     assert errors_text(html, "stages", 0) == ""
     assert 'Key: "SMD!" must be lowercase letters' in errors_text(html, "stages", 1)
-    assert '"smd" is already the key of stages[0]' in errors_text(html, "stages", 2)
+    assert '"smd" is already the key of stage 1;' in errors_text(html, "stages", 2)
     assert "Label: is required" in errors_text(html, "stages", 2)
     assert errors_text(html, "stages", 3) == ""
     assert 'Choices: a field of type "choice" needs a non-empty list' in errors_text(
         html, "fields", 0
     )
-    assert '"qc" is already the key of stages[3]' in errors_text(html, "fields", 1)
+    assert '"qc" is already the key of stage 4;' in errors_text(html, "fields", 1)
     assert 'hx-swap-oob="true"' in html
     assert re.search(r'name="action" value="save"\s+disabled', html)
 
@@ -102,7 +102,7 @@ def test_an_invalid_draft_is_not_saved(htmx_post, part):
     html = htmx_post(edit_url(part), data).content.decode()
 
     assert not PartProcedureDetail.objects.filter(model_part=part).exists()
-    assert "is already the key of stages[0]" in html
+    assert "is already the key of stage 1" in html
 
 
 @pytest.fixture
