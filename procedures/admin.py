@@ -49,6 +49,10 @@ class PartProcedureDetailAdmin(admin.ModelAdmin):
             return ["model_part", *self.readonly_fields]
         return self.readonly_fields
 
+    def has_delete_permission(self, request, obj=None):
+        # A procedure describes its part's unit table; deleting it would orphan every unit.
+        return False
+
     @admin.display(description="unit table")
     def unit_table(self, procedure):
         if procedure.pk is None:

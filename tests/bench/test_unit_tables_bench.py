@@ -57,8 +57,17 @@ def ms(seconds):
     return f"{seconds * 1000:8.2f} ms"
 
 
+class Report(list):
+    """Figures printed as soon as they are measured, and all together at the end."""
+
+    def append(self, line):
+        print(line, flush=True)
+        super().append(line)
+
+
 def test_unit_tables_benchmark(databases):
-    lines = ["", "Unit tables benchmark"]
+    lines = Report(["", "Unit tables benchmark"])
+    print("\nUnit tables benchmark (figures as measured)", flush=True)
     for vendor, urls in databases.items():
         for size, count in (("small", 10), ("large", 5000)):
             run(urls[size], "migrate")
@@ -109,4 +118,4 @@ def test_unit_tables_benchmark(databases):
             f"{regen['rss_after_10000_kib'] / 1024:.1f} MiB"
         )
         assert million["units"] == 1_000_000
-    print("\n".join(lines))
+    print("\n".join(["", "Summary", *lines[2:]]))

@@ -77,9 +77,11 @@ def step_parts(count):
     count = int(count)
     existing = ModelPart.objects.count()
     started = time.perf_counter()
-    for start in range(existing, count, 100):
+    # Small batches: every new table holds a few locks until its transaction ends, and the
+    # lock table is shared by every session of the PostgreSQL server.
+    for start in range(existing, count, 10):
         with transaction.atomic():
-            for number in range(start, min(start + 100, count)):
+            for number in range(start, min(start + 10, count)):
                 part = ModelPart.objects.create(part_no=f"P{number:05d}", model_no="BENCH")
                 procedure_apply(part=part, config=procedure(), user=None)
     return {"parts": ModelPart.objects.count(), "seconds": time.perf_counter() - started}

@@ -97,6 +97,20 @@ def test_an_invalid_procedure_touches_nothing(part, apply):
     assert not table_exists(f"parts_unit_{part.pk}")
 
 
+def test_a_table_left_by_a_deleted_procedure_is_never_overwritten(part, apply):
+    from parts.unit_tables import UnitTableError
+
+    apply(part, SMD_QC)
+    part.unit_model().objects.create(usid="U1")
+    PartProcedureDetail.objects.all().delete()
+
+    with pytest.raises(UnitTableError, match="already has a unit table"):
+        apply(part, config(stage("testing")))
+
+    assert not PartProcedureDetail.objects.exists()
+    assert "is_testing" not in columns_of(f"parts_unit_{part.pk}")
+
+
 def test_renaming_a_part_keeps_its_table_and_renames_its_class(part, apply):
     apply(part, SMD_QC)
     part.unit_model().objects.create(usid="U1")
