@@ -1,9 +1,8 @@
 """A save that meets a unit table locked by scans says so, keeps the draft and changes nothing."""
 
-import threading
-
+import psycopg
 import pytest
-from django.db import connection, connections, transaction
+from django.db import connection
 from django.urls import reverse
 
 from procedures.models import PartProcedureDetail
@@ -22,29 +21,18 @@ def test_saving_while_scans_hold_the_table_asks_to_retry_and_keeps_the_draft(
     settings.UNIT_TABLE_LOCK_TIMEOUT = "200ms"
     smd = {"key": "smd", "label": "SMD"}
     procedure_apply(part=part, config={"version": 1, "stages": [smd]}, user=engineer)
-    part.unit_model().objects.create(usid="U1")
-    scanning, finish_scan = threading.Event(), threading.Event()
+    table = part.unit_model()._meta.db_table
+    db = connection.settings_dict
+    data = editor_post(
+        [stage("smd", "SMD", origin="smd"), stage("testing")], base_version=1, action="save"
+    )
 
-    def long_scan():
-        try:
-            with transaction.atomic():
-                part.unit_model().objects.filter(usid="U1").update(is_smd=True)
-                scanning.set()
-                finish_scan.wait(timeout=30)
-        finally:
-            connections.close_all()
-
-    scan = threading.Thread(target=long_scan)
-    scan.start()
-    try:
-        assert scanning.wait(timeout=10)
-        data = editor_post(
-            [stage("smd", "SMD", origin="smd"), stage("testing")], base_version=1, action="save"
-        )
+    # A scan in progress on another connection: it holds the table until it commits.
+    with psycopg.connect(
+        host=db["HOST"], port=db["PORT"], user=db["USER"], dbname=db["NAME"]
+    ) as scan:
+        scan.execute(f'SELECT * FROM "{table}" FOR UPDATE')
         html = htmx_post(reverse("procedures:edit", args=[part.pk]), data).content.decode()
-    finally:
-        finish_scan.set()
-        scan.join(timeout=30)
 
     assert "Nothing was saved: The unit table is in use by scans right now" in text_of(html)
     assert shown_keys(html) == ["smd", "testing"]
