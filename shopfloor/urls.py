@@ -15,6 +15,8 @@ urlpatterns = [
     path("parts/<int:part_pk>/units/", include("parts.unit_tables.urls")),
     path("procedures/", include("procedures.urls")),
     path("admin/units/", include("parts.unit_tables.admin_urls")),
+    path("stations/", include("shopfloor.stations.urls")),
+    path("api/v1/", include("shopfloor.stations.api_urls")),
     path("admin/", admin.site.urls),
     # Uploaded media is private: served after a sign-in and permission check, never as static.
     path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", part_media, name="media"),

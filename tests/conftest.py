@@ -97,3 +97,22 @@ def apply(engineer):
         return procedure_apply(part=part, config=config, **kwargs)
 
     return run
+
+
+@pytest.fixture
+def defect_reasons(db):
+    """The default defect reasons (a transactional test's flush empties what migrations made)."""
+    from shopfloor.stations.defect_reasons import add_default_defect_reasons
+
+    add_default_defect_reasons(apps)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_scan_caches():
+    """Tokens and part plans are cached per process; ids repeat between tests."""
+    from shopfloor.stations.api_tokens import token_cache_clear
+    from shopfloor.stations.part_plans import part_plan_cache_clear
+
+    token_cache_clear()
+    part_plan_cache_clear()
+    yield

@@ -13,8 +13,15 @@ from procedures.models import PartProcedureDetail
 from procedures.services import procedure_apply
 from shopfloor.accounts.models import User
 from shopfloor.accounts.roles import Role
+from shopfloor.stations.models import Station
 
 DEMO_PASSWORD = "shopfloor-demo"
+DEMO_STATIONS = [
+    ("SMD-1", "smd"),
+    ("QC-1", "qc"),
+    ("TEST-1", "testing"),
+    ("DISPATCH-1", "dispatch"),
+]
 
 DEMO_PROCEDURE = {
     "version": 1,
@@ -67,6 +74,11 @@ class Command(BaseCommand):
             # Through the service, like an engineer: this creates the part's unit table.
             engineer = User.objects.get(email__iexact="engineer@shopfloor.example")
             procedure_apply(part=part, config=DEMO_PROCEDURE, user=engineer)
+        for name, stage in DEMO_STATIONS:
+            station, _created = Station.objects.get_or_create(
+                name=name, defaults={"line": "Line A", "stage": stage}
+            )
+            station.parts.add(part)
         self.print_credentials(part)
 
     def demo_part(self):
@@ -96,6 +108,7 @@ class Command(BaseCommand):
             label = role.label if role else "Admin"
             self.stdout.write(f"  {label:<11} {email:<30} password: {DEMO_PASSWORD}")
         self.stdout.write(f"  Demo part: {part.model_no} / {part.part_no}")
+        self.stdout.write(f"  Demo stations: {', '.join(name for name, _stage in DEMO_STATIONS)}")
 
 
 def demo_board_picture():
