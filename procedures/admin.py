@@ -1,10 +1,12 @@
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html
 
+from parts.unit_tables import UnitTableBusy
 from procedures.exceptions import ProcedureConflict
-from procedures.models import PartProcedureDetail
+from procedures.models import PartProcedureDetail, ProcedureVersion
 
 
 class PartProcedureDetailForm(forms.ModelForm):
@@ -63,3 +65,31 @@ class PartProcedureDetailAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         obj.updated_by = request.user
         super().save_model(request, obj, form, change)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        # The form's version check runs before the save; another engineer's save or a scan
+        # holding the table can still land in between. The save then rolled back whole:
+        # say why and send the admin back to the form instead of an error page.
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except (ProcedureConflict, UnitTableBusy) as refusal:
+            messages.error(request, f"Nothing was saved: {refusal}")
+            return HttpResponseRedirect(request.get_full_path())
+
+
+@admin.register(ProcedureVersion)
+class ProcedureVersionAdmin(admin.ModelAdmin):
+    """The history of procedures, read-only: a kept version is never edited or removed."""
+
+    list_display = ["procedure", "version", "saved_by", "saved_at", "restored_from"]
+    list_select_related = ["procedure__model_part", "saved_by"]
+    search_fields = ["procedure__model_part__part_no"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
