@@ -54,6 +54,8 @@ def test_the_overview_updates_after_a_scan_through_the_api_without_a_reload(
     assert status == 201
     expect(units).to_have_text("1", timeout=10_000)
     expect(card.locator('[data-stage="smd"] [data-figure="fpy"]')).to_have_text("100.0 %")
+    post_scan(live_server.url, token, {"usid": "U2", "stage": "smd", "part_no": part.part_no})
+    expect(units).to_have_text("2", timeout=10_000)  # and it keeps refreshing
     assert page.evaluate("window.stillTheSamePage") is True  # no reload
     assert card.locator("details").evaluate("element => element.open") is True
     assert page.evaluate("window.scrollY") == 200
