@@ -189,9 +189,9 @@ CRISPY_FAIL_SILENTLY = not (DEBUG or TESTING)
 # Dashboards: how often the overview asks for fresh figures, and when the shifts start (local
 # time, e.g. "06:00,14:00,22:00"); the part page charts the current shift unless a range is chosen.
 DASHBOARD_REFRESH_SECONDS = env_int("DASHBOARD_REFRESH_SECONDS", 5)
-# The dashboards count again only the units that scans changed, and every unit at least this
-# often (catching edits made outside the app); see shopfloor/dashboards/figure_cache.py.
-DASHBOARD_FULL_RECOUNT_SECONDS = env_int("DASHBOARD_FULL_RECOUNT_SECONDS", 600)
+# The dashboards count again the units that scans changed, and, block by block, units counted
+# longer ago than this (catching edits made outside the app); see dashboards/figure_cache.py.
+DASHBOARD_RECOUNT_SECONDS = env_int("DASHBOARD_RECOUNT_SECONDS", 300)
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     # Each part's counted units (a few kB); per process, room for every part of a plant.

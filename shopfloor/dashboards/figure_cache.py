@@ -10,9 +10,10 @@ rows, so the figures are always current and a request costs what changed since t
 not the size of the part.
 
 Events are re-read from a minute before the last count, so one whose transaction committed
-just after that count is not missed. Edits made outside the app's services (no event) show at
-the next full count, made at the latest every ``settings.DASHBOARD_FULL_RECOUNT_SECONDS``; a
-new procedure version or a new day (for "finished today") also starts afresh.
+just after that count is not missed. Edits made outside the app's services (no event) show
+when their block is counted again: each request also counts again the one block of each part
+counted longest ago, once it is older than ``settings.DASHBOARD_RECOUNT_SECONDS``. A new
+procedure version or a new day (for "finished today") starts the part afresh.
 """
 
 import datetime
@@ -34,9 +35,16 @@ MOST_CHANGED_UNITS = 5000  # past this many changed units, a part is counted afr
 
 @dataclass
 class CountedPart:
-    blocks: dict = field(default_factory=dict)
+    blocks: dict = field(default_factory=dict)  # block: counts
+    block_times: dict = field(default_factory=dict)  # block: when it was counted
     counted_at: datetime.datetime | None = None
-    full_at: datetime.datetime | None = None
+
+    def oldest_block(self, older_than):
+        """The block counted longest ago, if that was at ``older_than`` or before."""
+        if not self.block_times:
+            return None
+        block = min(self.block_times, key=self.block_times.get)
+        return block if self.block_times[block] <= older_than else None
 
 
 def _key(plan, today_start):
@@ -50,7 +58,7 @@ def _changed_usids(entries, now):
         return {}
     since = min(entry.counted_at for _plan, entry in entries) - RECHECK
     part_ids = [plan.part_id for plan, _entry in entries]
-    events = ScanEvent.objects.filter(created_at__gte=since, part_id__in=part_ids)
+    events = ScanEvent.objects.filter(created_at__gte=since, part_id__in=part_ids).order_by()
     counted_at = {plan.part_id: entry.counted_at for plan, entry in entries}
     changed = {}
     for part_id, usid, created_at in events.values_list("part_id", "usid", "created_at"):
@@ -90,31 +98,37 @@ def figures_current(plans, *, today_start):
     keys = {plan.part_id: _key(plan, today_start) for plan in plans}
     cache = caches[CACHE]
     stored = cache.get_many(list(keys.values()))
-    full_every = datetime.timedelta(seconds=settings.DASHBOARD_FULL_RECOUNT_SECONDS)
+    recount_before = now - datetime.timedelta(seconds=settings.DASHBOARD_RECOUNT_SECONDS)
     afresh, kept = [], []
     for plan in plans:
         entry = stored.get(keys[plan.part_id])
-        if entry is None or now - entry.full_at >= full_every:
-            afresh.append(plan)
-        else:
-            kept.append((plan, entry))
+        (afresh.append(plan) if entry is None else kept.append((plan, entry)))
     changed = _changed_usids(kept, now)
-    for plan, _entry in list(kept):
+    for plan, entry in list(kept):
         if len(changed.get(plan.part_id, ())) > MOST_CHANGED_UNITS:
-            kept.remove((plan, _entry))
+            kept.remove((plan, entry))
             afresh.append(plan)
     blocks = _blocks_of([plan for plan, _entry in kept], changed)
+    for plan, entry in kept:
+        # One block counted long enough ago is counted again on each request (oldest first),
+        # so an edit made outside the app shows within a sweep of the part.
+        oldest = entry.oldest_block(recount_before)
+        if oldest is not None:
+            blocks.setdefault(plan.part_id, set()).add(oldest)
     requests = [(plan, None) for plan in afresh]
     requests += [(plan, blocks[plan.part_id]) for plan, _entry in kept if plan.part_id in blocks]
     counted = count_blocks(requests, today_start=today_start) if requests else {}
     entries, to_store = {}, {}
     for plan in afresh:
-        entries[plan.part_id] = CountedPart(counted.get(plan.part_id, {}), now, now)
-        to_store[keys[plan.part_id]] = entries[plan.part_id]
+        entries[plan.part_id] = CountedPart()
     for plan, entry in kept:
-        entry.blocks.update(counted.get(plan.part_id, {}))
-        entry.counted_at = now
         entries[plan.part_id] = entry
+    for plan in plans:
+        entry = entries[plan.part_id]
+        fresh = counted.get(plan.part_id, {})
+        entry.blocks.update(fresh)
+        entry.block_times.update(dict.fromkeys(fresh, now))
+        entry.counted_at = now
         to_store[keys[plan.part_id]] = entry
     cache.set_many(to_store, KEEP_FOR)
     return {

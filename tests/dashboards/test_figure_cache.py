@@ -47,12 +47,13 @@ def test_figures_counted_by_block_add_up_to_the_whole(line):
     assert whole.units == 10 and whole.finished_today == 2
 
 
-def test_without_new_events_nothing_is_counted_again(line):
+def test_without_new_events_nothing_is_counted_again(line, settings):
+    settings.DASHBOARD_RECOUNT_SECONDS = 300
     plan = plan_of_part(line)
     figures_at(plan, NOW)
 
     with counted_queries() as statements:
-        assert figures_at(plan, NOW + datetime.timedelta(minutes=5)).units == 10
+        assert figures_at(plan, NOW + datetime.timedelta(minutes=4)).units == 10
 
     assert counting_statements(statements, plan) == []
 
@@ -83,14 +84,19 @@ def test_a_release_shows_at_once(line, supervisor):
     assert figures_at(plan, later).on_hold == 2
 
 
-def test_an_edit_outside_the_app_shows_at_the_next_full_count(line, settings):
-    settings.DASHBOARD_FULL_RECOUNT_SECONDS = 600
+def test_an_edit_outside_the_app_shows_once_its_block_is_counted_again(line, settings):
+    settings.DASHBOARD_RECOUNT_SECONDS = 300
     plan = plan_of_part(line)
     figures_at(plan, NOW)
-    line.unit_model().objects.filter(usid="U8").update(on_hold=True)  # no scan event
+    line.unit_model().objects.filter(usid="U8").update(on_hold=True)  # id 7, block 1; no event
 
-    assert figures_at(plan, NOW + datetime.timedelta(seconds=599)).on_hold == 3
-    assert figures_at(plan, NOW + datetime.timedelta(seconds=600)).on_hold == 4
+    assert figures_at(plan, NOW + datetime.timedelta(seconds=299)).on_hold == 3
+    # Past the interval, each request counts again the block counted longest ago: 0, 1, 2.
+    later = NOW + datetime.timedelta(seconds=300)
+    with counted_queries() as statements:
+        assert figures_at(plan, later).on_hold == 3  # block 0
+    assert len(counting_statements(statements, plan)) == 1
+    assert figures_at(plan, later).on_hold == 4  # block 1
 
 
 def test_the_overview_version_moves_with_each_scan_and_its_figures_follow(line):
