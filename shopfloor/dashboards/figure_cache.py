@@ -43,7 +43,7 @@ class CountedPart:
         """The block counted longest ago, if that was at ``older_than`` or before."""
         if not self.block_times:
             return None
-        block = min(self.block_times, key=self.block_times.get)
+        block = min(self.block_times, key=lambda block: (self.block_times[block], block))
         return block if self.block_times[block] <= older_than else None
 
 
