@@ -10,7 +10,7 @@ First-pass yield needs the units that ever failed a stage, which only the scan l
 unit's row keeps its last result). They are joined in from the log's fails (a partial index
 holds them, see migration 0002), so the unit table is still read only once.
 
-Units are counted by blocks of 50,000 primary keys (``GROUP BY id / 50000``), so that
+Units are counted by blocks of 10,000 primary keys (``GROUP BY id / 10000``), so that
 ``figure_cache`` can count again only the blocks whose units changed. All parts' counts come
 back from one ``UNION ALL`` statement: the overview's queries do not grow with the number of
 parts it shows (SQLite caps a compound statement at 500 terms, so it gets one statement per
@@ -30,7 +30,7 @@ from shopfloor.stations.models import ScanEvent
 SQLITE_PARTS_PER_STATEMENT = 200
 # Units are counted by blocks of primary keys, so that after a scan only its unit's block is
 # counted again (see figure_cache).
-UNITS_PER_BLOCK = 50_000
+UNITS_PER_BLOCK = 10_000
 
 
 @dataclass
