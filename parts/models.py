@@ -102,6 +102,15 @@ class ModelPart(models.Model):
     def get_absolute_url(self):
         return reverse("parts:detail", kwargs={"pk": self.pk})
 
+    def unit_model(self):
+        """The Django model of this part's unit table, as its procedure has it now.
+
+        Raises ``parts.unit_tables.NoUnitTable`` while the part has no procedure.
+        """
+        from parts.unit_tables import unit_model_for
+
+        return unit_model_for(self)
+
     @property
     def is_archived(self):
         return self.archived_at is not None

@@ -1,11 +1,19 @@
-from django.db import models
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from parts.models import ModelPart
 
 
 class PartProcedureDetail(models.Model):
-    """A part's procedure: its stages in process order and its extra unit fields."""
+    """A part's procedure: its stages in process order and its extra unit fields.
+
+    Saving it, however it is saved (the procedure service, the admin, ``objects.create``),
+    validates the config and creates or migrates the part's unit table in the same
+    transaction; see ``procedures.services.procedure_save`` for what happens.
+    """
 
     model_part = models.OneToOneField(
         ModelPart,
@@ -18,6 +26,35 @@ class PartProcedureDetail(models.Model):
         default=dict,
         help_text=_("procedure_config version 1: stages in process order and extra unit fields."),
     )
+    version = models.PositiveIntegerField(
+        _("version"),
+        default=0,
+        help_text=_(
+            "Goes up with every saved change; an edit made on an older version is refused."
+        ),
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("updated by"),
+    )
+    applied_schema = models.JSONField(
+        _("applied schema"),
+        default=dict,
+        blank=True,
+        editable=False,
+        help_text=_("Every column the unit table has, retired ones included."),
+    )
+    schema_fingerprint = models.CharField(
+        _("schema fingerprint"),
+        max_length=64,
+        blank=True,
+        editable=False,
+        help_text=_("Hash of the applied schema: an unchanged procedure runs no DDL."),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -28,3 +65,30 @@ class PartProcedureDetail(models.Model):
 
     def __str__(self):
         return f"Procedure of {self.model_part}"
+
+    def save(self, *args, **kwargs):
+        """Save the procedure and create or migrate its unit table, in one transaction.
+
+        Every way of saving comes through here: see ``procedures.services.procedure_migrate``.
+        A save limited by ``update_fields`` to columns other than the config skips it.
+        """
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "procedure_config" not in update_fields:
+            return super().save(*args, **kwargs)
+        from procedures.services import procedure_migrate
+
+        with transaction.atomic():
+            procedure_migrate(procedure=self)
+            return super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("parts:detail", kwargs={"pk": self.model_part_id})
+
+    def clean(self):
+        """Check the config against procedure_config v1 and the saved procedure."""
+        from procedures.services import procedure_validate
+
+        try:
+            self.procedure_config = procedure_validate(procedure=self)
+        except ValidationError as error:
+            raise ValidationError({"procedure_config": error.messages}) from error

@@ -18,6 +18,9 @@ class NavEntry:
 ENTRIES = [
     NavEntry("Parts", "parts:list", "parts.view_modelpart"),
     NavEntry("New part", "parts:create", "parts.add_modelpart"),
+    NavEntry("Station", "stations:current", "stations.scan_unit"),
+    NavEntry("Stations", "stations:manage", "stations.change_station"),
+    NavEntry("Units", "stations:unit-lookup", "stations.view_scanevent"),
 ]
 
 

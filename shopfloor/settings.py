@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "template_partials",
     "parts",
     "procedures",
+    "shopfloor.stations",
 ]
 
 MIDDLEWARE = [

@@ -12,6 +12,8 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("accounts/", include("shopfloor.accounts.urls")),
     path("parts/", include("parts.urls")),
+    path("stations/", include("shopfloor.stations.urls")),
+    path("api/v1/", include("shopfloor.stations.api_urls")),
     path("admin/", admin.site.urls),
     # Uploaded media is private: served after a sign-in and permission check, never as static.
     path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", part_media, name="media"),

@@ -57,3 +57,28 @@ def client_for(client):
         return client
 
     return sign_in
+
+
+@pytest.fixture(autouse=True)
+def drop_unit_tables_after_each_test(request, django_db_blocker):
+    """Unit tables are made at run time and the test database flush keeps them: drop them."""
+    yield
+    uses_db = request.node.get_closest_marker("django_db") or {"db", "transactional_db"} & set(
+        request.fixturenames
+    )
+    if uses_db:
+        from parts.unit_tables.testing import drop_all_unit_tables
+
+        with django_db_blocker.unblock():
+            drop_all_unit_tables()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_scan_caches():
+    """Tokens and part plans are cached per process; ids repeat between tests."""
+    from shopfloor.stations.api_tokens import token_cache_clear
+    from shopfloor.stations.part_plans import part_plan_cache_clear
+
+    token_cache_clear()
+    part_plan_cache_clear()
+    yield

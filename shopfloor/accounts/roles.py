@@ -24,9 +24,23 @@ ROLE_PERMISSIONS = {
         "parts.view_partchange",
         "procedures.add_partproceduredetail",
         "procedures.change_partproceduredetail",
+        "stations.view_station",
+        "stations.add_station",
+        "stations.change_station",
+        "stations.view_defectreason",
+        "stations.add_defectreason",
+        "stations.change_defectreason",
+        "stations.view_apitoken",
+        "stations.add_apitoken",
+        "stations.change_apitoken",
     ],
-    Role.OPERATOR: [*VIEW_PARTS],
-    Role.SUPERVISOR: [*VIEW_PARTS],
+    Role.OPERATOR: [*VIEW_PARTS, "stations.view_station", "stations.scan_unit"],
+    Role.SUPERVISOR: [
+        *VIEW_PARTS,
+        "stations.view_station",
+        "stations.view_scanevent",
+        "stations.override_unit",
+    ],
 }
 
 

@@ -1,0 +1,145 @@
+"""Builds the Django model class of a unit table from its applied schema.
+
+Every class gets its own throwaway app registry (``IsolatedApps``), the way Baserow keeps
+its generated table models out of Django's global one: building a part's model again (after
+every schema change, in every process) registers nothing globally, warns about nothing and
+leaves nothing behind once the old class is no longer used.
+"""
+
+from django.apps.registry import Apps
+from django.db import models
+
+from parts.unit_tables.naming import model_class_name, table_name
+
+APP_LABEL = "parts"
+USID_MAX_LENGTH = 64
+TEXT_MAX_LENGTH = 255
+DECIMAL_DIGITS, DECIMAL_PLACES = 20, 6
+
+
+class IsolatedApps(Apps):
+    """An app registry holding one generated model and nothing else.
+
+    Django's ``Apps.get_models`` caches its answers on the function, shared by every
+    registry; the ORM calls it on a model's registry to look for reverse relations. A unit
+    model has no relations, so its registry answers from its own dict, uncached, and an old
+    class is freed as soon as nothing uses it.
+    """
+
+    def __init__(self):
+        super().__init__(installed_apps=())
+
+    def get_models(self, include_auto_created=False, include_swapped=False):
+        return [model for app in self.all_models.values() for model in app.values()]
+
+    def clear_cache(self):
+        for model in self.get_models():
+            model._meta._expire_cache()
+
+
+def column_field(name, spec, label=""):
+    """The Django field of one column of the applied schema."""
+    column_type = spec["type"]
+    if column_type == "flag":
+        field = models.BooleanField(label, default=False, db_default=False)
+    elif column_type == "when":
+        field = models.DateTimeField(f"{label} at", null=True, blank=True)
+    elif column_type == "who":
+        field = models.BigIntegerField(f"{label} by (user id)", null=True, blank=True)
+    elif column_type == "result":
+        field = models.CharField(
+            f"{label} result",
+            max_length=4,
+            null=True,
+            blank=True,
+            choices=[("pass", "pass"), ("fail", "fail")],
+        )
+    elif column_type == "text":
+        field = models.CharField(label, max_length=TEXT_MAX_LENGTH, null=True, blank=True)
+    elif column_type == "choice":
+        field = models.CharField(
+            label,
+            max_length=TEXT_MAX_LENGTH,
+            null=True,
+            blank=True,
+            choices=[(choice, choice) for choice in spec.get("choices", [])],
+        )
+    elif column_type == "integer":
+        field = models.BigIntegerField(label, null=True, blank=True)
+    elif column_type == "decimal":
+        field = models.DecimalField(
+            label,
+            max_digits=DECIMAL_DIGITS,
+            decimal_places=DECIMAL_PLACES,
+            null=True,
+            blank=True,
+        )
+    elif column_type == "boolean":
+        field = models.BooleanField(label, null=True, blank=True)
+    elif column_type == "date":
+        field = models.DateField(label, null=True, blank=True)
+    else:
+        raise ValueError(f"Unknown unit column type {column_type!r} for column {name!r}.")
+    field.set_attributes_from_name(name)
+    return field
+
+
+def base_fields():
+    return {
+        "id": models.BigAutoField(primary_key=True),
+        "usid": models.CharField("USID", max_length=USID_MAX_LENGTH, unique=True),
+        "tag_no": models.CharField(
+            "tag no.", max_length=USID_MAX_LENGTH, null=True, blank=True, db_index=True
+        ),
+        "on_hold": models.BooleanField("on hold", default=False, db_default=False),
+        "created_at": models.DateTimeField("created at", auto_now_add=True),
+        "updated_at": models.DateTimeField("updated at", auto_now=True),
+    }
+
+
+def _labels(config):
+    labels = {}
+    for stage in (config or {}).get("stages", []):
+        labels[f"stage:{stage['key']}"] = stage["label"]
+    for entry in (config or {}).get("fields", []):
+        labels[f"field:{entry['key']}"] = entry["label"]
+    return labels
+
+
+def _unit_str(self):
+    return self.usid
+
+
+def build_model(*, part, columns, config=None, version=0):
+    """A model class for ``part``'s unit table with the base columns and ``columns``.
+
+    ``columns`` maps column names to applied-schema specs; the caller chooses which (the
+    public model shows the active ones; schema changes need retired ones too).
+    """
+    labels = _labels(config)
+    meta = type(
+        "Meta",
+        (),
+        {
+            "apps": IsolatedApps(),
+            "app_label": APP_LABEL,
+            "db_table": table_name(part.pk),
+            "managed": False,
+            "ordering": ["-id"],
+            "verbose_name": f"unit of {part.part_no}",
+            "verbose_name_plural": f"units of {part.part_no}",
+        },
+    )
+    attrs = {
+        "__module__": __name__,
+        "__str__": _unit_str,
+        "Meta": meta,
+        "unit_part_id": part.pk,
+        "unit_version": version,
+        "unit_stages": tuple((config or {}).get("stages", [])),
+        "unit_fields": tuple((config or {}).get("fields", [])),
+        **base_fields(),
+    }
+    for name, spec in columns.items():
+        attrs[name] = column_field(name, spec, labels.get(spec["owner"], name))
+    return type(model_class_name(part.part_no, part.pk), (models.Model,), attrs)

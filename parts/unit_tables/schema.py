@@ -1,0 +1,153 @@
+"""The applied schema of a unit table and the plan that moves it to what a procedure asks.
+
+The applied schema is what the table really holds, kept on the procedure row as JSON::
+
+    {"columns": {"is_smd": {"owner": "stage:smd", "type": "flag", "retired": false}, ...}}
+
+Every column ever created stays listed: a removed stage or field only marks its columns
+``retired`` (hidden from the model, data kept), so re-adding the same key restores them.
+Only ``drop_retired_column`` removes one for good.
+"""
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+
+from parts.unit_tables.naming import field_columns, stage_columns
+
+# Column types. Stage columns: flag (done), when, who, result; field columns: the v1 types.
+STAGE_COLUMN_TYPES = ("flag", "when", "who", "result")
+FIELD_STORAGE = {
+    "text": "text",
+    "choice": "text",
+    "integer": "integer",
+    "decimal": "decimal",
+    "boolean": "boolean",
+    "date": "date",
+}
+
+
+def storage_of(column_type):
+    """Column types that share storage convert without DDL (text and choice)."""
+    return FIELD_STORAGE.get(column_type, column_type)
+
+
+def desired_columns(config):
+    """The active columns a (validated) procedure config asks for, in config order."""
+    columns = {}
+    for index, stage in enumerate(config["stages"]):
+        owner = f"stage:{stage['key']}"
+        names = stage_columns(stage["key"], stage["result"])
+        for name, column_type in zip(names, STAGE_COLUMN_TYPES, strict=False):
+            columns[name] = {"owner": owner, "type": column_type, "where": f"stages[{index}]"}
+    for index, entry in enumerate(config.get("fields", [])):
+        spec = {
+            "owner": f"field:{entry['key']}",
+            "type": entry["type"],
+            "where": f"fields[{index}]",
+        }
+        if entry["type"] == "choice":
+            spec["choices"] = list(entry["choices"])
+        columns[field_columns(entry["key"])] = spec
+    return columns
+
+
+def _stored(spec, retired=False):
+    stored = {"owner": spec["owner"], "type": spec["type"], "retired": retired}
+    if "choices" in spec:
+        stored["choices"] = spec["choices"]
+    return stored
+
+
+def fingerprint(schema):
+    """A short hash of the columns (names, types, choices, retired) of an applied schema."""
+    canonical = json.dumps(schema.get("columns", {}), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+@dataclass
+class Conversion:
+    column: str
+    where: str
+    old_type: str
+    new_type: str
+    choices: list | None = None
+
+    @property
+    def needs_ddl(self):
+        return storage_of(self.old_type) != storage_of(self.new_type)
+
+    def describe(self):
+        if self.old_type == self.new_type:
+            return f"{self.column}: choices changed"
+        return f"{self.column}: {self.old_type} to {self.new_type}"
+
+
+@dataclass
+class SchemaPlan:
+    """What applying a procedure does to its unit table."""
+
+    create_table: bool
+    schema: dict
+    added: list = field(default_factory=list)
+    retired: list = field(default_factory=list)
+    restored: list = field(default_factory=list)
+    converted: list = field(default_factory=list)
+    # Filled by a preview: for each retired column, how many units hold data in it.
+    units_holding_data: dict = field(default_factory=dict)
+
+    @property
+    def runs_ddl(self):
+        return self.create_table or bool(self.added) or any(c.needs_ddl for c in self.converted)
+
+    @property
+    def changes_schema(self):
+        return bool(
+            self.create_table or self.added or self.retired or self.restored or self.converted
+        )
+
+    def as_dict(self):
+        """The plan as plain data, for the editor's preview and for JSON answers."""
+        return {
+            "create_table": self.create_table,
+            "added": list(self.added),
+            "retired": [
+                {"column": name, "units_holding_data": self.units_holding_data.get(name)}
+                for name in self.retired
+            ],
+            "restored": list(self.restored),
+            "converted": [
+                {"column": c.column, "from": c.old_type, "to": c.new_type} for c in self.converted
+            ],
+        }
+
+
+def plan_schema(applied_schema, config):
+    """Compare the applied schema with a validated config: what to add, retire, restore, convert."""
+    old_columns = (applied_schema or {}).get("columns", {})
+    create_table = not applied_schema or "columns" not in applied_schema
+    wanted = desired_columns(config)
+    plan = SchemaPlan(create_table=create_table, schema={"columns": {}})
+    new_columns = plan.schema["columns"]
+    for name, spec in wanted.items():
+        old = old_columns.get(name)
+        new_columns[name] = _stored(spec)
+        if old is None:
+            if not create_table:
+                plan.added.append(name)
+            continue
+        if old["retired"]:
+            plan.restored.append(name)
+        if old["type"] != spec["type"] or (
+            spec["type"] == "choice" and old.get("choices") != spec.get("choices")
+        ):
+            plan.converted.append(
+                Conversion(name, spec["where"], old["type"], spec["type"], spec.get("choices"))
+            )
+    for name, old in old_columns.items():
+        if name in new_columns:
+            continue
+        new_columns[name] = {**old, "retired": True}
+        if not old["retired"]:
+            plan.retired.append(name)
+    return plan

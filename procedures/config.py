@@ -1,0 +1,325 @@
+"""procedure_config version 1: its shape, its defaults and its validation.
+
+A procedure is JSON an engineer edits (and that import/export carries), so every problem is
+reported with the exact place it sits in, the way a person would point at it::
+
+    stages[2].key: "QC" must be lowercase letters, digits and underscores ...
+
+``validate_procedure_config`` returns the config normalised (every optional key written out
+with its default) or raises one ``ValidationError`` listing every problem found. It never
+touches the database: the caller passes what it needs to know about the saved procedure (its
+previous config, and the columns its unit table already has).
+"""
+
+import re
+
+from django.core.exceptions import ValidationError
+
+from parts.unit_tables.naming import (
+    BASE_COLUMNS,
+    field_columns,
+    stage_columns,
+)
+
+CONFIG_VERSION = 1
+KEY_PATTERN = re.compile(r"[a-z][a-z0-9_]*")
+KEY_MAX_LENGTH = 30
+LABEL_MAX_LENGTH = 100
+CHOICE_MAX_LENGTH = 255
+
+STAGE_RESULTS = ("done", "pass_fail")
+FIELD_TYPES = ("text", "integer", "decimal", "boolean", "date", "choice")
+MEDIA = ("form_image", "part_image", "qc_video", "testing_video")
+
+TOP_LEVEL_KEYS = ("version", "stages", "fields")
+STAGE_KEYS = ("key", "label", "optional", "result", "instructions", "media")
+FIELD_KEYS = ("key", "label", "type", "required", "stage", "choices", "help")
+
+# The seeds' stage catalogue, in their usual process order.
+STAGE_CATALOGUE = {
+    "smd": "SMD",
+    "leaded": "Leaded/THT",
+    "prod_qc": "Production QC",
+    "qc": "QC",
+    "testing": "Testing",
+    "glueing": "Glueing",
+    "cleaning": "Cleaning",
+    "spraying": "Spraying",
+    "dispatch": "Dispatch",
+}
+
+
+def _quoted(value):
+    if isinstance(value, str):
+        return f'"{value}"'
+    return repr(value)
+
+
+class _Problems:
+    """Collects problems, each naming where it is."""
+
+    def __init__(self):
+        self.messages = []
+
+    def add(self, where, message):
+        self.messages.append(f"{where}: {message}")
+
+    def raise_if_any(self):
+        if self.messages:
+            raise ValidationError(
+                [ValidationError(message, code="invalid_procedure") for message in self.messages]
+            )
+
+
+def _check_unknown_keys(problems, where, entry, allowed):
+    unknown = sorted(str(key) for key in entry if key not in allowed)
+    if unknown:
+        names = ", ".join(f'"{key}"' for key in unknown)
+        problems.add(where, f"unknown key {names} (allowed: {', '.join(allowed)})")
+
+
+def _check_key(problems, where, key):
+    if not isinstance(key, str) or not key:
+        problems.add(f"{where}.key", "is required and must be a text")
+        return False
+    if not KEY_PATTERN.fullmatch(key) or len(key) > KEY_MAX_LENGTH:
+        problems.add(
+            f"{where}.key",
+            f"{_quoted(key)} must be lowercase letters, digits and underscores, starting with "
+            f"a letter, at most {KEY_MAX_LENGTH} characters",
+        )
+        return False
+    if "__" in key or key.endswith("_"):
+        problems.add(f"{where}.key", f'{_quoted(key)} must not contain "__" or end with "_"')
+        return False
+    return True
+
+
+def _check_label(problems, where, label):
+    if not isinstance(label, str) or not label.strip():
+        problems.add(f"{where}.label", "is required and must be a non-empty text")
+    elif len(label) > LABEL_MAX_LENGTH:
+        problems.add(f"{where}.label", f"is longer than {LABEL_MAX_LENGTH} characters")
+
+
+def _check_bool(problems, where, value):
+    if not isinstance(value, bool):
+        problems.add(where, f"must be true or false, not {_quoted(value)}")
+
+
+def _normalise_stage(problems, where, stage):
+    if not isinstance(stage, dict):
+        problems.add(where, "must be an object with at least a key and a label")
+        return None
+    _check_unknown_keys(problems, where, stage, STAGE_KEYS)
+    key_ok = _check_key(problems, where, stage.get("key"))
+    _check_label(problems, where, stage.get("label"))
+    normalised = {
+        "key": stage.get("key"),
+        "label": stage.get("label"),
+        "optional": stage.get("optional", False),
+        "result": stage.get("result", "done"),
+    }
+    _check_bool(problems, f"{where}.optional", normalised["optional"])
+    if normalised["result"] not in STAGE_RESULTS:
+        problems.add(
+            f"{where}.result",
+            f"{_quoted(normalised['result'])} is not one of {', '.join(STAGE_RESULTS)}",
+        )
+    if "instructions" in stage:
+        if not isinstance(stage["instructions"], str):
+            problems.add(f"{where}.instructions", "must be a text")
+        normalised["instructions"] = stage["instructions"]
+    if "media" in stage:
+        media = stage["media"]
+        if not isinstance(media, list):
+            problems.add(f"{where}.media", f"must be a list of {', '.join(MEDIA)}")
+        else:
+            for index, item in enumerate(media):
+                if item not in MEDIA:
+                    problems.add(
+                        f"{where}.media[{index}]",
+                        f"{_quoted(item)} is not one of {', '.join(MEDIA)}",
+                    )
+        normalised["media"] = media
+    return normalised if key_ok else None
+
+
+def _normalise_field(problems, where, field, stage_keys):
+    if not isinstance(field, dict):
+        problems.add(where, "must be an object with at least a key, a label and a type")
+        return None
+    _check_unknown_keys(problems, where, field, FIELD_KEYS)
+    key_ok = _check_key(problems, where, field.get("key"))
+    _check_label(problems, where, field.get("label"))
+    normalised = {
+        "key": field.get("key"),
+        "label": field.get("label"),
+        "type": field.get("type"),
+        "required": field.get("required", False),
+    }
+    if normalised["type"] not in FIELD_TYPES:
+        problems.add(
+            f"{where}.type",
+            f"{_quoted(normalised['type'])} is not one of {', '.join(FIELD_TYPES)}",
+        )
+    _check_bool(problems, f"{where}.required", normalised["required"])
+    if "stage" in field and field["stage"] is not None:
+        if field["stage"] not in stage_keys:
+            problems.add(
+                f"{where}.stage", f"{_quoted(field['stage'])} is not a stage of this procedure"
+            )
+        normalised["stage"] = field["stage"]
+    if "help" in field:
+        if not isinstance(field["help"], str):
+            problems.add(f"{where}.help", "must be a text")
+        normalised["help"] = field["help"]
+    choices = field.get("choices")
+    if normalised["type"] == "choice":
+        _check_choices(problems, f"{where}.choices", choices)
+        normalised["choices"] = choices
+    elif choices is not None:
+        problems.add(f"{where}.choices", 'only a field of type "choice" has choices')
+    return normalised if key_ok else None
+
+
+def _check_choices(problems, where, choices):
+    if not isinstance(choices, list) or not choices:
+        problems.add(where, 'a field of type "choice" needs a non-empty list of choices')
+        return
+    seen = set()
+    for index, choice in enumerate(choices):
+        if not isinstance(choice, str) or not choice.strip():
+            problems.add(f"{where}[{index}]", "must be a non-empty text")
+        elif len(choice) > CHOICE_MAX_LENGTH:
+            problems.add(f"{where}[{index}]", f"is longer than {CHOICE_MAX_LENGTH} characters")
+        elif choice in seen:
+            problems.add(f"{where}[{index}]", f"{_quoted(choice)} is listed twice")
+        else:
+            seen.add(choice)
+
+
+def _check_changed_keys(problems, entries, previous_entries, list_name):
+    """A saved key may not change: an entry that keeps its label but swaps its key is refused.
+
+    Removing an entry and adding another is allowed (the old column is retired, the new one
+    added); a new key under the very label of an entry that disappeared is how a renamed key
+    looks, and renaming would silently orphan the data under the old key.
+    """
+    keys = {entry["key"] for entry in entries}
+    gone_by_label = {
+        old.get("label"): old.get("key")
+        for old in previous_entries
+        if isinstance(old, dict) and old.get("key") not in keys
+    }
+    old_keys = {old.get("key") for old in previous_entries if isinstance(old, dict)}
+    for index, entry in enumerate(entries):
+        old_key = gone_by_label.get(entry["label"])
+        if old_key and entry["key"] not in old_keys:
+            problems.add(
+                f"{list_name}[{index}].key",
+                f"{_quoted(entry['key'])} replaces the saved key {_quoted(old_key)}; keys "
+                "cannot change once saved (remove the entry and save, then add a new one)",
+            )
+
+
+def _describe_owner(owner):
+    kind, _sep, key = owner.partition(":")
+    return f'{kind} "{key}"'
+
+
+def _check_columns(problems, stages, fields, applied_schema):
+    """Every column the procedure asks for is free: not a base column, not another entry's.
+
+    A column the unit table already has (kept even when its entry was removed) belongs to
+    that entry for good, so a new key may not make a column of the same name.
+    """
+    existing = (applied_schema or {}).get("columns", {})
+    wanted = [
+        (f"stages[{index}]", f"stage:{stage['key']}", stage_columns(stage["key"], "pass_fail"))
+        for index, stage in enumerate(stages)
+    ] + [
+        (f"fields[{index}]", f"field:{field['key']}", [field_columns(field["key"])])
+        for index, field in enumerate(fields)
+    ]
+    taken = {}
+    for where, owner, columns in wanted:
+        for column in columns:
+            previous_owner = existing.get(column, {}).get("owner", owner)
+            if column in BASE_COLUMNS:
+                problems.add(
+                    f"{where}.key",
+                    f'would make column "{column}", which the unit table uses itself',
+                )
+            elif column in taken and taken[column][1] != owner:
+                problems.add(
+                    f"{where}.key",
+                    f'would make column "{column}", which {taken[column][0]} makes too',
+                )
+            elif previous_owner != owner:
+                problems.add(
+                    f"{where}.key",
+                    f'would make column "{column}", which keeps the data of '
+                    f"{_describe_owner(previous_owner)}",
+                )
+            taken.setdefault(column, (where, owner))
+
+
+def validate_procedure_config(config, *, previous_config=None, applied_schema=None):
+    """Check ``config`` against procedure_config v1 and return it normalised.
+
+    ``previous_config`` (the saved config, if any) lets saved keys be held immutable;
+    ``applied_schema`` (the unit table's columns, if any) keeps new keys from reusing a
+    column that still holds another entry's retired data. Raises ``ValidationError``
+    listing every problem, each naming its entry.
+    """
+    problems = _Problems()
+    if not isinstance(config, dict):
+        problems.add("procedure", "must be a JSON object with version, stages and fields")
+        problems.raise_if_any()
+    _check_unknown_keys(problems, "procedure", config, TOP_LEVEL_KEYS)
+    version = config.get("version")
+    if version != CONFIG_VERSION or isinstance(version, bool):
+        problems.add("version", f"must be {CONFIG_VERSION}, not {_quoted(version)}")
+
+    raw_stages = config.get("stages")
+    if not isinstance(raw_stages, list) or not raw_stages:
+        problems.add("stages", "must be a non-empty list: a procedure has at least one stage")
+        raw_stages = []
+    raw_fields = config.get("fields", [])
+    if not isinstance(raw_fields, list):
+        problems.add("fields", "must be a list")
+        raw_fields = []
+
+    stages = [
+        _normalise_stage(problems, f"stages[{index}]", stage)
+        for index, stage in enumerate(raw_stages)
+    ]
+    stage_keys = {stage["key"] for stage in stages if stage}
+    fields = [
+        _normalise_field(problems, f"fields[{index}]", field, stage_keys)
+        for index, field in enumerate(raw_fields)
+    ]
+
+    seen = {}
+    for list_name, entries in (("stages", stages), ("fields", fields)):
+        for index, entry in enumerate(entries):
+            if entry is None:
+                continue
+            where = f"{list_name}[{index}]"
+            if entry["key"] in seen:
+                problems.add(
+                    f"{where}.key",
+                    f"{_quoted(entry['key'])} is already the key of {seen[entry['key']]}; keys "
+                    "are unique within the procedure",
+                )
+            else:
+                seen[entry["key"]] = where
+    problems.raise_if_any()
+
+    if isinstance(previous_config, dict):
+        _check_changed_keys(problems, stages, previous_config.get("stages") or [], "stages")
+        _check_changed_keys(problems, fields, previous_config.get("fields") or [], "fields")
+    _check_columns(problems, stages, fields, applied_schema)
+    problems.raise_if_any()
+    return {"version": CONFIG_VERSION, "stages": stages, "fields": fields}

@@ -1,0 +1,204 @@
+"""Scan API v1: ``POST /api/v1/scans``, ``GET /api/v1/units/<usid>``,
+``GET /api/v1/parts/<part_no>/summary``.
+
+Bearer-token authentication (no session, so no CSRF); every answer is JSON, and every refusal
+has a stable ``error.code`` and a ``message`` in plain words. Status codes follow the contract
+in the product brief: 201 recorded, 200 already recorded, 400 invalid, 401/403 token, 404
+unknown part or unit, 409 stage order, hold or another conflict.
+"""
+
+import functools
+import json
+
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import ValidationError
+from django.http import JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+
+from parts.models import ModelPart
+from shopfloor.stations.api_tokens import TokenRefused, token_authenticate, token_from_header
+from shopfloor.stations.models import ScanEvent, Station
+from shopfloor.stations.scan_input import code_clean
+from shopfloor.stations.scanning import (
+    RECORDED,
+    ScanRefused,
+    StationSnapshot,
+    invalid,
+    scan_record,
+)
+from shopfloor.stations.selectors import part_summary, unit_events, unit_find, unit_stage_states
+
+MAX_BODY_BYTES = 16 * 1024
+SCAN_FIELDS = ("usid", "stage", "result", "part_no", "tag_no", "defect", "station")
+STATUS_OF = {
+    "invalid": 400,
+    "token_missing": 401,
+    "token_invalid": 401,
+    "stage_not_allowed": 403,
+    "station_not_allowed": 403,
+    "station_inactive": 403,
+    "unknown_part": 404,
+    "unknown_unit": 404,
+    "not_found": 404,
+    "method_not_allowed": 405,
+}
+CONFLICT = 409
+
+
+def error_response(code, message, **details):
+    body = {"error": {"code": code, "message": message, **details}}
+    return JsonResponse(body, status=STATUS_OF.get(code, CONFLICT))
+
+
+def api_endpoint(method):
+    """An API view: token checked, only ``method`` allowed, refusals answered as JSON."""
+
+    def decorate(view):
+        @csrf_exempt
+        @login_not_required
+        @functools.wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if request.method != method:
+                response = error_response(
+                    "method_not_allowed", f"Use {method} for this endpoint.", allowed=[method]
+                )
+                response["Allow"] = method
+                return response
+            try:
+                token = token_authenticate(
+                    token_from_header(request.headers.get("Authorization", ""))
+                )
+            except TokenRefused as refusal:
+                response = error_response(refusal.code, refusal.message)
+                response["WWW-Authenticate"] = 'Bearer realm="shopfloor"'
+                return response
+            try:
+                return view(request, token, *args, **kwargs)
+            except ScanRefused as refusal:
+                return error_response(refusal.code, refusal.message, **refusal.details)
+
+        return wrapper
+
+    return decorate
+
+
+def _json_body(request):
+    try:
+        length = int(request.headers.get("Content-Length") or 0)
+    except ValueError:
+        length = 0
+    if length > MAX_BODY_BYTES:
+        raise invalid({"body": f"The body is larger than {MAX_BODY_BYTES // 1024} KB."})
+    raw = request.read(MAX_BODY_BYTES + 1)
+    if len(raw) > MAX_BODY_BYTES:
+        raise invalid({"body": f"The body is larger than {MAX_BODY_BYTES // 1024} KB."})
+    try:
+        data = json.loads(raw)
+    except (ValueError, RecursionError):
+        raise invalid({"body": "The body is not valid JSON."}) from None
+    if not isinstance(data, dict):
+        raise invalid({"body": 'The body must be a JSON object, e.g. {"usid": ..., ...}.'})
+    unknown = sorted(str(key)[:40] for key in data if key not in SCAN_FIELDS)
+    if unknown:
+        raise invalid({key: f"Unknown field (known: {', '.join(SCAN_FIELDS)})." for key in unknown})
+    return data
+
+
+def _station_for(token, name):
+    if name is None or name == "":
+        return token.station
+    if not isinstance(name, str):
+        raise invalid({"station": "The station must be text, e.g. QC-1."})
+    if token.station is not None:
+        if name != token.station.name:
+            raise ScanRefused(
+                "station_not_allowed",
+                f"The token of {token.name} belongs to station {token.station.name}, not {name}.",
+            )
+        return token.station
+    station = Station.objects.filter(name=name[:60]).first()
+    if station is None:
+        raise invalid({"station": f"There is no station {name[:60]!r}."})
+    return StationSnapshot.of(station)
+
+
+@api_endpoint("POST")
+def scan_create(request, token):
+    data = _json_body(request)
+    outcome = scan_record(
+        usid=data.get("usid"),
+        stage=data.get("stage"),
+        result=data.get("result"),
+        part_no=data.get("part_no"),
+        tag_no=data.get("tag_no"),
+        defect=data.get("defect"),
+        station=_station_for(token, data.get("station")),
+        token=token,
+        source=ScanEvent.Source.API,
+    )
+    if outcome.is_refused:
+        return error_response(outcome.code, outcome.message, **outcome.details)
+    body = {
+        "status": outcome.status,
+        "usid": outcome.usid,
+        "stage": outcome.stage,
+        "result": outcome.result,
+        "part_no": outcome.part_no,
+        "message": outcome.message,
+    }
+    if outcome.event_id is not None:
+        body["event_id"] = outcome.event_id
+    return JsonResponse(body, status=201 if outcome.status == RECORDED else 200)
+
+
+@api_endpoint("GET")
+def unit_detail(request, token, usid):
+    try:
+        usid = code_clean(usid)
+    except ValidationError as error:
+        raise invalid({"usid": " ".join(error.messages)}) from None
+    found = unit_find(usid=usid)
+    if found is None or found[2] is None:
+        raise ScanRefused("unknown_unit", f"{usid} is not registered.")
+    registration, plan, row = found
+    return JsonResponse(
+        {
+            "usid": usid,
+            "part_no": registration.part.part_no,
+            "model_no": registration.part.model_no,
+            "tag_no": row["tag_no"] or "",
+            "on_hold": row["on_hold"],
+            "registered_at": registration.created_at,
+            "stages": unit_stage_states(plan=plan, row=row),
+            "history": [_event_json(event) for event in unit_events(usid=usid)],
+        }
+    )
+
+
+def _event_json(event):
+    return {
+        "at": event.created_at,
+        "action": event.action,
+        "stage": event.stage,
+        "result": event.result,
+        "defect": event.defect.code if event.defect else "",
+        "source": event.source,
+        "station": event.station.name if event.station else "",
+        "by": str(event.who or ""),
+        "reason": event.reason,
+        "tag_no": event.tag_no,
+    }
+
+
+@api_endpoint("GET")
+def part_summary_detail(request, token, part_no):
+    part = ModelPart.objects.select_related("procedure").filter(part_no=part_no).first()
+    if part is None:
+        raise ScanRefused("unknown_part", f"There is no part {part_no[:200]}.")
+    return JsonResponse(part_summary(part=part))
+
+
+@csrf_exempt
+@login_not_required
+def not_found(request, rest=""):
+    return error_response("not_found", "There is no such API endpoint.")

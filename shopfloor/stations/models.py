@@ -1,0 +1,310 @@
+"""Stations, their API tokens, defect reasons, the global USID index and the scan event log."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from parts.models import ModelPart
+
+USID_MAX_LENGTH = 64
+STAGE_KEY_MAX_LENGTH = 30
+REASON_MAX_LENGTH = 500
+
+stage_key_validator = RegexValidator(
+    r"^[a-z][a-z0-9_]*\Z",
+    _("A stage key is lowercase letters, digits and underscores, starting with a letter."),
+    code="stage_key",
+)
+
+
+class Station(models.Model):
+    """A named place on the line where one stage is scanned, e.g. "QC-1" on "Line A"."""
+
+    name = models.CharField(
+        _("name"), max_length=60, unique=True, help_text=_("Unique, e.g. QC-1.")
+    )
+    line = models.CharField(_("line"), max_length=60, help_text=_("e.g. Line A."))
+    stage = models.CharField(
+        _("stage"),
+        max_length=STAGE_KEY_MAX_LENGTH,
+        validators=[stage_key_validator],
+        help_text=_("The key of the stage scanned here, e.g. qc."),
+    )
+    parts = models.ManyToManyField(
+        ModelPart,
+        blank=True,
+        related_name="stations",
+        verbose_name=_("parts"),
+        help_text=_(
+            "The parts this station runs. New units are registered to the part chosen "
+            "here; leave empty to accept units of every part."
+        ),
+    )
+    pairs_tag = models.BooleanField(
+        _("pairs tag labels"),
+        default=False,
+        help_text=_(
+            "After each USID the operator scans the unit's tag label, which is paired with it."
+        ),
+    )
+    is_active = models.BooleanField(
+        _("active"),
+        default=True,
+        help_text=_("Inactive stations cannot be picked or scanned at; their history stays."),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("station")
+        verbose_name_plural = _("stations")
+        ordering = ["line", "name"]
+
+    def __str__(self):
+        return f"{self.name} ({self.line})"
+
+    def get_absolute_url(self):
+        return reverse("stations:scan", kwargs={"pk": self.pk})
+
+
+class ApiToken(models.Model):
+    """A bearer token of one station or device for the scan API; only its hash is stored."""
+
+    name = models.CharField(
+        _("name"),
+        max_length=100,
+        unique=True,
+        help_text=_("The station or device that holds the token, e.g. QC-1 or test-rig-3."),
+    )
+    station = models.ForeignKey(
+        Station,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="api_tokens",
+        verbose_name=_("station"),
+        help_text=_("A station's token may scan only that station's stage."),
+    )
+    stages = models.CharField(
+        _("allowed stages"),
+        max_length=300,
+        blank=True,
+        help_text=_("Comma-separated stage keys this token may scan; empty allows every stage."),
+    )
+    key_prefix = models.CharField(_("token starts with"), max_length=12, editable=False)
+    key_hash = models.CharField(_("token hash"), max_length=64, unique=True, editable=False)
+    is_revoked = models.BooleanField(_("revoked"), default=False)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True, editable=False)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
+        editable=False,
+    )
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def stage_list(self):
+        return [key.strip() for key in self.stages.split(",") if key.strip()]
+
+    def clean(self):
+        super().clean()
+        for key in self.stage_list:
+            try:
+                stage_key_validator(key)
+            except ValidationError:
+                raise ValidationError(
+                    {"stages": _("%(key)r is not a stage key.") % {"key": key}},
+                    code="stage_key",
+                ) from None
+        if self.station_id and self.stage_list and self.stage_list != [self.station.stage]:
+            raise ValidationError(
+                {
+                    "stages": _("The token of station %(station)s may scan only %(stage)s.")
+                    % {"station": self.station.name, "stage": self.station.stage}
+                },
+                code="station_stage",
+            )
+
+
+class DefectReason(models.Model):
+    """One entry of the list operators pick from when a unit fails a stage."""
+
+    code = models.SlugField(
+        _("code"),
+        max_length=40,
+        unique=True,
+        help_text=_("Sent by the scan API as 'defect', e.g. solder_bridge."),
+    )
+    label = models.CharField(_("label"), max_length=100, help_text=_("e.g. Solder bridge."))
+    is_active = models.BooleanField(
+        _("active"), default=True, help_text=_("Inactive reasons are no longer offered.")
+    )
+
+    class Meta:
+        verbose_name = _("defect reason")
+        verbose_name_plural = _("defect reasons")
+        ordering = ["label"]
+
+    def __str__(self):
+        return self.label
+
+
+class UnitRegistration(models.Model):
+    """The global USID index: the part each registered unit belongs to.
+
+    The unique ``usid`` makes a USID belong to exactly one part across all parts, and lets a
+    scan at a later stage find the unit's part (and so its unit table) from the USID alone.
+    """
+
+    usid = models.CharField(_("USID"), max_length=USID_MAX_LENGTH, unique=True)
+    part = models.ForeignKey(
+        ModelPart,
+        on_delete=models.PROTECT,
+        related_name="unit_registrations",
+        verbose_name=_("part"),
+    )
+    created_at = models.DateTimeField(_("registered at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("registered unit")
+        verbose_name_plural = _("registered units")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["part", "created_at"], name="stations_reg_part_created")]
+
+    def __str__(self):
+        return self.usid
+
+
+class AppendOnlyError(Exception):
+    """Raised on any attempt to change or delete a scan event."""
+
+
+class ScanEventQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AppendOnlyError("Scan events are append-only: they cannot be changed.")
+
+    def delete(self):
+        raise AppendOnlyError("Scan events are append-only: they cannot be deleted.")
+
+    def bulk_update(self, objs, fields, batch_size=None):
+        raise AppendOnlyError("Scan events are append-only: they cannot be changed.")
+
+    def update_or_create(self, defaults=None, create_defaults=None, **kwargs):
+        raise AppendOnlyError("Scan events are append-only: they cannot be changed.")
+
+
+class ScanEvent(models.Model):
+    """One scan or supervisor action, written in the same transaction as the unit row.
+
+    Append-only: saving an existing event or deleting any raises ``AppendOnlyError``.
+    """
+
+    class Action(models.TextChoices):
+        SCAN = "scan", _("Scan")
+        MARK_DONE = "mark_done", _("Marked done")
+        UNDO = "undo", _("Undone")
+        HOLD = "hold", _("Held")
+        RELEASE = "release", _("Released")
+
+    class Result(models.TextChoices):
+        PASS = "pass", _("Pass")
+        FAIL = "fail", _("Fail")
+
+    class Source(models.TextChoices):
+        SCREEN = "screen", _("Scan screen")
+        API = "api", _("Scan API")
+        OVERRIDE = "override", _("Supervisor")
+
+    created_at = models.DateTimeField(_("when"), default=timezone.now)
+    usid = models.CharField(_("USID"), max_length=USID_MAX_LENGTH)
+    part = models.ForeignKey(
+        ModelPart, on_delete=models.PROTECT, related_name="scan_events", verbose_name=_("part")
+    )
+    stage = models.CharField(_("stage"), max_length=STAGE_KEY_MAX_LENGTH, blank=True)
+    action = models.CharField(_("action"), max_length=10, choices=Action.choices)
+    result = models.CharField(_("result"), max_length=4, choices=Result.choices, blank=True)
+    defect = models.ForeignKey(
+        DefectReason,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("defect"),
+    )
+    source = models.CharField(_("source"), max_length=8, choices=Source.choices)
+    station = models.ForeignKey(
+        Station,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="scan_events",
+        verbose_name=_("station"),
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("who"),
+    )
+    token = models.ForeignKey(
+        ApiToken,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("API token"),
+    )
+    tag_no = models.CharField(_("tag no."), max_length=USID_MAX_LENGTH, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+
+    objects = ScanEventQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("scan event")
+        verbose_name_plural = _("scan events")
+        ordering = ["-created_at", "-id"]
+        permissions = [
+            ("scan_unit", _("Can scan units at a station")),
+            ("override_unit", _("Can override a unit's stages and hold or release it")),
+        ]
+        indexes = [
+            models.Index(fields=["usid", "created_at"], name="stations_event_usid"),
+            models.Index(fields=["station", "-created_at"], name="stations_event_station"),
+            models.Index(fields=["part", "stage", "created_at"], name="stations_event_part"),
+            models.Index(fields=["created_at"], name="stations_event_created"),
+        ]
+
+    def __str__(self):
+        return f"{self.usid} {self.get_action_display()} {self.stage} {self.result}".strip()
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AppendOnlyError("Scan events are append-only: they cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("Scan events are append-only: they cannot be deleted.")
+
+    @property
+    def who(self):
+        """The person, or else the API token, that wrote the event."""
+        return self.user or self.token

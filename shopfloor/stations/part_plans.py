@@ -1,0 +1,153 @@
+"""What a scan needs to know about a part, read once per process and kept per procedure version.
+
+A scan must not pay for reading and parsing the procedure every time, and its cost must not
+grow with the number of parts. The scan reads the part's current procedure version in the same
+query that finds the unit's part; ``part_plan`` returns the cached plan while that version (and
+the applied schema's fingerprint) is unchanged, and rebuilds it when another process has saved
+a new procedure, so a scan never follows a stale procedure or a stale unit model.
+"""
+
+import threading
+from dataclasses import dataclass, field
+
+from parts.models import ModelPart
+
+
+@dataclass(frozen=True)
+class StagePlan:
+    """One stage of a procedure, with the names of its unit-table columns."""
+
+    key: str
+    label: str
+    optional: bool
+    pass_fail: bool
+    instructions: str
+    media: tuple
+    position: int
+
+    @property
+    def flag(self):
+        return f"is_{self.key}"
+
+    @property
+    def at(self):
+        return f"{self.key}_at"
+
+    @property
+    def by(self):
+        return f"{self.key}_by_id"
+
+    @property
+    def result(self):
+        return f"{self.key}_result"
+
+    @property
+    def columns(self):
+        columns = [self.flag, self.at, self.by]
+        if self.pass_fail:
+            columns.append(self.result)
+        return columns
+
+
+@dataclass(frozen=True)
+class PartPlan:
+    """A part's stages in process order, its retired stages and its unit model."""
+
+    part_id: int
+    part_no: str
+    model_no: str
+    version: object
+    fingerprint: str
+    stages: tuple
+    retired_stages: frozenset
+    unit_model: type
+    sql: dict = field(default_factory=dict, compare=False, repr=False)  # built by scan_sql
+
+    def stage(self, key):
+        for stage in self.stages:
+            if stage.key == key:
+                return stage
+        return None
+
+    def missing_before(self, stage, row):
+        """The non-optional stages before ``stage`` that ``row`` has not passed."""
+        return [
+            earlier
+            for earlier in self.stages[: stage.position]
+            if not earlier.optional and not row.get(earlier.flag)
+        ]
+
+    def failed_stages(self, row):
+        """The pass/fail stages whose last result in ``row`` is a fail not yet passed again."""
+        return [
+            stage
+            for stage in self.stages
+            if stage.pass_fail and row.get(stage.result) == "fail" and not row.get(stage.flag)
+        ]
+
+    @property
+    def registering_stages(self):
+        """Stages a new unit may start at: those with no non-optional stage before them."""
+        return [stage for stage in self.stages if not self.missing_before(stage, {})]
+
+    @property
+    def columns(self):
+        names = ["id", "usid", "tag_no", "on_hold"]
+        for stage in self.stages:
+            names.extend(stage.columns)
+        return names
+
+
+_plans = {}
+_lock = threading.Lock()
+
+
+def part_plan(part_id, version, fingerprint=""):
+    """The plan of part ``part_id`` at procedure ``version``, from the cache when it is current."""
+    plan = _plans.get(part_id)
+    if plan is not None and plan.version == version and plan.fingerprint == fingerprint:
+        return plan
+    plan = _plan_build(part_id)
+    with _lock:
+        _plans[part_id] = plan
+    return plan
+
+
+def part_plan_cache_clear():
+    with _lock:
+        _plans.clear()
+
+
+def _plan_build(part_id):
+    part = ModelPart.objects.select_related("procedure").get(pk=part_id)
+    procedure = part.procedure
+    config = procedure.procedure_config or {}
+    stages = tuple(
+        StagePlan(
+            key=entry["key"],
+            label=entry.get("label") or entry["key"],
+            optional=bool(entry.get("optional")),
+            pass_fail=entry.get("result") == "pass_fail",
+            instructions=entry.get("instructions") or "",
+            media=tuple(entry.get("media") or ()),
+            position=position,
+        )
+        for position, entry in enumerate(config.get("stages") or [])
+    )
+    active = {stage.key for stage in stages}
+    columns = (procedure.applied_schema or {}).get("columns", {})
+    retired = frozenset(
+        spec["owner"].partition(":")[2]
+        for spec in columns.values()
+        if spec.get("retired") and spec.get("owner", "").startswith("stage:")
+    )
+    return PartPlan(
+        part_id=part.pk,
+        part_no=part.part_no,
+        model_no=part.model_no,
+        version=procedure.version,
+        fingerprint=procedure.schema_fingerprint or "",
+        stages=stages,
+        retired_stages=retired - active,
+        unit_model=part.unit_model(),
+    )

@@ -1,0 +1,88 @@
+"""Cleaning what a scanner or an API client sends, the same way for the screen and the API.
+
+A keyboard-wedge scanner types the code and then a suffix (Enter, sometimes Tab); that
+surrounding whitespace is removed. Any other control character (e.g. GS, which GS1 barcodes
+use as a separator) means the scanner is set up wrongly or the label is not a USID: the code is
+refused with a message naming the character, never silently changed.
+"""
+
+import re
+import unicodedata
+
+from django.core.exceptions import ValidationError
+
+from shopfloor.stations.models import STAGE_KEY_MAX_LENGTH, USID_MAX_LENGTH
+
+SCANNER_SUFFIX = " \t\r\n"
+CHARACTER_NAMES = {
+    "\x00": "NUL",
+    "\x04": "EOT (end of transmission)",
+    "\x09": "TAB",
+    "\x0a": "LF (line feed)",
+    "\x0d": "CR (carriage return)",
+    "\x1d": "GS (group separator)",
+    "\x1e": "RS (record separator)",
+    "\x1f": "US (unit separator)",
+    "\x7f": "DEL",
+}
+STAGE_KEY = re.compile(r"[a-z][a-z0-9_]*\Z")
+
+
+def _character_name(character):
+    name = CHARACTER_NAMES.get(character)
+    if name is None:
+        name = unicodedata.name(character, "") or f"U+{ord(character):04X}"
+    return name
+
+
+def _is_refused_character(character):
+    category = unicodedata.category(character)
+    return category[0] == "C" or (category[0] == "Z" and character != " ")
+
+
+def code_clean(raw, *, label="USID"):
+    """A scanned code (USID or tag no.) without the scanner's suffix.
+
+    Raises ``ValidationError`` naming what is wrong: not text, empty or only whitespace, a
+    control character (with its name and position), or longer than 64 characters.
+    """
+    if raw is None:
+        raise ValidationError(f"Scan or type a {label}.", code="required")
+    if not isinstance(raw, str):
+        raise ValidationError(f"The {label} must be text.", code="type")
+    value = raw.strip(SCANNER_SUFFIX)
+    if not value:
+        if raw:
+            raise ValidationError(
+                f"The {label} is only spaces or line breaks: scan the label again.",
+                code="blank",
+            )
+        raise ValidationError(f"Scan or type a {label}.", code="required")
+    for position, character in enumerate(value, start=1):
+        if _is_refused_character(character):
+            raise ValidationError(
+                f"The {label} contains the control character {_character_name(character)} "
+                f"at position {position}: check the scanner's settings or the label.",
+                code="control_character",
+            )
+    if len(value) > USID_MAX_LENGTH:
+        raise ValidationError(
+            f"The {label} is {len(value)} characters long; at most {USID_MAX_LENGTH} are allowed.",
+            code="too_long",
+        )
+    return value
+
+
+def stage_clean(raw):
+    """A stage key as sent, or ``ValidationError`` when it cannot be one."""
+    if raw is not None and not isinstance(raw, str):
+        raise ValidationError('The stage must be text, e.g. "qc".', code="type")
+    if not raw:
+        raise ValidationError('Name the stage, e.g. "qc".', code="required")
+    if len(raw) > STAGE_KEY_MAX_LENGTH or not STAGE_KEY.match(raw):
+        raise ValidationError(
+            f"{raw[:40]!r} is not a stage key (lowercase letters, digits and underscores, "
+            f"at most {STAGE_KEY_MAX_LENGTH} characters).",
+            code="stage_key",
+        )
+    return raw

@@ -1,0 +1,491 @@
+"""The scan rules: one service for the scan screen and the scan API.
+
+``scan_record`` checks a scan against the unit's part and procedure and records it in one short
+transaction: the unit row is locked, changed and an append-only ``ScanEvent`` written, both or
+neither. It answers with a ``ScanOutcome``: recorded, already recorded (a repeat writes nothing),
+or refused with a stable ``code`` and a reason in plain words. A refused scan writes nothing.
+
+The rules:
+
+- A USID belongs to exactly one part: the global index (``UnitRegistration``) says which. The
+  first scan of an unknown USID registers it, at a stage a new unit may start at (no
+  non-optional stage before it), to the part the request or the station names.
+- A stage is accepted only when every non-optional stage before it has passed.
+- A repeat of what is recorded is "already recorded"; a different result for a recorded stage
+  is refused (a supervisor can undo the stage).
+- Pass/fail stages need a result; a fail needs a defect reason. A failed unit is on hold until
+  it is reworked and passes that stage again; the history keeps both scans.
+- A unit a supervisor holds is refused everywhere until released.
+
+The common scan (a registered unit, not held, at a stage it has not recorded, no tag to pair)
+is recorded by ``scan_sql.record_first`` in one statement whose WHERE clause holds the
+preconditions; everything else is decided here under a lock of the unit row.
+"""
+
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from parts.models import ModelPart
+from shopfloor.stations.models import DefectReason, ScanEvent, UnitRegistration
+from shopfloor.stations.part_plans import part_plan
+from shopfloor.stations.scan_input import code_clean, stage_clean
+from shopfloor.stations.scan_sql import record_first, registration_row
+
+RECORDED = "recorded"
+ALREADY_RECORDED = "already_recorded"
+REFUSED = "refused"
+RESULTS = (ScanEvent.Result.PASS, ScanEvent.Result.FAIL)
+
+
+@dataclass(frozen=True)
+class ScanOutcome:
+    """What became of a scan: ``status`` recorded / already_recorded / refused, and why."""
+
+    status: str
+    code: str
+    message: str
+    usid: str = ""
+    stage: str = ""
+    part_no: str = ""
+    result: str = ""
+    event_id: int | None = None
+    details: dict = field(default_factory=dict)
+
+    @property
+    def is_refused(self):
+        return self.status == REFUSED
+
+
+class ScanRefused(Exception):
+    """A scan (or supervisor action) is refused; nothing was written."""
+
+    def __init__(self, code, message, **details):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.details = details
+
+
+def invalid(fields):
+    """A refusal for bad input: ``fields`` maps each bad field to what is wrong with it."""
+    return ScanRefused("invalid", " ".join(fields.values()), fields=fields)
+
+
+@dataclass(frozen=True)
+class StationSnapshot:
+    """What a scan needs to know about the station it is made at."""
+
+    id: int
+    name: str
+    stage: str
+    part_ids: frozenset
+    pairs_tag: bool
+    is_active: bool
+
+    @classmethod
+    def of(cls, station):
+        return cls(
+            id=station.pk,
+            name=station.name,
+            stage=station.stage,
+            part_ids=frozenset(station.parts.values_list("pk", flat=True)),
+            pairs_tag=station.pairs_tag,
+            is_active=station.is_active,
+        )
+
+
+@dataclass(frozen=True)
+class _Request:
+    usid: str
+    stage: str
+    result: str
+    part_no: str
+    tag_no: str
+    defect: DefectReason | None
+
+
+@dataclass(frozen=True)
+class _Registration:
+    part_id: int
+    part_no: str
+    version: object
+    fingerprint: str
+
+
+def scan_record(
+    *,
+    usid,
+    stage,
+    source,
+    result=None,
+    station=None,
+    user=None,
+    token=None,
+    part_no=None,
+    tag_no=None,
+    defect=None,
+):
+    """Record one scan of ``usid`` at ``stage``; returns a ``ScanOutcome`` (never raises for bad
+    input). ``station`` is a ``StationSnapshot`` or None, ``user`` the signed-in person (screen),
+    ``token`` the API ``TokenHolder``; ``source`` is a ``ScanEvent.Source``."""
+    try:
+        request = _request_clean(usid, stage, result, part_no, tag_no, defect)
+        _check_place(request, station, token)
+        for attempt in range(2):
+            try:
+                return _scan(request, station=station, user=user, token=token, source=source)
+            except IntegrityError:
+                # Another scan registered this USID a moment ago; the retry finds it registered.
+                if attempt:
+                    raise
+        raise AssertionError("unreachable")
+    except ScanRefused as refusal:
+        return ScanOutcome(
+            status=REFUSED,
+            code=refusal.code,
+            message=refusal.message,
+            usid=usid if isinstance(usid, str) else "",
+            stage=stage if isinstance(stage, str) else "",
+            details=refusal.details,
+        )
+
+
+def _request_clean(usid, stage, result, part_no, tag_no, defect):
+    errors = {}
+    cleaned = {}
+    for name, clean in [
+        ("usid", lambda: code_clean(usid)),
+        ("stage", lambda: stage_clean(stage)),
+        ("result", lambda: _result_clean(result)),
+        ("part_no", lambda: _part_no_clean(part_no)),
+        ("tag_no", lambda: code_clean(tag_no, label="tag no.") if tag_no else ""),
+    ]:
+        try:
+            cleaned[name] = clean()
+        except ValidationError as error:
+            errors[name] = " ".join(error.messages)
+    try:
+        cleaned["defect"] = _defect_clean(defect, cleaned.get("result"))
+    except ValidationError as error:
+        errors["defect"] = " ".join(error.messages)
+    if errors:
+        raise invalid(errors)
+    return _Request(**cleaned)
+
+
+def _result_clean(result):
+    if result is None or result == "":
+        return ScanEvent.Result.PASS
+    if result not in RESULTS:
+        raise ValidationError('The result is "pass" or "fail".', code="result")
+    return result
+
+
+def _part_no_clean(part_no):
+    if part_no is None or part_no == "":
+        return ""
+    if not isinstance(part_no, str):
+        raise ValidationError("The part no. must be text.", code="type")
+    part_no = part_no.strip()
+    if len(part_no) > 200:
+        raise ValidationError("The part no. is longer than 200 characters.", code="too_long")
+    return part_no
+
+
+def _defect_clean(defect, result):
+    if defect is None or defect == "":
+        if result == ScanEvent.Result.FAIL:
+            raise ValidationError("A failed unit needs a defect reason.", code="required")
+        return None
+    if not isinstance(defect, str):
+        raise ValidationError("The defect must be text, e.g. solder_bridge.", code="type")
+    if result != ScanEvent.Result.FAIL:
+        raise ValidationError("A defect reason goes only with a fail.", code="defect_on_pass")
+    reason = DefectReason.objects.filter(code=defect[:40], is_active=True).first()
+    if reason is None:
+        raise ValidationError(f"{defect[:40]!r} is not a defect reason in the list.", code="defect")
+    return reason
+
+
+def _check_place(request, station, token):
+    if token is not None and not token.may_scan(request.stage):
+        raise ScanRefused(
+            "stage_not_allowed",
+            f"The token of {token.name} may not scan the stage {request.stage}.",
+        )
+    if station is None:
+        return
+    if not station.is_active:
+        raise ScanRefused("station_inactive", f"Station {station.name} is not active.")
+    if station.stage != request.stage:
+        raise ScanRefused(
+            "stage_not_allowed",
+            f"Station {station.name} scans {station.stage}, not {request.stage}.",
+        )
+
+
+def _scan(request, *, station, user, token, source):
+    found = registration_row(request.usid)
+    if found is None:
+        with transaction.atomic():
+            return _register(request, station=station, user=user, token=token, source=source)
+    registration = _Registration(*found)
+    if request.part_no and request.part_no != registration.part_no:
+        raise ScanRefused(
+            "other_part",
+            f"{request.usid} belongs to part {registration.part_no}, not {request.part_no}.",
+            part_no=registration.part_no,
+        )
+    if station is not None and station.part_ids and registration.part_id not in station.part_ids:
+        raise ScanRefused(
+            "other_part",
+            f"{request.usid} belongs to part {registration.part_no}, "
+            f"which station {station.name} does not run.",
+            part_no=registration.part_no,
+        )
+    plan, stage = _plan_and_stage(registration, request.stage)
+    _check_result(stage, request)
+    if not request.tag_no:
+        now = timezone.now()
+        event_id = record_first(
+            plan=plan,
+            stage=stage,
+            usid=request.usid,
+            values={**_record_changes(stage, request, user, now), "updated_at": now},
+            event=_event_values(request, plan.part_id, station, user, token, source, now),
+        )
+        if event_id is not None:
+            return _recorded(request, stage, registration.part_no, event_id)
+    with transaction.atomic():
+        row = unit_row_lock(plan, request.usid)
+        if row is None:
+            raise ScanRefused(
+                "unknown_unit",
+                f"{request.usid} is registered to part {registration.part_no} but missing from "
+                "its unit table: ask an engineer to check the part's unit table.",
+            )
+        return _apply(request, plan, stage, row, registration.part_no, station, user, token, source)
+
+
+def _part_find(request, station):
+    parts = ModelPart.objects.values_list(
+        "pk", "part_no", "procedure__version", "procedure__schema_fingerprint"
+    )
+    if request.part_no:
+        found = parts.filter(part_no=request.part_no).first()
+        if found is None:
+            raise ScanRefused("unknown_part", f"There is no part {request.part_no}.")
+        if station is not None and station.part_ids and found[0] not in station.part_ids:
+            raise invalid({"part_no": f"Station {station.name} does not run {request.part_no}."})
+        return _Registration(*found)
+    if station is not None and len(station.part_ids) == 1:
+        return _Registration(*parts.get(pk=next(iter(station.part_ids))))
+    raise ScanRefused(
+        "unknown_unit",
+        f"{request.usid} is not registered yet: name its part to register it"
+        + (f" (station {station.name} runs several)." if station and station.part_ids else "."),
+    )
+
+
+def _plan_and_stage(registration, stage_key):
+    if registration.version is None:
+        raise ScanRefused(
+            "no_procedure", f"Part {registration.part_no} has no procedure yet: nothing to scan."
+        )
+    plan = part_plan(registration.part_id, registration.version, registration.fingerprint or "")
+    stage = plan.stage(stage_key)
+    if stage is None:
+        if stage_key in plan.retired_stages:
+            message = f"The stage {stage_key} was retired from part {registration.part_no}."
+        else:
+            message = f"Part {registration.part_no} has no stage {stage_key}."
+        raise invalid({"stage": message})
+    return plan, stage
+
+
+def _check_result(stage, request):
+    if request.result == ScanEvent.Result.FAIL and not stage.pass_fail:
+        raise invalid({"result": f"{stage.label} is only marked done: it has no pass or fail."})
+
+
+def _register(request, *, station, user, token, source):
+    found = _part_find(request, station)
+    plan, stage = _plan_and_stage(found, request.stage)
+    _check_result(stage, request)
+    if plan.missing_before(stage, {}):
+        starts = ", ".join(s.label for s in plan.registering_stages) or "no stage"
+        raise ScanRefused(
+            "unknown_unit",
+            f"{request.usid} is not registered: new units of {found.part_no} start at {starts}.",
+        )
+    if request.tag_no:
+        _check_tag_free(plan, request.usid, request.tag_no)
+    UnitRegistration.objects.create(usid=request.usid, part_id=found.part_id)
+    now = timezone.now()
+    changes = _record_changes(stage, request, user, now)
+    plan.unit_model.objects.create(
+        usid=request.usid,
+        tag_no=request.tag_no or None,
+        created_at=now,
+        updated_at=now,
+        **changes,
+    )
+    event = _event_write(request, found.part_id, station, user, token, source, now)
+    return _recorded(request, stage, found.part_no, event)
+
+
+def unit_row_lock(plan, usid):
+    """The unit row of ``usid`` as a dict of plan columns, locked until the transaction ends."""
+    return (
+        plan.unit_model.objects.select_for_update().filter(usid=usid).values(*plan.columns).first()
+    )
+
+
+def supervisor_hold(usid):
+    """The hold event in force on ``usid`` (a hold not followed by a release), or None."""
+    last = (
+        ScanEvent.objects.filter(
+            usid=usid, action__in=[ScanEvent.Action.HOLD, ScanEvent.Action.RELEASE]
+        )
+        .select_related("user")
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    return last if last is not None and last.action == ScanEvent.Action.HOLD else None
+
+
+def _apply(request, plan, stage, row, part_no, station, user, token, source):
+    failed = plan.failed_stages(row)
+    if row["on_hold"]:
+        _check_hold(request, plan, stage, row, failed)
+    if row[stage.flag] or (stage.pass_fail and row.get(stage.result) == "fail"):
+        recorded_result = row.get(stage.result) or ScanEvent.Result.PASS
+        if recorded_result == request.result:
+            return _already(request, stage, part_no, row)
+        if recorded_result == ScanEvent.Result.PASS:
+            raise ScanRefused(
+                "result_conflict",
+                f"{stage.label} of {request.usid} is already recorded as a pass; "
+                "a supervisor can undo it.",
+            )
+    missing = plan.missing_before(stage, row)
+    if missing:
+        names = ", ".join(s.label for s in missing)
+        raise ScanRefused(
+            "stage_order",
+            f"{request.usid} cannot be recorded at {stage.label}: {names} not done yet.",
+            missing=[s.key for s in missing],
+        )
+    if request.tag_no and request.tag_no != row["tag_no"]:
+        if row["tag_no"]:
+            raise ScanRefused(
+                "tag_conflict",
+                f"{request.usid} is paired with tag {row['tag_no']}, not {request.tag_no}.",
+            )
+        _check_tag_free(plan, request.usid, request.tag_no)
+    now = timezone.now()
+    changes = _record_changes(stage, request, user, now, failed=failed)
+    if request.tag_no:
+        changes["tag_no"] = request.tag_no
+    plan.unit_model.objects.filter(pk=row["id"]).update(updated_at=now, **changes)
+    event = _event_write(request, plan.part_id, station, user, token, source, now)
+    return _recorded(request, stage, part_no, event)
+
+
+def _check_hold(request, plan, stage, row, failed):
+    hold = supervisor_hold(request.usid)
+    if hold is not None:
+        when = timezone.localtime(hold.created_at)
+        raise ScanRefused(
+            "on_hold",
+            f"{request.usid} is on hold: {hold.reason} "
+            f"({hold.user or 'a supervisor'}, {when:%Y-%m-%d %H:%M}).",
+            reason=hold.reason,
+        )
+    if failed and stage not in failed:
+        names = ", ".join(s.label for s in failed)
+        raise ScanRefused(
+            "on_hold",
+            f"{request.usid} failed {names} and is on hold until it is reworked and passes "
+            f"{names} again.",
+            failed=[s.key for s in failed],
+        )
+
+
+def _record_changes(stage, request, user, now, failed=()):
+    passed = request.result == ScanEvent.Result.PASS
+    changes = {
+        stage.flag: passed,
+        stage.at: now,
+        stage.by: user.pk if user is not None else None,
+    }
+    if stage.pass_fail:
+        changes[stage.result] = request.result
+    still_failed = [s for s in failed if s != stage]
+    changes["on_hold"] = not passed or bool(still_failed)
+    return changes
+
+
+def _check_tag_free(plan, usid, tag_no):
+    other = plan.unit_model.objects.filter(tag_no=tag_no).exclude(usid=usid)
+    owner = other.values_list("usid", flat=True).first()
+    if owner is not None:
+        raise ScanRefused("tag_conflict", f"Tag {tag_no} is already paired with {owner}.")
+
+
+def _event_values(request, part_id, station, user, token, source, now):
+    return {
+        "created_at": now,
+        "usid": request.usid,
+        "part_id": part_id,
+        "stage": request.stage,
+        "action": ScanEvent.Action.SCAN,
+        "result": request.result,
+        "defect_id": request.defect.pk if request.defect else None,
+        "source": source,
+        "station_id": station.id if station else None,
+        "user_id": user.pk if user is not None else None,
+        "token_id": token.id if token else None,
+        "tag_no": request.tag_no,
+        "reason": "",
+    }
+
+
+def _event_write(request, part_id, station, user, token, source, now):
+    event = ScanEvent.objects.create(
+        **_event_values(request, part_id, station, user, token, source, now)
+    )
+    return event.pk
+
+
+def _recorded(request, stage, part_no, event_id):
+    verdict = f": {request.result}" if stage.pass_fail else ""
+    if request.defect:
+        verdict += f" ({request.defect.label})"
+    return ScanOutcome(
+        status=RECORDED,
+        code=RECORDED,
+        message=f"{request.usid} recorded at {stage.label}{verdict}.",
+        usid=request.usid,
+        stage=stage.key,
+        part_no=part_no,
+        result=request.result,
+        event_id=event_id,
+    )
+
+
+def _already(request, stage, part_no, row):
+    when = row.get(stage.at)
+    at = f" at {timezone.localtime(when):%H:%M}" if when else ""
+    return ScanOutcome(
+        status=ALREADY_RECORDED,
+        code=ALREADY_RECORDED,
+        message=f"{request.usid} was already recorded at {stage.label}{at}: nothing changed.",
+        usid=request.usid,
+        stage=stage.key,
+        part_no=part_no,
+        result=request.result,
+    )

@@ -1,0 +1,250 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from parts.models import ModelPart
+from shopfloor.stations.forms import OverrideForm, ReasonForm, ScanForm, StationForm
+from shopfloor.stations.models import ScanEvent, Station
+from shopfloor.stations.scan_input import code_clean
+from shopfloor.stations.scanning import REFUSED, ScanOutcome, ScanRefused, StationSnapshot
+from shopfloor.stations.scanning import scan_record as scan_service
+from shopfloor.stations.selectors import (
+    plan_of_part,
+    station_list,
+    station_recent_events,
+    unit_events,
+    unit_find,
+    unit_stage_states,
+)
+from shopfloor.stations.services import unit_hold, unit_override, unit_release
+
+REMEMBERED_STATION = "sf_station"
+REMEMBERED_SALT = "shopfloor.stations.remembered"
+REMEMBER_FOR = 365 * 24 * 60 * 60
+WAITING_FOR_TAG = "waiting"
+
+
+def _remembered_station(request):
+    try:
+        pk = request.get_signed_cookie(REMEMBERED_STATION, salt=REMEMBERED_SALT)
+    except (KeyError, signing.BadSignature):
+        return None
+    return Station.objects.filter(pk=pk, is_active=True).first() if pk.isdigit() else None
+
+
+@require_GET
+@permission_required("stations.scan_unit", raise_exception=True)
+def station_current(request):
+    station = _remembered_station(request)
+    return redirect(station if station else "stations:pick")
+
+
+@require_GET
+@permission_required("stations.scan_unit", raise_exception=True)
+def station_pick(request):
+    context = {"stations": station_list(), "remembered": _remembered_station(request)}
+    return render(request, "stations/station_pick.html", context)
+
+
+@require_GET
+@permission_required("stations.scan_unit", raise_exception=True)
+def station_scan(request, pk):
+    station = get_object_or_404(Station, pk=pk, is_active=True)
+    context = _scan_context(station, ScanForm(station=station), outcome=None, pending="")
+    response = render(request, "stations/station_scan.html", context)
+    response.set_signed_cookie(
+        REMEMBERED_STATION,
+        str(station.pk),
+        salt=REMEMBERED_SALT,
+        max_age=REMEMBER_FOR,
+        httponly=True,
+        samesite="Lax",
+        secure=request.is_secure(),
+    )
+    return response
+
+
+@require_POST
+@permission_required("stations.scan_unit", raise_exception=True)
+def scan_submit(request, pk):
+    station = get_object_or_404(Station, pk=pk)
+    form = ScanForm(request.POST, station=station)
+    outcome, pending = _scan_from_screen(station, request.user, request.POST)
+    template = "stations/station_scan.html"
+    if request.htmx:
+        template += "#scan-response"
+    return render(request, template, _scan_context(station, form, outcome, pending))
+
+
+def _scan_from_screen(station, user, data):
+    """The outcome of one scan at the screen, and the USID still waiting for its tag."""
+    code = data.get("code", "")
+    pending = data.get("pending_usid", "")
+    if station.pairs_tag and not pending:
+        try:
+            usid = code_clean(code)
+        except ValidationError as error:
+            return ScanOutcome(REFUSED, "invalid", " ".join(error.messages)), ""
+        message = f"Now scan the tag label of {usid}."
+        return ScanOutcome(WAITING_FOR_TAG, "scan_tag", message, usid=usid), usid
+    outcome = scan_service(
+        usid=pending or code,
+        tag_no=code if pending else None,
+        stage=station.stage,
+        result=data.get("result") or None,
+        defect=data.get("defect") or None,
+        part_no=data.get("part_no") or None,
+        station=StationSnapshot.of(station),
+        user=user,
+        source=ScanEvent.Source.SCREEN,
+    )
+    return outcome, ""
+
+
+def _scan_context(station, form, outcome, pending):
+    parts = form.parts
+    help_part = None
+    if outcome is not None and outcome.part_no:
+        help_part = ModelPart.objects.select_related("procedure").filter(part_no=outcome.part_no)
+        help_part = help_part.first()
+    elif len(parts) == 1:
+        help_part = parts[0]
+    return {
+        "station": station,
+        "form": form,
+        "outcome": outcome,
+        "pending": pending,
+        "recent": station_recent_events(station=station),
+        "help": _stage_help(help_part, station.stage),
+        "shows_result_choice": _shows_result_choice(station, parts),
+    }
+
+
+def _stage_help(part, stage_key):
+    """The part's reference pictures and the stage's instructions and videos, for the screen."""
+    if part is None:
+        return None
+    plan = plan_of_part(part)
+    stage = plan.stage(stage_key) if plan else None
+    media = [name for name in (stage.media if stage else ()) if getattr(part, name, None)]
+    pictures = [name for name in ("part_image", "form_image") if getattr(part, name)]
+    return {
+        "part": part,
+        "stage": stage,
+        "pictures": [
+            (ModelPart._meta.get_field(name).verbose_name, getattr(part, name).url)
+            for name in pictures
+        ],
+        "media": [
+            (ModelPart._meta.get_field(name).verbose_name, getattr(part, name).url, name)
+            for name in media
+            if name not in pictures
+        ],
+    }
+
+
+def _shows_result_choice(station, parts):
+    """Pass/fail is asked when the station's stage is a pass/fail stage in one of its parts;
+    a station running every part asks it always (the rules refuse a fail where none exists)."""
+    if not parts:
+        return True
+    for part in parts:
+        plan = plan_of_part(part)
+        stage = plan.stage(station.stage) if plan else None
+        if stage is not None and stage.pass_fail:
+            return True
+    return False
+
+
+@require_GET
+@permission_required("stations.change_station", raise_exception=True)
+def station_manage(request):
+    context = {"stations": station_list(active_only=False).prefetch_related("parts")}
+    return render(request, "stations/station_manage.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required("stations.add_station", raise_exception=True)
+def station_create(request):
+    return _station_form(request, StationForm(request.POST or None))
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required("stations.change_station", raise_exception=True)
+def station_edit(request, pk):
+    station = get_object_or_404(Station, pk=pk)
+    return _station_form(request, StationForm(request.POST or None, instance=station))
+
+
+def _station_form(request, form):
+    if request.method == "POST" and form.is_valid():
+        station = form.save()
+        messages.success(request, f"Station {station.name} saved.")
+        return redirect("stations:manage")
+    return render(request, "stations/station_form.html", {"form": form})
+
+
+@require_GET
+@permission_required("stations.view_scanevent", raise_exception=True)
+def unit_lookup(request):
+    usid = request.GET.get("usid", "")
+    if usid:
+        try:
+            return redirect("stations:unit", usid=code_clean(usid))
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+    return render(request, "stations/unit_lookup.html", {"usid": usid})
+
+
+@require_GET
+@permission_required("stations.view_scanevent", raise_exception=True)
+def unit_detail(request, usid):
+    return _unit_page(request, usid)
+
+
+def _unit_page(request, usid, override_form=None, reason_form=None):
+    found = unit_find(usid=usid)
+    if found is None or found[2] is None:
+        messages.error(request, f"{usid} is not registered.")
+        return redirect(reverse("stations:unit-lookup") + "?usid=")
+    registration, plan, row = found
+    context = {
+        "registration": registration,
+        "row": row,
+        "stages": unit_stage_states(plan=plan, row=row),
+        "events": unit_events(usid=usid),
+        "override_form": override_form or OverrideForm(stages=plan.stages),
+        "reason_form": reason_form or ReasonForm(),
+    }
+    return render(request, "stations/unit_detail.html", context)
+
+
+@require_POST
+@permission_required("stations.override_unit", raise_exception=True)
+def unit_action(request, usid, action):
+    found = unit_find(usid=usid)
+    stages = found[1].stages if found and found[1] else ()
+    if action == "override":
+        form = OverrideForm(request.POST, stages=stages)
+    else:
+        form = ReasonForm(request.POST)
+    if not form.is_valid():
+        forms = {"override_form" if action == "override" else "reason_form": form}
+        return _unit_page(request, usid, **forms)
+    data = form.cleaned_data
+    try:
+        if action == "override":
+            unit_override(usid=usid, user=request.user, **data)
+        elif action == "hold":
+            unit_hold(usid=usid, user=request.user, **data)
+        else:
+            unit_release(usid=usid, user=request.user, **data)
+    except ScanRefused as refusal:
+        messages.error(request, refusal.message)
+    else:
+        messages.success(request, f"{usid}: {action} recorded.")
+    return redirect("stations:unit", usid=usid)

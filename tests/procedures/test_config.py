@@ -1,0 +1,145 @@
+"""procedure_config v1 validation: every refusal names the entry and the problem."""
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from procedures.config import validate_procedure_config
+
+
+def stage(key, label=None, **extra):
+    return {"key": key, "label": label or key.upper(), **extra}
+
+
+def cfg(stages=None, fields=None, **extra):
+    return {"version": 1, "stages": stages or [stage("smd")], "fields": fields or [], **extra}
+
+
+def problems(config, **kwargs):
+    with pytest.raises(ValidationError) as caught:
+        validate_procedure_config(config, **kwargs)
+    return caught.value.messages
+
+
+def test_a_valid_config_comes_back_with_its_defaults_written_out():
+    result = validate_procedure_config(
+        cfg(
+            [stage("smd", result="pass_fail", media=["part_image"]), stage("dispatch")],
+            [{"key": "fw", "label": "Firmware", "type": "text", "stage": "smd"}],
+        )
+    )
+
+    assert result["stages"][1] == {
+        "key": "dispatch",
+        "label": "DISPATCH",
+        "optional": False,
+        "result": "done",
+    }
+    assert result["fields"][0]["required"] is False
+
+
+@pytest.mark.parametrize(
+    ("config", "expected"),
+    [
+        (
+            cfg([stage("smd"), stage("leaded"), stage("QC")]),
+            'stages[2].key: "QC" must be lowercase letters, digits and underscores',
+        ),
+        (cfg([stage("1st")]), 'stages[0].key: "1st" must be lowercase'),
+        (cfg([stage("a" * 31)]), "at most 30 characters"),
+        (cfg([stage("smd__x")]), 'stages[0].key: "smd__x" must not contain "__"'),
+        (cfg([stage("smd"), stage("smd")]), 'stages[1].key: "smd" is already the key of stages[0]'),
+        (
+            cfg(fields=[{"key": "smd", "label": "S", "type": "text"}]),
+            'fields[0].key: "smd" is already the key of stages[0]',
+        ),
+        (cfg([{"key": "smd"}]), "stages[0].label: is required"),
+        (
+            cfg([stage("smd", result="maybe")]),
+            'stages[0].result: "maybe" is not one of done, pass_fail',
+        ),
+        (cfg([stage("smd", optional="no")]), 'stages[0].optional: must be true or false, not "no"'),
+        (cfg([stage("smd", colour="red")]), 'stages[0]: unknown key "colour"'),
+        (cfg([stage("smd", media=["selfie"])]), 'stages[0].media[0]: "selfie" is not one of'),
+        (cfg(owner="me"), 'procedure: unknown key "owner"'),
+        ({"version": 2, "stages": [stage("smd")]}, "version: must be 1, not 2"),
+        ({"version": 1, "stages": []}, "stages: must be a non-empty list"),
+        ({"version": 1, "stages": "smd"}, "stages: must be a non-empty list"),
+        ("smd,qc", "procedure: must be a JSON object"),
+        (cfg([["smd"]]), "stages[0]: must be an object"),
+        (
+            cfg(fields=[{"key": "fw", "label": "F", "type": "float"}]),
+            'fields[0].type: "float" is not one of text, integer, decimal, boolean, date, choice',
+        ),
+        (
+            cfg(fields=[{"key": "colour", "label": "C", "type": "choice"}]),
+            'fields[0].choices: a field of type "choice" needs a non-empty list of choices',
+        ),
+        (
+            cfg(fields=[{"key": "colour", "label": "C", "type": "choice", "choices": ["r", "r"]}]),
+            'fields[0].choices[1]: "r" is listed twice',
+        ),
+        (
+            cfg(fields=[{"key": "fw", "label": "F", "type": "text", "choices": ["a"]}]),
+            'fields[0].choices: only a field of type "choice" has choices',
+        ),
+        (
+            cfg(fields=[{"key": "fw", "label": "F", "type": "text", "stage": "testing"}]),
+            'fields[0].stage: "testing" is not a stage of this procedure',
+        ),
+        (
+            cfg(fields=[{"key": "fw", "label": "F", "type": "text", "unit": "V"}]),
+            'fields[0]: unknown key "unit"',
+        ),
+        (
+            cfg([stage("created")]),
+            'stages[0].key: would make column "created_at", which the unit table uses itself',
+        ),
+        (
+            cfg([stage("is_x"), stage("x_at")]),
+            'stages[1].key: would make column "is_x_at", which stages[0] makes too',
+        ),
+    ],
+)
+def test_a_bad_config_is_refused_naming_the_entry_and_the_problem(config, expected):
+    messages = problems(config)
+
+    assert any(expected in message for message in messages), messages
+
+
+def test_every_problem_is_reported_at_once():
+    messages = problems(cfg([stage("QC"), stage("smd", result="x")], owner=1))
+
+    assert len(messages) == 3
+
+
+def test_changing_a_saved_key_is_refused():
+    previous = cfg([stage("smd", "SMD"), stage("qc", "QC")])
+
+    messages = problems(
+        cfg([stage("smd", "SMD"), stage("qc_check", "QC")]), previous_config=previous
+    )
+
+    assert messages == [
+        'stages[1].key: "qc_check" replaces the saved key "qc"; keys cannot change once saved '
+        "(remove the entry and save, then add a new one)"
+    ]
+
+
+def test_removing_a_stage_and_adding_another_with_its_own_label_is_allowed():
+    previous = cfg([stage("smd", "SMD"), stage("qc", "QC")])
+
+    result = validate_procedure_config(
+        cfg([stage("smd", "SMD"), stage("testing", "Testing")]), previous_config=previous
+    )
+
+    assert [s["key"] for s in result["stages"]] == ["smd", "testing"]
+
+
+def test_a_new_key_may_not_reuse_a_column_that_keeps_retired_data():
+    applied = {"columns": {"is_x_at": {"owner": "stage:x_at", "type": "flag", "retired": True}}}
+
+    messages = problems(cfg([stage("is_x")]), applied_schema=applied)
+
+    assert messages == [
+        'stages[0].key: would make column "is_x_at", which keeps the data of stage "x_at"'
+    ]

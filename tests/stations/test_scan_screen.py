@@ -1,0 +1,127 @@
+"""The scan screen without a browser: one view answers htmx with the partial, else the page."""
+
+import io
+
+import pytest
+from django.core.files.base import ContentFile
+from PIL import Image
+
+from shopfloor.stations.models import ScanEvent
+from tests.stations.scan_support import part_with_procedure, unit_of
+
+pytestmark = pytest.mark.django_db
+HTMX = {"HX-Request": "true"}
+
+
+@pytest.fixture
+def part(engineer):
+    return part_with_procedure(engineer)
+
+
+@pytest.fixture
+def screen(client_for, operator, make_station, part):
+    station = make_station("SMD-1", "smd", parts=[part])
+    client = client_for(operator)
+
+    def post(code, **extra):
+        response = client.post(
+            f"/stations/{station.pk}/scan/", {"code": code, **extra}, headers=HTMX
+        )
+        assert response.status_code == 200
+        return response.content.decode()
+
+    post.station = station
+    return post
+
+
+def test_a_scan_answers_green_and_is_recorded_by_the_operator(screen, part, operator):
+    body = screen("U1\r")
+
+    assert "<html" not in body
+    assert 'data-status="recorded"' in body and "U1 recorded at SMD: pass." in body
+    event = ScanEvent.objects.get()
+    assert (event.source, event.user, event.station) == ("screen", operator, screen.station)
+    assert unit_of(part, "U1")["smd_by_id"] == operator.pk
+    assert 'hx-swap-oob="true"' in body and "U1" in body.split('data-testid="recent-scans"')[1]
+
+
+def test_a_repeat_answers_amber_and_a_bad_scan_red(screen):
+    screen("U1")
+
+    repeat = screen("U1")
+    blank = screen("   ")
+    control = screen("U2\x1d99")
+
+    assert 'data-status="already_recorded"' in repeat
+    assert 'data-status="refused"' in blank and "only spaces" in blank
+    assert "GS (group separator) at position 3" in control
+    assert ScanEvent.objects.count() == 1
+
+
+def test_a_fail_without_a_defect_is_refused_and_with_one_is_recorded(screen, part):
+    refused = screen("U1", result="fail")
+    recorded = screen("U1", result="fail", defect="solder_bridge")
+
+    assert "A failed unit needs a defect reason." in refused
+    assert "U1 recorded at SMD: fail (Solder bridge)." in recorded
+    assert unit_of(part, "U1")["on_hold"]
+
+
+def test_a_station_pairing_tags_asks_for_the_tag_after_the_usid(screen, part):
+    screen.station.pairs_tag = True
+    screen.station.save()
+
+    waiting = screen("U1")
+    assert 'data-status="waiting"' in waiting and "Now scan the tag label of U1." in waiting
+    assert 'name="pending_usid" value="U1"' in waiting
+    assert not ScanEvent.objects.exists()
+
+    paired = screen("T-55\r", pending_usid="U1")
+
+    assert 'data-status="recorded"' in paired
+    assert unit_of(part, "U1")["tag_no"] == "T-55"
+
+
+def test_a_station_running_several_parts_registers_to_the_chosen_one(
+    client_for, operator, make_station, engineer, part
+):
+    other = part_with_procedure(engineer, part_no="EICS200_Part")
+    station = make_station("SMD-2", "smd", parts=[part, other])
+    client = client_for(operator)
+
+    page = client.get(station.get_absolute_url()).content.decode()
+    client.post(f"/stations/{station.pk}/scan/", {"code": "U7", "part_no": other.part_no})
+
+    assert 'name="part_no"' in page and "EICS200_Part" in page
+    assert unit_of(other, "U7") is not None
+
+
+def test_a_unit_of_a_part_the_station_does_not_run_is_refused(screen, engineer):
+    other = part_with_procedure(engineer, part_no="EICS200_Part")
+    from tests.stations.scan_support import scan
+
+    scan("U9", "smd", part_no=other.part_no)
+
+    body = screen("U9")
+
+    assert "U9 belongs to part EICS200_Part, which station SMD-1 does not run." in body
+
+
+def test_without_htmx_the_scan_answers_with_the_whole_page(client_for, operator, screen):
+    response = client_for(operator).post(f"/stations/{screen.station.pk}/scan/", {"code": "U1"})
+
+    assert "<html" in response.content.decode()
+    assert "U1 recorded at SMD" in response.content.decode()
+
+
+def test_the_part_picture_and_stage_instructions_are_one_tap_away(
+    screen, part, client_for, operator
+):
+    picture = io.BytesIO()
+    Image.new("RGB", (40, 30), "green").save(picture, "PNG")
+    part.part_image.save("board.png", ContentFile(picture.getvalue()))
+
+    page = client_for(operator).get(screen.station.get_absolute_url()).content.decode()
+
+    assert 'data-bs-target="#help-pictures"' in page and part.part_image.url in page
+    assert "Check solder joints under the scope." in page

@@ -1,0 +1,129 @@
+"""A supervisor overrides stages and holds or releases units, always with a reason."""
+
+import pytest
+from django.urls import reverse
+
+from shopfloor.stations.models import ScanEvent
+from shopfloor.stations.scanning import ScanRefused
+from shopfloor.stations.services import unit_hold, unit_override, unit_release
+from tests.stations.scan_support import part_with_procedure, scan, unit_of
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def part(engineer):
+    part = part_with_procedure(engineer)
+    scan("U1", "smd", part_no=part.part_no)
+    return part
+
+
+def last_event():
+    return ScanEvent.objects.order_by("-id").values("action", "stage", "reason", "source").first()
+
+
+def test_a_held_unit_is_refused_everywhere_until_released(part, supervisor):
+    unit_hold(usid="U1", reason="Suspect batch of capacitors", user=supervisor)
+
+    refused = scan("U1", "qc")
+    assert refused.code == "on_hold"
+    assert "on hold: Suspect batch of capacitors" in refused.message
+    assert unit_of(part, "U1")["on_hold"]
+
+    unit_release(usid="U1", reason="Capacitors checked", user=supervisor)
+
+    assert scan("U1", "qc").status == "recorded"
+    actions = list(ScanEvent.objects.order_by("id").values_list("action", "source", "reason"))
+    assert actions[1:3] == [
+        ("hold", "override", "Suspect batch of capacitors"),
+        ("release", "override", "Capacitors checked"),
+    ]
+
+
+def test_a_failed_unit_stays_held_after_a_release_until_it_passes(part, supervisor):
+    scan("U1", "qc", result="fail", defect="dry_joint")
+    unit_hold(usid="U1", reason="Look at it", user=supervisor)
+
+    unit_release(usid="U1", reason="Seen", user=supervisor)
+
+    assert unit_of(part, "U1")["on_hold"]
+    assert scan("U1", "dispatch").code == "on_hold"
+
+
+def test_a_held_failed_unit_cannot_be_passed_by_a_rework_scan(part, supervisor):
+    scan("U1", "qc", result="fail", defect="dry_joint")
+    unit_hold(usid="U1", reason="Scrap review", user=supervisor)
+
+    assert scan("U1", "qc").code == "on_hold"
+    assert unit_of(part, "U1")["qc_result"] == "fail"
+
+
+def test_a_supervisor_marks_a_stage_done_out_of_order_with_a_reason(part, supervisor):
+    unit_override(
+        usid="U1", stage="qc", action="mark_done", reason="QC done offline", user=supervisor
+    )
+
+    row = unit_of(part, "U1")
+    assert row["is_qc"] and row["qc_result"] == "pass" and row["qc_by_id"] == supervisor.pk
+    assert last_event() == {
+        "action": "mark_done",
+        "stage": "qc",
+        "reason": "QC done offline",
+        "source": "override",
+    }
+    assert scan("U1", "dispatch").status == "recorded"
+
+
+def test_undoing_a_failed_stage_releases_its_hold(part, supervisor):
+    scan("U1", "qc", result="fail", defect="dry_joint")
+
+    unit_override(
+        usid="U1", stage="qc", action="undo", reason="Wrong unit scanned", user=supervisor
+    )
+
+    row = unit_of(part, "U1")
+    assert not row["on_hold"] and row["qc_result"] is None and not row["is_qc"]
+    assert scan("U1", "qc").status == "recorded"
+
+
+@pytest.mark.parametrize("reason", ["", "   "])
+def test_every_supervisor_action_needs_a_reason_and_writes_nothing_without(
+    part, supervisor, reason
+):
+    before = ScanEvent.objects.count()
+    for action in (
+        lambda: unit_hold(usid="U1", reason=reason, user=supervisor),
+        lambda: unit_override(
+            usid="U1", stage="qc", action="mark_done", reason=reason, user=supervisor
+        ),
+    ):
+        with pytest.raises(ScanRefused, match="Give a reason"):
+            action()
+
+    assert ScanEvent.objects.count() == before
+    assert not unit_of(part, "U1")["on_hold"]
+
+
+def test_the_supervisor_holds_and_overrides_from_the_unit_page(part, client_for, supervisor):
+    client = client_for(supervisor)
+    url = reverse("stations:unit", args=["U1"])
+
+    client.post(reverse("stations:unit-action", args=["U1", "hold"]), {"reason": "Check me"})
+    page = client.get(url).content.decode()
+    missing_reason = client.post(
+        reverse("stations:unit-action", args=["U1", "override"]),
+        {"stage": "qc", "action": "mark_done", "reason": ""},
+    )
+
+    assert 'data-testid="on-hold"' in page and "Check me" in page
+    assert "This field is required" in missing_reason.content.decode()
+    assert ScanEvent.objects.filter(action="mark_done").count() == 0
+
+
+def test_an_operator_cannot_override_or_hold(part, client_for, operator):
+    client = client_for(operator)
+
+    response = client.post(reverse("stations:unit-action", args=["U1", "hold"]), {"reason": "x"})
+
+    assert response.status_code == 403
+    assert not unit_of(part, "U1")["on_hold"]
