@@ -106,7 +106,9 @@ def _write(*, part, user, action, fields, media=None, seen_version=None):
     try:
         with transaction.atomic():
             if part.pk is not None:
-                part = ModelPart.objects.select_for_update().get(pk=part.pk)
+                # NO KEY UPDATE: scans keep writing events that reference the part while a
+                # large upload is being stored here (their foreign-key check takes KEY SHARE).
+                part = ModelPart.objects.select_for_update(no_key=True).get(pk=part.pk)
                 if seen_version is not None and seen_version != part_version(part):
                     raise _stale_edit(part)
                 if action == PartChange.Action.ARCHIVED and part.is_archived:
