@@ -22,9 +22,11 @@ import time
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
+from django.conf import settings
+from django.utils.crypto import get_random_string
+
 ROOT = Path(__file__).resolve().parent.parent
 PG_BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
-SERVER_SECRET_KEY = "servers-under-test-" + "s" * 50
 _collected_static = None
 
 
@@ -64,7 +66,8 @@ def _server_env(database_url, extra):
     env.update(
         DJANGO_SETTINGS_MODULE="shopfloor.settings",
         DEBUG="false",
-        SECRET_KEY=SERVER_SECRET_KEY,
+        # The test process's key: sessions it makes (``SignedIn``) are valid on the server.
+        SECRET_KEY=settings.SECRET_KEY,
         SECURE_SSL_REDIRECT="false",
         SESSION_COOKIE_SECURE="false",
         CSRF_COOKIE_SECURE="false",
@@ -185,18 +188,49 @@ def http_request(base_url, method, path, *, body=None, headers=None, timeout=30)
         connection.close()
 
 
+class ApiConnection:
+    """A keep-alive connection to the scan API with a bearer token, as a station holds one."""
+
+    def __init__(self, url, token):
+        host, port = url.removeprefix("http://").split(":")
+        self.http = http.client.HTTPConnection(host, int(port), timeout=60)
+        self.headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
+
+    def send(self, method, path, body=None):
+        """(status, JSON answer, seconds); status None and the error text on a transport error
+        or an answer that is not JSON."""
+        started = time.perf_counter()
+        try:
+            self.http.request(
+                method,
+                path,
+                body=None if body is None else json.dumps(body),
+                headers=self.headers,
+            )
+            response = self.http.getresponse()
+            raw = response.read()
+            status = response.status
+        except (OSError, http.client.HTTPException) as error:
+            self.http.close()
+            return None, f"{type(error).__name__}: {error}", time.perf_counter() - started
+        elapsed = time.perf_counter() - started
+        try:
+            return status, json.loads(raw), elapsed
+        except ValueError:
+            return None, f"{status} not JSON: {raw[:200]!r}", elapsed
+
+
 class SignedIn:
     """HTTP as a signed-in person: the session of ``user`` made in the shared database, and a
     CSRF cookie with its header, as a browser sends them."""
 
     def __init__(self, user):
-        from django.conf import settings
         from django.test import Client
 
         client = Client()
         client.force_login(user)
         self.session = client.cookies[settings.SESSION_COOKIE_NAME].value
-        self.csrf = secrets.token_urlsafe(24)[:32]
+        self.csrf = get_random_string(32)  # the letters and digits Django accepts
         self.cookie = (
             f"{settings.SESSION_COOKIE_NAME}={self.session}; "
             f"{settings.CSRF_COOKIE_NAME}={self.csrf}"

@@ -21,9 +21,7 @@ server's log. It prints the counts and the latency percentiles.
 """
 
 import concurrent.futures
-import http.client
 import itertools
-import json
 import os
 import random
 import statistics
@@ -47,7 +45,7 @@ from tests.scan_ledger import (
     procedure_config,
     shuffled_kinds,
 )
-from tests.servers import Gunicorn, database_url_of
+from tests.servers import ApiConnection, Gunicorn, database_url_of
 
 pytestmark = [
     pytest.mark.skipif(
@@ -132,38 +130,6 @@ def percentiles(seconds):
     }
 
 
-class Connection:
-    """A station's keep-alive connection to the scan API with its bearer token."""
-
-    def __init__(self, url, token):
-        host, port = url.removeprefix("http://").split(":")
-        self.http = http.client.HTTPConnection(host, int(port), timeout=60)
-        self.headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
-
-    def send(self, method, path, body=None):
-        """(status, JSON answer, seconds); status None and the error text on a transport error
-        or an answer that is not JSON."""
-        started = time.perf_counter()
-        try:
-            self.http.request(
-                method,
-                path,
-                body=None if body is None else json.dumps(body),
-                headers=self.headers,
-            )
-            response = self.http.getresponse()
-            raw = response.read()
-            status = response.status
-        except (OSError, http.client.HTTPException) as error:
-            self.http.close()
-            return None, f"{type(error).__name__}: {error}", time.perf_counter() - started
-        elapsed = time.perf_counter() - started
-        try:
-            return status, json.loads(raw), elapsed
-        except ValueError:
-            return None, f"{status} not JSON: {raw[:200]!r}", elapsed
-
-
 class Run:
     """Shared state of the soak: the ledger, latencies, counters, the deadline."""
 
@@ -193,9 +159,9 @@ class StationLoop:
         self.run = run
         self.number = number
         self.station = station
-        self.connection = Connection(run.url, token)
+        self.connection = ApiConnection(run.url, token)
         self.partners = {
-            stage: (partner.pk, Connection(run.url, partner_token))
+            stage: (partner.pk, ApiConnection(run.url, partner_token))
             for stage, (partner, partner_token) in partners.items()
         }
         self.rng = random.Random(SEED * 1000 + number)
@@ -310,7 +276,7 @@ def engineer_loop(run, engineer):
 
 def supervisor_loop(run, token):
     """A line-side screen: each part's summary and a recent unit, twice a second."""
-    reader = Connection(run.url, token)
+    reader = ApiConnection(run.url, token)
     rng = random.Random(SEED + 1)
     while time.monotonic() < run.deadline:
         part = rng.choice(run.parts)
