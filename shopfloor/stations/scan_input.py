@@ -40,11 +40,13 @@ def _is_refused_character(character):
     return category[0] == "C" or (category[0] == "Z" and character != " ")
 
 
-def code_clean(raw, *, label="USID"):
-    """A scanned code (USID or tag no.) without the scanner's suffix.
+def code_clean(raw, *, label="USID", max_length=USID_MAX_LENGTH):
+    """A scanned or sent code (USID, tag no., part no., station, defect) without the scanner's
+    suffix.
 
     Raises ``ValidationError`` naming what is wrong: not text, empty or only whitespace, a
-    control character (with its name and position), or longer than 64 characters.
+    control or format character or a lone surrogate (with its name and position), or longer
+    than ``max_length`` characters (64 for USIDs and tag numbers).
     """
     if raw is None:
         raise ValidationError(f"Scan or type a {label}.", code="required")
@@ -65,12 +67,20 @@ def code_clean(raw, *, label="USID"):
                 f"at position {position}: check the scanner's settings or the label.",
                 code="control_character",
             )
-    if len(value) > USID_MAX_LENGTH:
+    if len(value) > max_length:
         raise ValidationError(
-            f"The {label} is {len(value)} characters long; at most {USID_MAX_LENGTH} are allowed.",
+            f"The {label} is {len(value)} characters long; at most {max_length} are allowed.",
             code="too_long",
         )
     return value
+
+
+def is_code(raw):
+    """Whether ``raw`` is a code exactly as ``code_clean`` would return it."""
+    try:
+        return code_clean(raw) == raw
+    except ValidationError:
+        return False
 
 
 def stage_clean(raw):
