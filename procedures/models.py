@@ -78,7 +78,7 @@ class PartProcedureDetail(models.Model):
         from procedures.services import procedure_migrate
 
         with transaction.atomic():
-            procedure_migrate(procedure=self)
+            self.last_plan = procedure_migrate(procedure=self)
             return super().save(*args, **kwargs)
 
     def get_absolute_url(self):

@@ -127,6 +127,11 @@ if os.environ.get("DATABASE_TEST_NAME"):
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Unit tables (parts.unit_tables): how long a schema change may wait for scans holding the
+# table (PostgreSQL lock_timeout), and how many generated models each process keeps.
+UNIT_TABLE_LOCK_TIMEOUT = os.environ.get("UNIT_TABLE_LOCK_TIMEOUT", "3s")
+UNIT_MODEL_CACHE_SIZE = int(os.environ.get("UNIT_MODEL_CACHE_SIZE", "2000"))
+
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = ["shopfloor.accounts.backends.EmailBackend"]
 LOGIN_URL = "accounts:login"

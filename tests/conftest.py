@@ -2,6 +2,7 @@ import pytest
 from django.apps import apps
 from django.contrib.auth.models import Group
 
+from parts.models import ModelPart
 from shopfloor.accounts.models import User
 from shopfloor.accounts.roles import Role, sync_role_groups
 
@@ -71,6 +72,39 @@ def drop_unit_tables_after_each_test(request, django_db_blocker):
 
         with django_db_blocker.unblock():
             drop_all_unit_tables()
+
+
+@pytest.fixture
+def make_part(db):
+    def make(part_no="EICS112_Part", model_no="EICS112"):
+        return ModelPart.objects.create(part_no=part_no, model_no=model_no)
+
+    return make
+
+
+@pytest.fixture
+def part(make_part):
+    return make_part()
+
+
+@pytest.fixture
+def apply(engineer):
+    """Apply a procedure to a part through the service, as an engineer."""
+    from procedures.services import procedure_apply
+
+    def run(part, config, **kwargs):
+        kwargs.setdefault("user", engineer)
+        return procedure_apply(part=part, config=config, **kwargs)
+
+    return run
+
+
+@pytest.fixture
+def defect_reasons(db):
+    """The default defect reasons (a transactional test's flush empties what migrations made)."""
+    from shopfloor.stations.defect_reasons import add_default_defect_reasons
+
+    add_default_defect_reasons(apps)
 
 
 @pytest.fixture(autouse=True)

@@ -40,7 +40,15 @@ def convert_value(old_type, new_type, value):
     """``value`` as stored under ``old_type``, converted to ``new_type``, or None."""
     if value is None:
         return None
-    old, new = storage_of(old_type), storage_of(new_type)
+    try:
+        return _convert(storage_of(old_type), storage_of(new_type), value)
+    except (ArithmeticError, TypeError, ValueError):
+        return None
+
+
+def _convert(old, new, value):
+    if old == "text":
+        value = str(value)
     if old == "boolean":
         value = bool(value)
     if new == "text":

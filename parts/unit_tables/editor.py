@@ -46,7 +46,10 @@ def _sqlite_editor_class(base):
             # SQLite adds a NOT NULL column in place when it has a constant default; Django
             # would copy the whole table instead (it plans to drop the default afterwards,
             # which a database default never needs).
-            constant_default = field.has_db_default() and isinstance(field.db_default, Value)
+            default = field.db_default
+            constant_default = field.has_db_default() and (
+                isinstance(default, Value) or not hasattr(default, "resolve_expression")
+            )
             if not (field.primary_key or field.unique) and (field.null or constant_default):
                 return BaseDatabaseSchemaEditor.add_field(self, model, field)
             return super().add_field(model, field)

@@ -12,6 +12,8 @@ from parts.unit_tables import signals
 from parts.unit_tables.builder import build_model, column_field
 from parts.unit_tables.conversion import check_choices, convert_column
 from parts.unit_tables.editor import unit_schema_editor
+from parts.unit_tables.exceptions import UnitTableError
+from parts.unit_tables.naming import table_name
 
 
 def _key(spec):
@@ -35,6 +37,7 @@ def apply_plan(*, part, plan, applied_schema):
     if plan.runs_ddl or plan.converted:
         with unit_schema_editor() as editor:
             if plan.create_table:
+                _refuse_to_overwrite(part)
                 editor.create_model(table_model(part, new_columns))
             else:
                 model = table_model(part, old_columns)
@@ -45,6 +48,16 @@ def apply_plan(*, part, plan, applied_schema):
                 for conversion in plan.converted:
                     _convert(editor, model, conversion, old_columns, new_columns)
     _send_on_commit(part, plan)
+
+
+def _refuse_to_overwrite(part):
+    name = table_name(part.pk)
+    if name in connection.introspection.table_names():
+        raise UnitTableError(
+            f"{part.part_no} already has a unit table ({name}) that no procedure describes, "
+            "left by a deleted procedure; nothing was changed. `manage.py unit_tables check` "
+            "lists it: keep its data elsewhere or drop it, then save the procedure again."
+        )
 
 
 def _convert(editor, model, conversion, old_columns, new_columns):

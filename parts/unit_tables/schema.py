@@ -144,7 +144,7 @@ def plan_schema(applied_schema, config):
             plan.converted.append(
                 Conversion(name, spec["where"], old["type"], spec["type"], spec.get("choices"))
             )
-    for name, old in old_columns.items():
+    for name, old in sorted(old_columns.items()):  # JSONB keeps no key order: sort
         if name in new_columns:
             continue
         new_columns[name] = {**old, "retired": True}

@@ -3,6 +3,7 @@ from crispy_forms.layout import Submit
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from parts.models import ModelPart
 from shopfloor.stations.models import REASON_MAX_LENGTH, DefectReason, ScanEvent, Station
 
 
@@ -14,6 +15,7 @@ class StationForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["parts"].queryset = ModelPart.objects.active()
         self.helper = FormHelper()
         self.helper.add_input(Submit("save", _("Save station")))
 
@@ -43,7 +45,7 @@ class ScanForm(forms.Form):
         super().__init__(*args, **kwargs)
         reasons = DefectReason.objects.filter(is_active=True).values_list("code", "label")
         self.fields["defect"].choices = [("", _("Choose the defect")), *reasons]
-        self.parts = list(station.parts.order_by("part_no"))
+        self.parts = list(station.parts.active().order_by("part_no"))
         if len(self.parts) > 1:
             self.fields["part_no"] = forms.ChoiceField(
                 label=_("Part for new units"),

@@ -52,8 +52,8 @@ def _registration_sql():
     part = ModelPart._meta
     procedure = PartProcedureDetail._meta
     return (
-        f"SELECT r.{_q('part_id')}, p.{_q('part_no')}, d.{_q('version')}, "
-        f"d.{_q('schema_fingerprint')} "
+        f"SELECT r.{_q('part_id')}, p.{_q('part_no')}, p.{_q('archived_at')}, "
+        f"d.{_q('version')}, d.{_q('schema_fingerprint')} "
         f"FROM {_q(registration.db_table)} r "
         f"JOIN {_q(part.db_table)} p ON p.{_q('id')} = r.{_q('part_id')} "
         f"LEFT JOIN {_q(procedure.db_table)} d ON d.{_q('model_part_id')} = p.{_q('id')} "
@@ -62,7 +62,8 @@ def _registration_sql():
 
 
 def registration_row(usid):
-    """(part id, part no., procedure version, schema fingerprint) of ``usid``, or None."""
+    """(part id, part no., archived at, procedure version, schema fingerprint) of ``usid``,
+    or None when it is not registered."""
     with connection.cursor() as cursor:
         cursor.execute(_registration_sql(), [usid])
         return cursor.fetchone()

@@ -112,6 +112,7 @@ class _Request:
 class _Registration:
     part_id: int
     part_no: str
+    archived_at: object
     version: object
     fingerprint: str
 
@@ -270,7 +271,7 @@ def _scan(request, *, station, user, token, source):
 
 def _part_find(request, station):
     parts = ModelPart.objects.values_list(
-        "pk", "part_no", "procedure__version", "procedure__schema_fingerprint"
+        "pk", "part_no", "archived_at", "procedure__version", "procedure__schema_fingerprint"
     )
     if request.part_no:
         found = parts.filter(part_no=request.part_no).first()
@@ -289,6 +290,11 @@ def _part_find(request, station):
 
 
 def _plan_and_stage(registration, stage_key):
+    if registration.archived_at is not None:
+        raise ScanRefused(
+            "part_archived",
+            f"Part {registration.part_no} is archived: its units are no longer scanned.",
+        )
     if registration.version is None:
         raise ScanRefused(
             "no_procedure", f"Part {registration.part_no} has no procedure yet: nothing to scan."

@@ -12,6 +12,7 @@ urlpatterns = [
     path("manage/", views.station_manage, name="manage"),
     path("manage/new/", views.station_create, name="create"),
     path("manage/<int:pk>/", views.station_edit, name="edit"),
+    path("manage/<int:pk>/token/", views.station_token_issue, name="token"),
     path("units/", views.unit_lookup, name="unit-lookup"),
     path("units/<str:usid>/", views.unit_detail, name="unit"),
     re_path(

@@ -20,7 +20,12 @@ from shopfloor.stations.selectors import (
     unit_find,
     unit_stage_states,
 )
-from shopfloor.stations.services import unit_hold, unit_override, unit_release
+from shopfloor.stations.services import (
+    api_token_issue,
+    unit_hold,
+    unit_override,
+    unit_release,
+)
 
 REMEMBERED_STATION = "sf_station"
 REMEMBERED_SALT = "shopfloor.stations.remembered"
@@ -163,7 +168,8 @@ def _shows_result_choice(station, parts):
 @require_GET
 @permission_required("stations.change_station", raise_exception=True)
 def station_manage(request):
-    context = {"stations": station_list(active_only=False).prefetch_related("parts")}
+    stations = station_list(active_only=False).prefetch_related("parts", "api_tokens")
+    context = {"stations": stations}
     return render(request, "stations/station_manage.html", context)
 
 
@@ -178,6 +184,17 @@ def station_create(request):
 def station_edit(request, pk):
     station = get_object_or_404(Station, pk=pk)
     return _station_form(request, StationForm(request.POST or None, instance=station))
+
+
+@require_POST
+@permission_required("stations.add_apitoken", raise_exception=True)
+def station_token_issue(request, pk):
+    station = get_object_or_404(Station, pk=pk)
+    token, secret = api_token_issue(name=station.name, station=station, created_by=request.user)
+    context = {"station": station, "token": token, "secret": secret}
+    response = render(request, "stations/station_token.html", context)
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 def _station_form(request, form):

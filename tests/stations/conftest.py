@@ -6,6 +6,11 @@ from shopfloor.stations.models import Station
 from shopfloor.stations.services import api_token_issue
 
 
+@pytest.fixture(autouse=True)
+def _defect_reasons(defect_reasons):
+    """Every scan test may fail a unit with a default defect reason."""
+
+
 @pytest.fixture
 def make_station(db):
     def make(name="QC-1", stage="qc", *, line="Line A", parts=(), **extra):

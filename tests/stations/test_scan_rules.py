@@ -2,6 +2,7 @@
 
 import pytest
 
+from parts.services import part_archive
 from procedures.services import procedure_apply
 from shopfloor.stations.models import ScanEvent, UnitRegistration
 from tests.stations.scan_support import PROCEDURE, part_with_procedure, scan, stage, unit_of
@@ -193,3 +194,16 @@ def test_the_tag_is_paired_once_and_a_different_tag_is_refused(part):
     assert same_tag_elsewhere.message == "Tag T-55 is already paired with U1."
     assert unit_of(part, "U2") is None
     assert scan("U1", "qc", tag_no="T-55").status == "recorded"
+
+
+def test_an_archived_part_is_refused_and_nothing_is_written(part, unit, engineer):
+    part_archive(part=part, archived_by=engineer)
+
+    later_stage = scan(unit, "qc")
+    new_unit = scan("U2", "smd", part_no=part.part_no)
+
+    for outcome in (later_stage, new_unit):
+        assert outcome.code == "part_archived"
+        assert outcome.message == "Part EICS112_Part is archived: its units are no longer scanned."
+    assert not unit_of(part, unit)["is_qc"] and unit_of(part, "U2") is None
+    assert len(events()) == 1

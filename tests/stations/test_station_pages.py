@@ -1,4 +1,7 @@
+import io
+
 import pytest
+from django.core.management import call_command
 from django.urls import reverse
 
 from parts.models import ModelPart
@@ -103,3 +106,33 @@ def test_each_role_holds_its_station_permissions(operator, supervisor, engineer)
     assert not supervisor.has_perm("stations.add_station")
     assert engineer.has_perm("stations.add_station") and engineer.has_perm("stations.add_apitoken")
     assert not engineer.has_perm("stations.scan_unit")
+
+
+def test_an_engineer_issues_a_stations_token_shown_once(client_for, engineer, make_station, api):
+    station = make_station("QC-1", "qc")
+
+    response = client_for(engineer).post(reverse("stations:token", args=[station.pk]))
+
+    secret = response.context["secret"]
+    assert secret in response.content.decode()
+    assert response["Cache-Control"] == "no-store"
+    assert api.get("/api/v1/units/U1", token=secret).json()["error"]["code"] == "unknown_unit"
+
+
+def test_an_operator_cannot_issue_tokens(client_for, operator, make_station):
+    station = make_station()
+
+    assert (
+        client_for(operator).post(reverse("stations:token", args=[station.pk])).status_code == 403
+    )
+
+
+def test_the_demo_data_has_stations_running_the_demo_part(client_for, operator):
+    call_command("load_demo", stdout=io.StringIO())
+    call_command("load_demo", stdout=io.StringIO())
+
+    station = Station.objects.get(name="QC-1")
+    assert station.stage == "qc"
+    assert list(station.parts.values_list("part_no", flat=True)) == ["EICS112_Part"]
+    assert Station.objects.count() == 4
+    assert client_for(operator).get(station.get_absolute_url()).status_code == 200

@@ -9,7 +9,7 @@ from parts.unit_tables import UnitTableBusy
 from procedures.exceptions import ProcedureConflict
 from procedures.models import PartProcedureDetail
 from procedures.services import procedure_apply
-from tests.unit_tables.conftest import SMD_QC, columns_of, config, stage
+from tests.unit_tables.support import SMD_QC, columns_of, config, stage
 
 postgres_only = pytest.mark.skipif(
     connection.vendor != "postgresql",

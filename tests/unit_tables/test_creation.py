@@ -9,7 +9,7 @@ from django.db import connection
 from parts.models import ModelPart
 from parts.unit_tables import NoUnitTable
 from procedures.models import PartProcedureDetail
-from tests.unit_tables.conftest import SMD_QC, columns_of, config, stage, table_exists
+from tests.unit_tables.support import SMD_QC, columns_of, config, stage, table_exists
 
 pytestmark = pytest.mark.django_db
 
@@ -95,6 +95,20 @@ def test_an_invalid_procedure_touches_nothing(part, apply):
 
     assert not PartProcedureDetail.objects.exists()
     assert not table_exists(f"parts_unit_{part.pk}")
+
+
+def test_a_table_left_by_a_deleted_procedure_is_never_overwritten(part, apply):
+    from parts.unit_tables import UnitTableError
+
+    apply(part, SMD_QC)
+    part.unit_model().objects.create(usid="U1")
+    PartProcedureDetail.objects.all().delete()
+
+    with pytest.raises(UnitTableError, match="already has a unit table"):
+        apply(part, config(stage("testing")))
+
+    assert not PartProcedureDetail.objects.exists()
+    assert "is_testing" not in columns_of(f"parts_unit_{part.pk}")
 
 
 def test_renaming_a_part_keeps_its_table_and_renames_its_class(part, apply):

@@ -10,7 +10,7 @@ from django.db.models.deletion import Collector
 
 from parts.unit_tables import cache
 from parts.unit_tables.builder import build_model
-from tests.unit_tables.conftest import config, stage
+from tests.unit_tables.support import config, stage
 
 pytestmark = pytest.mark.django_db
 

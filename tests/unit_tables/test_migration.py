@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 
 from procedures.models import PartProcedureDetail
 from procedures.services import procedure_drop_retired_column, procedure_preview
-from tests.unit_tables.conftest import SMD_QC, columns_of, config, stage
+from tests.unit_tables.support import SMD_QC, columns_of, config, stage
 
 pytestmark = pytest.mark.django_db
 
@@ -32,6 +32,16 @@ def test_a_new_stage_adds_its_columns_and_keeps_every_unit(part, apply):
     unit = part.unit_model().objects.get(usid="U1")
 
     assert (unit.is_smd, unit.is_testing, unit.testing_at) == (True, False, None)
+
+
+def test_adding_and_retiring_columns_alters_the_table_in_place_without_copying_it(part, apply):
+    apply(part, SMD_QC)
+
+    with CaptureQueriesContext(connection) as queries:
+        apply(part, config(stage("smd", result="pass_fail"), stage("testing", result="pass_fail")))
+
+    statements = ddl_statements(queries.captured_queries)
+    assert statements and all(s.lstrip().upper().startswith("ALTER TABLE") for s in statements)
 
 
 def test_a_removed_stage_is_retired_hidden_and_its_data_kept(part, apply):

@@ -5,7 +5,7 @@ import pytest
 from parts.models import ModelPart
 from parts.unit_tables import signals
 from procedures.services import procedure_drop_retired_column
-from tests.unit_tables.conftest import SMD_QC, config, stage
+from tests.unit_tables.support import SMD_QC, config, stage
 
 pytestmark = pytest.mark.django_db
 

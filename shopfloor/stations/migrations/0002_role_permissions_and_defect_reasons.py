@@ -1,22 +1,7 @@
 from django.db import migrations
 
 from shopfloor.accounts.roles import sync_role_groups
-
-DEFECT_REASONS = [
-    ("solder_bridge", "Solder bridge"),
-    ("dry_joint", "Dry joint"),
-    ("missing_component", "Missing component"),
-    ("wrong_component", "Wrong component"),
-    ("damaged", "Damaged"),
-    ("test_failed", "Test failed"),
-    ("other", "Other"),
-]
-
-
-def add_defect_reasons(apps, schema_editor):
-    DefectReason = apps.get_model("stations", "DefectReason")
-    for code, label in DEFECT_REASONS:
-        DefectReason.objects.get_or_create(code=code, defaults={"label": label})
+from shopfloor.stations.defect_reasons import add_default_defect_reasons
 
 
 class Migration(migrations.Migration):
@@ -27,5 +12,5 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.RunPython(sync_role_groups, migrations.RunPython.noop),
-        migrations.RunPython(add_defect_reasons, migrations.RunPython.noop),
+        migrations.RunPython(add_default_defect_reasons, migrations.RunPython.noop),
     ]

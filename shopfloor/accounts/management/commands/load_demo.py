@@ -9,10 +9,37 @@ from PIL import Image, ImageDraw
 from parts.media import check_image
 from parts.models import ModelPart
 from parts.services import part_create, part_update
+from procedures.models import PartProcedureDetail
+from procedures.services import procedure_apply
 from shopfloor.accounts.models import User
 from shopfloor.accounts.roles import Role
+from shopfloor.stations.models import Station
 
 DEMO_PASSWORD = "shopfloor-demo"
+DEMO_STATIONS = [
+    ("SMD-1", "smd"),
+    ("QC-1", "qc"),
+    ("TEST-1", "testing"),
+    ("DISPATCH-1", "dispatch"),
+]
+
+DEMO_PROCEDURE = {
+    "version": 1,
+    "stages": [
+        {"key": "smd", "label": "SMD", "result": "pass_fail", "media": ["part_image"]},
+        {"key": "qc", "label": "QC", "result": "pass_fail", "media": ["qc_video"]},
+        {"key": "testing", "label": "Testing", "result": "pass_fail", "media": ["testing_video"]},
+        {"key": "dispatch", "label": "Dispatch", "result": "done"},
+    ],
+    "fields": [
+        {
+            "key": "firmware_version",
+            "label": "Firmware version",
+            "type": "text",
+            "stage": "testing",
+        },
+    ],
+}
 
 DEMO_USERS = [
     ("admin@shopfloor.example", "Demo Admin", None),
@@ -23,7 +50,7 @@ DEMO_USERS = [
 
 
 class Command(BaseCommand):
-    help = "Load demo users (one per role) and a demo part. Safe to run again."
+    help = "Load demo users (one per role) and a demo part with its procedure. Safe to run again."
 
     @transaction.atomic
     def handle(self, *args, **options):
@@ -42,7 +69,17 @@ class Command(BaseCommand):
             if role is not None:
                 user.groups.add(Group.objects.get(name=role.value))
 
-        self.print_credentials(self.demo_part())
+        part = self.demo_part()
+        if not PartProcedureDetail.objects.filter(model_part=part).exists():
+            # Through the service, like an engineer: this creates the part's unit table.
+            engineer = User.objects.get(email__iexact="engineer@shopfloor.example")
+            procedure_apply(part=part, config=DEMO_PROCEDURE, user=engineer)
+        for name, stage in DEMO_STATIONS:
+            station, _created = Station.objects.get_or_create(
+                name=name, defaults={"line": "Line A", "stage": stage}
+            )
+            station.parts.add(part)
+        self.print_credentials(part)
 
     def demo_part(self):
         part = ModelPart.objects.filter(part_no__iexact="EICS112_Part").first()
@@ -71,6 +108,7 @@ class Command(BaseCommand):
             label = role.label if role else "Admin"
             self.stdout.write(f"  {label:<11} {email:<30} password: {DEMO_PASSWORD}")
         self.stdout.write(f"  Demo part: {part.model_no} / {part.part_no}")
+        self.stdout.write(f"  Demo stations: {', '.join(name for name, _stage in DEMO_STATIONS)}")
 
 
 def demo_board_picture():

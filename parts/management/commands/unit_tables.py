@@ -1,0 +1,44 @@
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+
+from parts.unit_tables.drift import find_differences, repair
+from procedures.models import PartProcedureDetail
+
+
+class Command(BaseCommand):
+    help = (
+        "check: list every difference between each part's procedure and its real unit table. "
+        "sync: repair them (missing tables and columns, wrong types, USID uniqueness); safe "
+        "to run again. Columns and tables no procedure uses are reported and kept."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("action", choices=["check", "sync"])
+
+    def handle(self, *args, action, **options):
+        procedures = list(PartProcedureDetail.objects.select_related("model_part").order_by("pk"))
+        if action == "sync":
+            self.sync(procedures)
+        differences = find_differences(procedures)
+        for difference in differences:
+            self.stdout.write(str(difference))
+        if action == "check" and differences:
+            raise CommandError(
+                f"{len(differences)} difference(s) between procedures and unit tables; "
+                "`unit_tables sync` repairs those marked repairable."
+            )
+        if not differences:
+            self.stdout.write(
+                self.style.SUCCESS(f"{len(procedures)} unit table(s) match their procedures.")
+            )
+
+    def sync(self, procedures):
+        failures = []
+        for procedure in procedures:
+            try:
+                for line in repair(procedure):
+                    self.stdout.write(line)
+            except ValidationError as error:
+                failures.append(error.messages[0])
+        for failure in failures:
+            self.stderr.write(f"not repaired: {failure}")

@@ -1,0 +1,52 @@
+"""A unit read and a field write, as JSON, through the part's current unit model."""
+
+import json
+
+from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import ValidationError
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404
+from django.views.decorators.http import require_GET, require_POST
+
+from parts.models import ModelPart
+from parts.unit_tables.exceptions import NoUnitTable
+from parts.unit_tables.selectors import unit_as_dict, unit_get
+from parts.unit_tables.services import unit_fields_set
+
+
+def error(code, status, **details):
+    return JsonResponse({"error": {"code": code, **details}}, status=status)
+
+
+@require_GET
+@permission_required("parts.view_modelpart", raise_exception=True)
+def unit_detail(request, part_pk, usid):
+    part = get_object_or_404(ModelPart, pk=part_pk)
+    try:
+        unit = unit_get(part=part, usid=usid)
+    except NoUnitTable as no_table:
+        return error("no_unit_table", 404, message=str(no_table))
+    if unit is None:
+        return error("not_found", 404, message=f"{part.part_no} has no unit {usid}")
+    return JsonResponse(unit_as_dict(unit))
+
+
+@require_POST
+@permission_required("parts.change_modelpart", raise_exception=True)
+def unit_fields(request, part_pk, usid):
+    part = get_object_or_404(ModelPart, pk=part_pk)
+    try:
+        values = json.loads(request.body)["fields"]
+        if not isinstance(values, dict):
+            raise TypeError
+    except (ValueError, KeyError, TypeError):
+        return error("invalid", 400, message='send {"fields": {"<key>": value, ...}}')
+    try:
+        unit = unit_fields_set(part=part, usid=usid, values=values)
+    except NoUnitTable as no_table:
+        return error("no_unit_table", 404, message=str(no_table))
+    except LookupError as unknown:
+        return error("not_found", 404, message=str(unknown))
+    except ValidationError as invalid:
+        return error("invalid", 400, fields=invalid.message_dict)
+    return JsonResponse(unit_as_dict(unit))
