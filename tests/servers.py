@@ -93,14 +93,21 @@ def manage(*args, database_url=None, env=None, timeout=300):
 
 
 class Gunicorn:
-    """The app under gunicorn (sync workers) on ``database_url``, logging to ``log_dir``."""
+    """The app under gunicorn (sync workers) on ``database_url``, logging to ``log_dir``.
 
-    def __init__(self, *, database_url, log_dir, workers=2, env=None, timeout=30, name="app"):
+    ``pages=True`` collects the static files first (once per process), which rendering a page
+    needs in production mode; the scan API alone does not.
+    """
+
+    def __init__(
+        self, *, database_url, log_dir, workers=2, env=None, timeout=30, name="app", pages=False
+    ):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = Path(log_dir) / f"gunicorn-{name}-{self.port}.log"
         self._log = open(self.log_path, "w+")  # noqa: SIM115 (closed in stop)
-        extra = {"STATIC_ROOT": collected_static(), **(env or {})}
+        static_root = collected_static() if pages else tempfile.mkdtemp(prefix="no-static-")
+        extra = {"STATIC_ROOT": static_root, **(env or {})}
         self.process = subprocess.Popen(
             [
                 sys.executable,
@@ -128,11 +135,11 @@ class Gunicorn:
             if self.process.poll() is not None:
                 raise RuntimeError(f"gunicorn exited at start:\n{self.output()}")
             try:
-                status, _body = http_request(self.url, "GET", "/accounts/sign-in/", timeout=2)
+                status, _body = http_request(self.url, "GET", "/api/v1/", timeout=2)
             except OSError:
                 time.sleep(0.2)
                 continue
-            if status == 200 and len(self.worker_pids()) == self.workers:
+            if status == 404 and len(self.worker_pids()) == self.workers:
                 return
             time.sleep(0.2)
         self.stop()
@@ -154,7 +161,8 @@ class Gunicorn:
         os.kill(pid, signal.SIGKILL)
 
     def output(self):
-        self._log.flush()
+        if not self._log.closed:
+            self._log.flush()
         return self.log_path.read_text(errors="replace")
 
     def server_errors(self):

@@ -294,6 +294,7 @@ def test_a_full_media_disk_refuses_uploads_clearly_keeps_nothing_and_the_retry_s
             workers=1,
             env={"MEDIA_ROOT": str(media)},
             name="disk",
+            pages=True,
         )
         try:
             fields = {"model_no": "DISK", "part_no": "DISK_B"}

