@@ -7,37 +7,14 @@ refused with a message naming the character, never silently changed.
 """
 
 import re
-import unicodedata
 
 from django.core.exceptions import ValidationError
 
+from shopfloor.characters import first_refused
 from shopfloor.stations.models import STAGE_KEY_MAX_LENGTH, USID_MAX_LENGTH
 
 SCANNER_SUFFIX = " \t\r\n"
-CHARACTER_NAMES = {
-    "\x00": "NUL",
-    "\x04": "EOT (end of transmission)",
-    "\x09": "TAB",
-    "\x0a": "LF (line feed)",
-    "\x0d": "CR (carriage return)",
-    "\x1d": "GS (group separator)",
-    "\x1e": "RS (record separator)",
-    "\x1f": "US (unit separator)",
-    "\x7f": "DEL",
-}
 STAGE_KEY = re.compile(r"[a-z][a-z0-9_]*\Z")
-
-
-def _character_name(character):
-    name = CHARACTER_NAMES.get(character)
-    if name is None:
-        name = unicodedata.name(character, "") or f"U+{ord(character):04X}"
-    return name
-
-
-def _is_refused_character(character):
-    category = unicodedata.category(character)
-    return category[0] == "C" or (category[0] == "Z" and character != " ")
 
 
 def code_clean(raw, *, label="USID", max_length=USID_MAX_LENGTH):
@@ -60,13 +37,14 @@ def code_clean(raw, *, label="USID", max_length=USID_MAX_LENGTH):
                 code="blank",
             )
         raise ValidationError(f"Scan or type a {label}.", code="required")
-    for position, character in enumerate(value, start=1):
-        if _is_refused_character(character):
-            raise ValidationError(
-                f"The {label} contains the control character {_character_name(character)} "
-                f"at position {position}: check the scanner's settings or the label.",
-                code="control_character",
-            )
+    found = first_refused(value)
+    if found is not None:
+        position, name = found
+        raise ValidationError(
+            f"The {label} contains the control character {name} "
+            f"at position {position}: check the scanner's settings or the label.",
+            code="control_character",
+        )
     if len(value) > max_length:
         raise ValidationError(
             f"The {label} is {len(value)} characters long; at most {max_length} are allowed.",

@@ -29,7 +29,7 @@ from parts.models import ModelPart, PartChange
 from procedures.services import procedure_apply
 from shopfloor.stations.services import api_token_issue
 from tests.full_disk import fill, small_filesystem
-from tests.parts.media_files import image_bytes, noise_png, stored_files, video_bytes
+from tests.parts.media_files import image_bytes, noise_image, stored_files, video_bytes
 from tests.servers import (
     ApiConnection,
     Gunicorn,
@@ -311,10 +311,10 @@ def test_a_full_media_disk_refuses_uploads_clearly_keeps_nothing_and_the_retry_s
 
             new_part = {"model_no": "DISK", "part_no": "DISK_A"}
             files = {
-                "part_image": ("board.png", noise_png((200, 200)), "image/png"),
+                "part_image": ("board.png", noise_image((200, 200)), "image/png"),
                 "qc_video": ("qc.webm", video_bytes("webm"), "video/webm"),
             }
-            replace = {"part_image": ("new.png", noise_png((200, 200), seed=2), "image/png")}
+            replace = {"part_image": ("new.png", noise_image((200, 200), seed=2), "image/png")}
             attempts = [
                 ("create a part with an image and a video", "/parts/new/", new_part, files),
                 ("replace a part's image", f"/parts/{kept.pk}/edit/", fields, replace),

@@ -24,11 +24,11 @@ def image_bytes(image_format="PNG", size=(64, 48), color=(30, 120, 200), pnginfo
     return output.getvalue()
 
 
-def noise_png(size=(200, 200), seed=1):
-    """A PNG of random pixels: it does not compress, so it weighs about 3 bytes a pixel."""
+def noise_image(size=(200, 200), seed=1, image_format="PNG"):
+    """A picture of random pixels: it barely compresses (a PNG weighs about 3 bytes a pixel)."""
     pixels = random.Random(seed).randbytes(size[0] * size[1] * 3)
     output = io.BytesIO()
-    Image.frombytes("RGB", size, pixels).save(output, format="PNG")
+    Image.frombytes("RGB", size, pixels).save(output, format=image_format)
     return output.getvalue()
 
 

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from parts.models import ModelPart, PartChange
 from tests.full_disk import fill, small_filesystem
-from tests.parts.media_files import image_upload, noise_png, stored_files
+from tests.parts.media_files import image_upload, noise_image, stored_files
 
 pytestmark = pytest.mark.django_db
 
@@ -22,7 +22,7 @@ def media_disk(settings):
 
 
 def noisy_image(name="board.png"):
-    return SimpleUploadedFile(name, noise_png((200, 200)), "image/png")  # about 120 kB
+    return SimpleUploadedFile(name, noise_image((200, 200)), "image/png")  # about 120 kB
 
 
 def test_a_new_part_sent_while_the_media_disk_is_full_is_refused_and_saved_once_space_is_freed(
