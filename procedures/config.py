@@ -20,6 +20,7 @@ from parts.unit_tables.naming import (
     field_columns,
     stage_columns,
 )
+from shopfloor.characters import first_refused
 
 CONFIG_VERSION = 1
 KEY_PATTERN = re.compile(r"[a-z][a-z0-9_]*")
@@ -49,10 +50,9 @@ STAGE_CATALOGUE = {
 }
 
 
-def _quoted(value):
-    if isinstance(value, str):
-        return f'"{value}"'
-    return repr(value)
+def _quoted(value, limit=60):
+    text = f'"{value}"' if isinstance(value, str) else repr(value)
+    return text if len(text) <= limit else f"{text[: limit - 1]}…"
 
 
 class _Problems:
@@ -100,6 +100,20 @@ def _check_label(problems, where, label):
         problems.add(f"{where}.label", "is required and must be a non-empty text")
     elif len(label) > LABEL_MAX_LENGTH:
         problems.add(f"{where}.label", f"is longer than {LABEL_MAX_LENGTH} characters")
+    else:
+        _check_printable(problems, f"{where}.label", label)
+
+
+def _check_printable(problems, where, text, *, line_breaks=False):
+    """Refuse control and format characters (NUL, a right-to-left override, a lone
+    surrogate): PostgreSQL cannot even store some, and none can be printed. Instructions and
+    help texts may keep line breaks and tabs."""
+    if line_breaks:
+        text = text.replace("\r", " ").replace("\n", " ").replace("\t", " ")
+    found = first_refused(text)
+    if found is not None:
+        position, name = found
+        problems.add(where, f"contains the character {name} at position {position}; remove it")
 
 
 def _check_bool(problems, where, value):
@@ -129,6 +143,10 @@ def _normalise_stage(problems, where, stage):
     if "instructions" in stage:
         if not isinstance(stage["instructions"], str):
             problems.add(f"{where}.instructions", "must be a text")
+        else:
+            _check_printable(
+                problems, f"{where}.instructions", stage["instructions"], line_breaks=True
+            )
         normalised["instructions"] = stage["instructions"]
     if "media" in stage:
         media = stage["media"]
@@ -173,6 +191,8 @@ def _normalise_field(problems, where, field, stage_keys):
     if "help" in field:
         if not isinstance(field["help"], str):
             problems.add(f"{where}.help", "must be a text")
+        else:
+            _check_printable(problems, f"{where}.help", field["help"], line_breaks=True)
         normalised["help"] = field["help"]
     choices = field.get("choices")
     if normalised["type"] == "choice":
@@ -196,6 +216,7 @@ def _check_choices(problems, where, choices):
         elif choice in seen:
             problems.add(f"{where}[{index}]", f"{_quoted(choice)} is listed twice")
         else:
+            _check_printable(problems, f"{where}[{index}]", choice)
             seen.add(choice)
 
 
