@@ -4,7 +4,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from procedures.exceptions import ProcedureConflict
-from procedures.models import PartProcedureDetail
+from procedures.models import PartProcedureDetail, ProcedureVersion
 
 
 class PartProcedureDetailForm(forms.ModelForm):
@@ -63,3 +63,21 @@ class PartProcedureDetailAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         obj.updated_by = request.user
         super().save_model(request, obj, form, change)
+
+
+@admin.register(ProcedureVersion)
+class ProcedureVersionAdmin(admin.ModelAdmin):
+    """The history of procedures, read-only: a kept version is never edited or removed."""
+
+    list_display = ["procedure", "version", "saved_by", "saved_at", "restored_from"]
+    list_select_related = ["procedure__model_part", "saved_by"]
+    search_fields = ["procedure__model_part__part_no"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -75,11 +75,12 @@ class PartProcedureDetail(models.Model):
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and "procedure_config" not in update_fields:
             return super().save(*args, **kwargs)
-        from procedures.services import procedure_migrate
+        from procedures.services import procedure_migrate, procedure_version_record
 
         with transaction.atomic():
             self.last_plan = procedure_migrate(procedure=self)
-            return super().save(*args, **kwargs)
+            super().save(*args, **kwargs)
+            procedure_version_record(procedure=self)
 
     def get_absolute_url(self):
         return reverse("parts:detail", kwargs={"pk": self.model_part_id})
@@ -92,3 +93,54 @@ class PartProcedureDetail(models.Model):
             self.procedure_config = procedure_validate(procedure=self)
         except ValidationError as error:
             raise ValidationError({"procedure_config": error.messages}) from error
+
+
+class ProcedureVersion(models.Model):
+    """One saved version of a part's procedure, kept for its history and to restore it.
+
+    Written in the transaction that saves the procedure (see ``PartProcedureDetail.save``),
+    so the history never misses a version nor holds one that was not saved.
+    """
+
+    procedure = models.ForeignKey(
+        PartProcedureDetail,
+        on_delete=models.CASCADE,
+        related_name="versions",
+        verbose_name=_("procedure"),
+    )
+    version = models.PositiveIntegerField(_("version"))
+    procedure_config = models.JSONField(_("procedure config"))
+    saved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("saved by"),
+    )
+    saved_at = models.DateTimeField(_("saved at"))
+    restored_from = models.PositiveIntegerField(
+        _("restored from"),
+        null=True,
+        blank=True,
+        help_text=_("The earlier version this one restored, if it was a restore."),
+    )
+
+    class Meta:
+        verbose_name = _("procedure version")
+        verbose_name_plural = _("procedure versions")
+        ordering = ["procedure", "-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["procedure", "version"], name="procedures_one_row_per_version"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.procedure} v{self.version}"
+
+    def get_absolute_url(self):
+        return reverse(
+            "procedures:version",
+            kwargs={"part_pk": self.procedure.model_part_id, "version": self.version},
+        )

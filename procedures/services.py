@@ -14,7 +14,7 @@ from parts.unit_tables import cache, engine
 from parts.unit_tables.schema import fingerprint, plan_schema
 from procedures.config import validate_procedure_config
 from procedures.exceptions import ProcedureConflict
-from procedures.models import PartProcedureDetail
+from procedures.models import PartProcedureDetail, ProcedureVersion
 
 
 def _stored(procedure):
@@ -156,3 +156,38 @@ def procedure_drop_retired_column(*, part, column, confirmation, user):
     cache.forget(part.pk)
     stored.refresh_from_db()
     return stored
+
+
+def procedure_version_record(*, procedure):
+    """Keep the version ``procedure`` was just saved as in its history, once.
+
+    Called by ``PartProcedureDetail.save`` inside its transaction, after the row is
+    written; a save that did not change the version adds nothing.
+    """
+    if ProcedureVersion.objects.filter(procedure=procedure, version=procedure.version).exists():
+        return None
+    return ProcedureVersion.objects.create(
+        procedure=procedure,
+        version=procedure.version,
+        procedure_config=procedure.procedure_config,
+        saved_by=procedure.updated_by,
+        saved_at=procedure.updated_at,
+    )
+
+
+def procedure_restore(*, part, version, user, expected_version):
+    """Save the config of an earlier ``version`` as the part's procedure again.
+
+    The unit table migrates as for any save (columns the version had come back with their
+    data); the new version notes which one it restored. Raises what ``procedure_apply``
+    raises, and ``ProcedureVersion.DoesNotExist`` for a version the part never had.
+    """
+    old = ProcedureVersion.objects.get(procedure__model_part=part, version=version)
+    with transaction.atomic():
+        procedure = procedure_apply(
+            part=part, config=old.procedure_config, user=user, expected_version=expected_version
+        )
+        ProcedureVersion.objects.filter(procedure=procedure, version=procedure.version).update(
+            restored_from=old.version
+        )
+    return procedure

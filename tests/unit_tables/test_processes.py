@@ -95,7 +95,7 @@ class Browser:
     def __init__(self, user):
         client = Client()
         client.force_login(user)
-        self.csrf = secrets.token_urlsafe(24)[:32]
+        self.csrf = secrets.token_hex(16)  # 32 letters and digits, as Django makes them
         session = client.cookies[settings.SESSION_COOKIE_NAME].value
         self.cookie = f"{settings.SESSION_COOKIE_NAME}={session}; csrftoken={self.csrf}"
 

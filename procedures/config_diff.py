@@ -1,0 +1,140 @@
+"""A readable account of what changed between two procedure configs.
+
+Used by the version history ("what did this save change?") and by the editor, next to the
+unit-table preview. It describes the procedure, not the database: the table-level view of a
+change (columns added, retired, restored) comes from the unit-table engine's preview.
+"""
+
+from dataclasses import dataclass
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from procedures.forms import FIELD_TYPE_CHOICES, RESULT_CHOICES, media_choices
+
+
+@dataclass(frozen=True)
+class ConfigChange:
+    kind: str  # "added", "removed", "changed" or "reordered"
+    subject: str
+    details: tuple = ()
+
+
+def _yes_no(value):
+    return _("yes") if value else _("no")
+
+
+def _quoted(value):
+    return f"“{value}”" if value else _("(empty)")
+
+
+def _media(names):
+    labels = dict(media_choices())
+    return ", ".join(str(labels.get(name, name)) for name in names or []) or _("none")
+
+
+def _by_key(entries):
+    """Entries by key; a draft's entries without a key yet are told apart by position."""
+    return {
+        entry.get("key") or ("new", index): entry
+        for index, entry in enumerate(entries or [])
+        if isinstance(entry, dict)
+    }
+
+
+def _subject(kind, entry):
+    key = entry.get("key") or _("no key yet")
+    return f"{kind} {entry.get('label') or entry.get('key') or _('untitled')} ({key})"
+
+
+STAGE_ATTRIBUTES = [
+    ("label", _quoted),
+    ("result", lambda value: str(dict(RESULT_CHOICES).get(value, value))),
+    ("optional", _yes_no),
+    ("media", _media),
+]
+FIELD_ATTRIBUTES = [
+    ("label", _quoted),
+    ("type", lambda value: str(dict(FIELD_TYPE_CHOICES).get(value, value))),
+    ("required", _yes_no),
+    ("stage", lambda value: value or _("any stage")),
+    ("choices", lambda value: ", ".join(map(str, value or [])) or _("none")),
+]
+NAMES = {
+    "label": gettext_lazy("label"),
+    "result": gettext_lazy("result"),
+    "optional": gettext_lazy("optional"),
+    "media": gettext_lazy("media"),
+    "type": gettext_lazy("type"),
+    "required": gettext_lazy("required"),
+    "stage": gettext_lazy("stage"),
+    "choices": gettext_lazy("choices"),
+}
+
+
+def _attribute_changes(old, new, attributes):
+    details = []
+    for name, show in attributes:
+        before, after = old.get(name), new.get(name)
+        if (before or None) != (after or None):
+            details.append(f"{NAMES[name]}: {show(before)} → {show(after)}")
+    if (old.get("instructions") or "") != (new.get("instructions") or ""):
+        details.append(_("instructions changed"))
+    return tuple(details)
+
+
+def _entry_changes(kind, old_entries, new_entries, attributes):
+    old, new = _by_key(old_entries), _by_key(new_entries)
+    changes = []
+    for key, entry in old.items():
+        if key not in new:
+            changes.append(ConfigChange("removed", _subject(kind, entry)))
+    previous = None
+    for key, entry in new.items():
+        if key not in old:
+            where = (
+                _("after %(label)s") % {"label": previous.get("label") or previous.get("key")}
+                if previous
+                else _("first")
+            )
+            changes.append(ConfigChange("added", _subject(kind, entry), (where,)))
+        elif details := _attribute_changes(old[key], entry, attributes):
+            changes.append(ConfigChange("changed", _subject(kind, entry), details))
+        previous = entry
+    return changes
+
+
+def _order_change(old_stages, new_stages):
+    old, new = _by_key(old_stages), _by_key(new_stages)
+    old_order = [key for key in old if key in new]
+    new_order = [key for key in new if key in old]
+    if old_order == new_order:
+        return []
+
+    def names(order, entries):
+        return " → ".join(str(entries[key].get("label") or key) for key in order)
+
+    return [
+        ConfigChange(
+            "reordered",
+            _("Stage order"),
+            (
+                _("was: %(order)s") % {"order": names(old_order, old)},
+                _("now: %(order)s") % {"order": names(new_order, new)},
+            ),
+        )
+    ]
+
+
+def config_changes(old, new):
+    """What changed from procedure config ``old`` to ``new``, as a list of ConfigChange.
+
+    Either config may be empty (no procedure yet). Entries are matched by key; labels and
+    the other attributes are compared one by one.
+    """
+    old, new = old or {}, new or {}
+    return [
+        *_entry_changes(_("Stage"), old.get("stages"), new.get("stages"), STAGE_ATTRIBUTES),
+        *_order_change(old.get("stages"), new.get("stages")),
+        *_entry_changes(_("Field"), old.get("fields"), new.get("fields"), FIELD_ATTRIBUTES),
+    ]

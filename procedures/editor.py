@@ -1,0 +1,144 @@
+"""The editor's page state: the draft and the version it started from, read from a post and
+turned back into forms for rendering."""
+
+import re
+from dataclasses import dataclass, field
+
+from django.utils.translation import gettext as _
+
+from parts.unit_tables.naming import BASE_COLUMNS
+from procedures.drafts import Draft
+from procedures.forms import EditorForm, FieldForm, FieldFormSet, StageForm, StageFormSet
+
+
+class MalformedEditorPost(Exception):
+    """The post is not one the editor's form can send (a tampered or truncated request)."""
+
+
+@dataclass
+class EditorState:
+    draft: Draft
+    base_version: int | None = None
+    confirm_retire: str = ""
+
+    @classmethod
+    def saved(cls, procedure):
+        """The state of an editor opened on the saved procedure (or on none yet)."""
+        if procedure is None:
+            # Version 0: "no procedure yet", so a procedure someone else creates meanwhile
+            # is a conflict rather than silently overwritten.
+            return cls(draft=Draft(), base_version=0)
+        config = procedure.procedure_config
+        return cls(
+            draft=Draft.from_config(config, saved_config=config),
+            base_version=procedure.version,
+        )
+
+    def load(self, config, *, procedure):
+        """Replace the draft with ``config`` (copied, imported or an earlier version)."""
+        saved_config = procedure.procedure_config if procedure else None
+        self.draft = Draft.from_config(config, saved_config=saved_config)
+
+    @classmethod
+    def from_post(cls, data):
+        """The state the editor's form posted; raises MalformedEditorPost."""
+        editor_form = EditorForm(data)
+        stages = StageFormSet(data, prefix="stages")
+        fields = FieldFormSet(data, prefix="fields")
+        if not (editor_form.is_valid() and stages.is_valid() and fields.is_valid()):
+            raise MalformedEditorPost
+        return cls(
+            draft=Draft(
+                stages=[form.cleaned_data for form in stages],
+                fields=[form.cleaned_data for form in fields],
+            ),
+            base_version=editor_form.cleaned_data["base_version"],
+            confirm_retire=editor_form.cleaned_data["confirm_retire"],
+        )
+
+    def forms(self):
+        """Unbound forms showing this state, for the editor template."""
+        stage_choices = [
+            (key, f"{row['label'] or _('Untitled')} ({key})")
+            for key, row in zip(self.draft.stage_keys(), self.draft.stages, strict=True)
+            if key
+        ]
+        return {
+            "editor_form": EditorForm(initial={"base_version": self.base_version}),
+            "stage_formset": StageFormSet(initial=self.draft.stages, prefix="stages"),
+            "field_formset": FieldFormSet(
+                initial=[
+                    {**row, "choices": "\n".join(row["choices"])} for row in self.draft.fields
+                ],
+                prefix="fields",
+                form_kwargs={"stage_choices": stage_choices},
+            ),
+        }
+
+
+PROBLEM = re.compile(
+    r"(?P<list>stages|fields)\[(?P<index>\d+)\](?:\.(?P<attribute>[a-z_]+))?"
+    r"(?:\[(?P<item>\d+)\])?: (?P<message>.*)",
+    re.DOTALL,
+)
+ROW_FORMS = {"stages": StageForm, "fields": FieldForm}
+
+
+@dataclass
+class Problems:
+    """The validator's messages, sorted to the editor rows they are about."""
+
+    rows: dict = field(default_factory=dict)  # ("stages" or "fields", index) -> [messages]
+    general: list = field(default_factory=list)
+
+    def __bool__(self):
+        return bool(self.rows or self.general)
+
+    def of_row(self, kind, index):
+        return self.rows.get((kind, index), [])
+
+
+def _where(kind, attribute, item):
+    form_field = ROW_FORMS[kind].base_fields.get(attribute)
+    where = str(form_field.label) if form_field else attribute
+    if item is not None:
+        where = _("%(where)s, line %(line)s") % {"where": where, "line": int(item) + 1}
+    return where
+
+
+ENTRY_IN_TEXT = re.compile(r"\b(stage|field)s\[(\d+)\]")
+
+
+def _as_row_numbers(text):
+    """ "the key of stages[0]" reads "the key of stage 1", as the editor numbers its rows."""
+    return ENTRY_IN_TEXT.sub(lambda match: f"{match[1]} {int(match[2]) + 1}", text)
+
+
+def problems_of(error):
+    """Sort a procedure ValidationError's messages ("stages[2].key: ...") to the editor rows.
+
+    The message is the validator's own; its entry path is replaced by the name of the input
+    it is about, since the row already shows which entry it is, and entries it mentions are
+    named by their row numbers.
+    """
+    problems = Problems()
+    for message in error.messages:
+        match = PROBLEM.fullmatch(message)
+        if match is None:
+            problems.general.append(message)
+            continue
+        kind, attribute = match["list"], match["attribute"]
+        text = _as_row_numbers(match["message"])
+        if attribute:
+            text = f"{_where(kind, attribute, match['item'])}: {text}"
+        problems.rows.setdefault((kind, int(match["index"])), []).append(text)
+    return problems
+
+
+def table_preview(plan):
+    """The unit-table engine's plan as the editor shows it (see ``SchemaPlan.as_dict``)."""
+    preview = plan.as_dict()
+    preview["changes_schema"] = plan.changes_schema
+    if plan.create_table:
+        preview["created"] = [*BASE_COLUMNS, *plan.schema["columns"]]
+    return preview

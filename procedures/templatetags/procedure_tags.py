@@ -1,0 +1,14 @@
+"""Template filters for showing procedure configs to people."""
+
+from django import template
+
+from procedures.forms import media_choices
+
+register = template.Library()
+
+
+@register.filter
+def media_labels(names):
+    """A stage's media list as the part's page names them: "Part image, QC video"."""
+    labels = dict(media_choices())
+    return ", ".join(str(labels.get(name, name)) for name in names or [])
