@@ -11,6 +11,7 @@ touches the database: the caller passes what it needs to know about the saved pr
 previous config, and the columns its unit table already has).
 """
 
+import json
 import re
 
 from django.core.exceptions import ValidationError
@@ -51,7 +52,12 @@ STAGE_CATALOGUE = {
 
 
 def _quoted(value, limit=60):
-    text = f'"{value}"' if isinstance(value, str) else repr(value)
+    """``value`` as a message shows it: quoted, shortened, unprintable characters escaped (a
+    lone surrogate could not even be sent in a page)."""
+    if isinstance(value, str):
+        text = json.dumps(value, ensure_ascii=first_refused(value) is not None)
+    else:
+        text = repr(value)
     return text if len(text) <= limit else f"{text[: limit - 1]}…"
 
 
@@ -74,7 +80,7 @@ class _Problems:
 def _check_unknown_keys(problems, where, entry, allowed):
     unknown = sorted(str(key) for key in entry if key not in allowed)
     if unknown:
-        names = ", ".join(f'"{key}"' for key in unknown)
+        names = ", ".join(_quoted(key) for key in unknown)
         problems.add(where, f"unknown key {names} (allowed: {', '.join(allowed)})")
 
 
@@ -183,7 +189,7 @@ def _normalise_field(problems, where, field, stage_keys):
         )
     _check_bool(problems, f"{where}.required", normalised["required"])
     if "stage" in field and field["stage"] is not None:
-        if field["stage"] not in stage_keys:
+        if not isinstance(field["stage"], str) or field["stage"] not in stage_keys:
             problems.add(
                 f"{where}.stage", f"{_quoted(field['stage'])} is not a stage of this procedure"
             )

@@ -3,7 +3,9 @@ lone surrogates cannot even be stored by PostgreSQL, and used to fail the save w
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 
+from parts.models import ModelPart
 from procedures.config import validate_procedure_config
 
 
@@ -50,3 +52,24 @@ def test_instructions_and_help_keep_their_line_breaks_and_tabs():
 
     assert result["stages"][0]["instructions"] == text
     assert result["fields"][0]["help"] == text
+
+
+def test_a_field_stage_that_is_not_text_is_refused_naming_it():
+    bad = config(field_extra={"stage": ["smd"]})
+
+    with pytest.raises(ValidationError) as caught:
+        validate_procedure_config(bad)
+
+    assert caught.value.messages == ["fields[0].stage: ['smd'] is not a stage of this procedure"]
+
+
+def test_an_unprintable_key_is_named_escaped_so_the_page_can_show_it(client_for, engineer):
+    part = ModelPart.objects.create(model_no="EICS112", part_no="EICS112_Part")
+    document = '{"version": 1, "stages": [{"key": "\\ud800", "label": "X"}], "fields": []}'
+
+    response = client_for(engineer).post(
+        reverse("procedures:import", args=[part.pk]), {"text": document}
+    )
+
+    assert response.status_code == 200
+    assert "stages[0].key: &quot;\\ud800&quot; must be lowercase" in response.content.decode()
