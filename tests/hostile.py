@@ -1,4 +1,7 @@
-"""Hostile input shared by the fuzz and corpus tests: names nobody should have to think of."""
+"""Hostile input shared by the fuzz and corpus tests: names nobody should have to think of,
+and hypothesis strategies for any JSON value (with those names among the strings)."""
+
+from hypothesis import strategies as st
 
 NASTY_NAMES = [
     "Robert'); DROP TABLE parts_modelpart;--",
@@ -34,3 +37,18 @@ NASTY_NAMES = [
     "x" * 10_000,
     "é" * 10_000,
 ]
+
+nasty_names = st.sampled_from(NASTY_NAMES)
+json_scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**70), max_value=2**70)
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | st.text(max_size=20)
+    | nasty_names
+)
+json_values = st.recursive(
+    json_scalars,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner),
+    max_leaves=6,
+)

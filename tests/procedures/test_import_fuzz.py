@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from parts.models import ModelPart
 from procedures.models import PartProcedureDetail
 from procedures.services import procedure_apply
-from tests.hostile import NASTY_NAMES
+from tests.hostile import json_values, nasty_names
 
 pytestmark = pytest.mark.django_db
 
@@ -29,20 +29,7 @@ BASE = {
     "fields": [],
 }
 
-nasty = st.sampled_from(NASTY_NAMES)
-scalars = (
-    st.none()
-    | st.booleans()
-    | st.integers(min_value=-(2**70), max_value=2**70)
-    | st.floats(allow_nan=True, allow_infinity=True)
-    | st.text(max_size=12)
-    | nasty
-)
-json_values = st.recursive(
-    scalars,
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner),
-    max_leaves=6,
-)
+nasty = nasty_names
 keys = st.from_regex(r"[a-z][a-z0-9_]{0,8}", fullmatch=True) | st.sampled_from(
     ["smd", "qc", "id", "usid", "on_hold", "a__b", "x_", "SMD", "select", "is_smd"]
 )

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from shopfloor.stations.models import DefectReason, ScanEvent, Station, UnitRegistration
 from shopfloor.stations.services import api_token_issue
-from tests.hostile import NASTY_NAMES
+from tests.hostile import json_values, nasty_names
 from tests.stations.scan_support import part_with_procedure
 
 pytestmark = pytest.mark.django_db
@@ -24,20 +24,7 @@ FUZZ = settings(
 ANSWERS = {200, 201, 400, 401, 403, 404, 405, 409}
 PART_NO = "EICS112_Part"
 
-nasty = st.sampled_from(NASTY_NAMES)
-json_scalars = (
-    st.none()
-    | st.booleans()
-    | st.integers()
-    | st.floats(allow_nan=True, allow_infinity=True)
-    | st.text(max_size=20)
-    | nasty
-)
-json_values = st.recursive(
-    json_scalars,
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner),
-    max_leaves=6,
-)
+nasty = nasty_names
 usids = st.sampled_from(["U1", "U2", "U3", " U1\r\n", "U1\t"]) | nasty | json_values
 stages = st.sampled_from(["smd", "leaded", "qc", "dispatch", "testing", "QC"]) | nasty
 fields = {
