@@ -10,5 +10,5 @@ urlpatterns = [
     path("scans", api.scan_create, name="scans"),
     re_path(r"^units/(?P<usid>(?s:.+))\Z", api.unit_detail, name="unit"),
     re_path(r"^parts/(?P<part_no>(?s:.+))/summary\Z", api.part_summary_detail, name="part-summary"),
-    re_path(r"^(?P<rest>(?s:.*))\Z", api.not_found),
+    re_path(r"^(?P<rest>(?s:.*))\Z", api.not_found, name="not-found"),
 ]
