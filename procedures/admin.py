@@ -1,8 +1,10 @@
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html
 
+from parts.unit_tables import UnitTableBusy
 from procedures.exceptions import ProcedureConflict
 from procedures.models import PartProcedureDetail, ProcedureVersion
 
@@ -63,6 +65,16 @@ class PartProcedureDetailAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         obj.updated_by = request.user
         super().save_model(request, obj, form, change)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        # The form's version check runs before the save; another engineer's save or a scan
+        # holding the table can still land in between. The save then rolled back whole:
+        # say why and send the admin back to the form instead of an error page.
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except (ProcedureConflict, UnitTableBusy) as refusal:
+            messages.error(request, f"Nothing was saved: {refusal}")
+            return HttpResponseRedirect(request.get_full_path())
 
 
 @admin.register(ProcedureVersion)

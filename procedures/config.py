@@ -37,19 +37,6 @@ TOP_LEVEL_KEYS = ("version", "stages", "fields")
 STAGE_KEYS = ("key", "label", "optional", "result", "instructions", "media")
 FIELD_KEYS = ("key", "label", "type", "required", "stage", "choices", "help")
 
-# The seeds' stage catalogue, in their usual process order.
-STAGE_CATALOGUE = {
-    "smd": "SMD",
-    "leaded": "Leaded/THT",
-    "prod_qc": "Production QC",
-    "qc": "QC",
-    "testing": "Testing",
-    "glueing": "Glueing",
-    "cleaning": "Cleaning",
-    "spraying": "Spraying",
-    "dispatch": "Dispatch",
-}
-
 
 def _quoted(value, limit=60):
     """``value`` as a message shows it: quoted, shortened, unprintable characters escaped (a

@@ -65,6 +65,9 @@ def unit_model_for(part, procedure=None):
         raise _no_table(part)
     cached = _models.get(part.pk)
     if cached is not None and cached[0] == state:
+        with _lock:
+            if part.pk in _models:
+                _models.move_to_end(part.pk)  # least recently used goes first
         return cached[1]
     if procedure is None or procedure.model_part_id != part.pk:
         procedure = _procedure_model().objects.filter(model_part_id=part.pk).first()

@@ -1,6 +1,7 @@
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
+from parts.admin import ReadOnlyAdmin
 from shopfloor.stations.models import (
     ApiToken,
     DefectReason,
@@ -70,21 +71,10 @@ class ApiTokenAdmin(admin.ModelAdmin):
         return False
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Shown, searchable, never changed: these rows are written by scans only."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(UnitRegistration)
 class UnitRegistrationAdmin(ReadOnlyAdmin):
+    """Written by first scans only."""
+
     list_display = ["usid", "part", "created_at"]
     search_fields = ["usid"]
     list_select_related = ["part"]
@@ -92,6 +82,8 @@ class UnitRegistrationAdmin(ReadOnlyAdmin):
 
 @admin.register(ScanEvent)
 class ScanEventAdmin(ReadOnlyAdmin):
+    """The append-only scan log: shown and searched, never changed."""
+
     list_display = [
         "created_at",
         "usid",

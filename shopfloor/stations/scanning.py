@@ -232,7 +232,7 @@ def _scan(request, *, station, user, token, source):
         with transaction.atomic():
             return _register(request, station=station, user=user, token=token, source=source)
     registration = _Registration(*found)
-    if request.part_no and request.part_no != registration.part_no:
+    if request.part_no and request.part_no.casefold() != registration.part_no.casefold():
         raise ScanRefused(
             "other_part",
             f"{request.usid} belongs to part {registration.part_no}, not {request.part_no}.",
@@ -274,7 +274,7 @@ def _part_find(request, station):
         "pk", "part_no", "archived_at", "procedure__version", "procedure__schema_fingerprint"
     )
     if request.part_no:
-        found = parts.filter(part_no=request.part_no).first()
+        found = parts.filter(part_no__iexact=request.part_no).first()
         if found is None:
             raise ScanRefused("unknown_part", f"There is no part {request.part_no}.")
         if station is not None and station.part_ids and found[0] not in station.part_ids:
@@ -295,7 +295,7 @@ def _plan_and_stage(registration, stage_key):
             "part_archived",
             f"Part {registration.part_no} is archived: its units are no longer scanned.",
         )
-    if registration.version is None:
+    if registration.version is None or not registration.fingerprint:
         raise ScanRefused(
             "no_procedure", f"Part {registration.part_no} has no procedure yet: nothing to scan."
         )

@@ -108,6 +108,13 @@
     play("refused");
   }
 
+  // Buttons and labels never take the focus from the USID field: a scanner may type the
+  // next code a few milliseconds after a tap, and it must land in the field.
+  document.addEventListener("mousedown", function (event) {
+    if (event.target.closest("button, label, .btn") && !event.target.closest(".modal")) {
+      event.preventDefault();
+    }
+  });
   // Focus comes back to the USID field after any click, and after a choice in a list.
   document.addEventListener("click", function (event) {
     if (event.target.closest("select, .modal, [data-bs-toggle=modal]")) {
@@ -116,6 +123,7 @@
     if (event.target.closest("[data-scan-cancel]")) {
       cancelPending();
     }
+    focusInput();
     window.setTimeout(focusInput, 0);
   });
   document.addEventListener("change", function (event) {

@@ -22,7 +22,7 @@ import django  # noqa: E402
 
 django.setup()
 
-from django.db import connection, transaction  # noqa: E402
+from django.db import connection, reset_queries, transaction  # noqa: E402
 
 from parts.models import ModelPart  # noqa: E402
 from parts.unit_tables import cache  # noqa: E402
@@ -150,6 +150,7 @@ def step_regenerations(count):
     figures = {"rss_start_kib": rss_kib()}
     started = time.perf_counter()
     for number in range(1, count + 1):
+        reset_queries()  # as every request does: DEBUG keeps a log of queries until then
         cache.forget(part.pk)
         model = cache.unit_model_for(part, procedure_row)
         model.objects.filter(usid="none").exists()

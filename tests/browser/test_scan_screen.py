@@ -38,6 +38,13 @@ def test_an_operator_scans_with_enter_and_sees_each_kind_of_answer(
     page.get_by_test_id("nav-entries").get_by_role("link", name="Station").click()
     page.get_by_test_id(f"station-{station.pk}").click()
     expect(page.get_by_label("Scan USID")).to_be_focused()
+    for target in (
+        page.get_by_label("Scan USID"),
+        page.locator("label[for=result-fail]"),
+        page.get_by_label("Defect reason"),
+        page.get_by_role("button", name="Record"),
+    ):
+        assert target.bounding_box()["height"] >= 56, "big enough for a gloved finger"
 
     scan(page, "U1")
     expect_answer(page, "recorded", "U1 recorded at SMD: pass.", GREEN)

@@ -207,3 +207,18 @@ def test_an_archived_part_is_refused_and_nothing_is_written(part, unit, engineer
         assert outcome.message == "Part EICS112_Part is archived: its units are no longer scanned."
     assert not unit_of(part, unit)["is_qc"] and unit_of(part, "U2") is None
     assert len(events()) == 1
+
+
+def test_the_part_no_is_matched_without_regard_to_letter_case(part):
+    assert scan("U1", "smd", part_no="eics112_part").status == "recorded"
+    assert scan("U1", "qc", part_no="EICS112_PART").status == "recorded"
+
+
+def test_a_part_without_a_procedure_is_refused(make_part):
+    outcome = scan("U1", "smd", part_no=make_part("BARE_Part").part_no)
+
+    assert (outcome.code, outcome.message) == (
+        "no_procedure",
+        "Part BARE_Part has no procedure yet: nothing to scan.",
+    )
+    assert not UnitRegistration.objects.exists()

@@ -1,7 +1,11 @@
 """Each part's unit table in the Django admin: listed, searchable, filterable, current."""
 
+import json
+
+import psycopg
 import pytest
 from django.contrib.admin.models import LogEntry
+from django.db import connection
 from django.urls import reverse
 
 from procedures.models import PartProcedureDetail
@@ -184,3 +188,35 @@ def test_the_admin_refuses_a_procedure_edit_overtaken_by_another(
     assert response.status_code == 200
     assert "was changed by Other Engineer" in response.content.decode()
     assert "is_testing" in [f.name for f in part.unit_model()._meta.fields]
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="needs a second connection holding a lock; the SQLite test database is in-memory",
+)
+@pytest.mark.django_db(transaction=True)
+def test_an_admin_save_that_meets_scans_holding_the_table_says_so_and_changes_nothing(
+    admin_client_for, part, apply, settings
+):
+    settings.UNIT_TABLE_LOCK_TIMEOUT = "200ms"
+    procedure = apply(part, SMD_QC)
+    table = part.unit_model()._meta.db_table
+    db = connection.settings_dict
+    change_url = reverse("admin:procedures_partproceduredetail_change", args=[procedure.pk])
+    three_stages = config(stage("smd", result="pass_fail"), stage("qc"), stage("testing"))
+
+    with psycopg.connect(
+        host=db["HOST"], port=db["PORT"], user=db["USER"], dbname=db["NAME"]
+    ) as scan:
+        scan.execute(f'SELECT * FROM "{table}" FOR UPDATE')
+        response = admin_client_for.post(
+            change_url,
+            {"procedure_config": json.dumps(three_stages), "version": procedure.version},
+        )
+
+    assert response.status_code == 302
+    assert response.url == change_url
+    page = admin_client_for.get(change_url).content.decode()
+    assert "Nothing was saved: " in page
+    assert PartProcedureDetail.objects.get().version == procedure.version
+    assert "is_testing" not in columns_of(table)
