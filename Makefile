@@ -7,7 +7,7 @@ CHROMIUM ?= /usr/bin/chromium
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test test-postgres lint format bench clean
+.PHONY: install run test test-postgres lint format bench soak faults clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -42,3 +42,10 @@ bench: install
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache
+
+# On demand, on PostgreSQL: the 10-minute soak (SOAK_SECONDS=60 for a short one) and the faults.
+soak: install
+	DATABASE_URL=$${DATABASE_URL:-postgres://root@127.0.0.1:5432/test} $(BIN)/python -m pytest tests/bench/test_soak.py -s -p no:cacheprovider $(PYTEST_ARGS)
+
+faults: install
+	DATABASE_URL=$${DATABASE_URL:-postgres://root@127.0.0.1:5432/test} $(BIN)/python -m pytest tests/bench/test_faults.py -s -p no:cacheprovider $(PYTEST_ARGS)

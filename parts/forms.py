@@ -7,6 +7,7 @@ from parts import media
 from parts.media import IMAGE_ACCEPT, VIDEO_ACCEPT
 from parts.models import IMAGE_FIELDS, MEDIA_FIELDS, ModelPart
 from parts.services import CLEAR, part_no_check_free, part_version
+from shopfloor.characters import validate_printable
 
 LIVE_FIELDS = ("model_no", "part_no")
 """Fields checked on the server as soon as they change, before the form is sent."""
@@ -70,10 +71,13 @@ class PartForm(forms.ModelForm):
             )
 
     def clean_model_no(self):
-        return self.cleaned_data["model_no"].strip()
+        model_no = self.cleaned_data["model_no"].strip()
+        validate_printable(model_no)
+        return model_no
 
     def clean_part_no(self):
         part_no = self.cleaned_data["part_no"].strip()
+        validate_printable(part_no)
         part_no_check_free(part_no=part_no, part=self.instance)
         return part_no
 

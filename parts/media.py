@@ -2,8 +2,10 @@
 
 Nothing here trusts an uploaded file's name or the content type the browser sent: images are
 opened by Pillow (JPEG, PNG and WebP only, within a byte cap and a pixel cap, fully decoded so
-a damaged file is caught), videos are recognised by their container structure (MP4's ISO boxes,
-WebM's EBML header). The extension a stored file gets comes from what its content is.
+a damaged file is caught, with nothing after the image's end), videos are recognised by their
+container structure (MP4's ISO boxes, WebM's EBML header); markup in the first bytes (what a
+browser would sniff) is refused in both. The extension a stored file gets comes from what its
+content is.
 """
 
 import io
@@ -126,6 +128,15 @@ def _checked_size(upload, max_bytes, message, code):
     return size
 
 
+def _check_no_markup(head, what_to_upload):
+    if any(marker in head[:SNIFF_BYTES].lower() for marker in ACTIVE_CONTENT_MARKERS):
+        raise ValidationError(
+            _("The file contains HTML, SVG or other markup, which is refused. %(advice)s"),
+            code="active_content",
+            params={"advice": what_to_upload},
+        )
+
+
 def check_image(upload):
     """Return a CheckedUpload for a real JPEG, PNG or WebP image, or raise ValidationError."""
     size = _checked_size(
@@ -134,15 +145,7 @@ def check_image(upload):
         _("The image is %(size)s; images may be at most %(max)s."),
         "image_too_large",
     )
-    head = _read_head(upload, SNIFF_BYTES).lower()
-    if any(marker in head for marker in ACTIVE_CONTENT_MARKERS):
-        raise ValidationError(
-            _(
-                "The file contains HTML, SVG or other markup, which is refused. "
-                "Upload a JPEG, PNG or WebP picture."
-            ),
-            code="active_content",
-        )
+    _check_no_markup(_read_head(upload, SNIFF_BYTES), _("Upload a JPEG, PNG or WebP picture."))
     max_pixels = settings.PART_IMAGE_MAX_PIXELS
     too_many_pixels = ValidationError(
         _("The image has more than %(max)s megapixels; make it smaller and upload it again."),
@@ -176,6 +179,7 @@ def check_image(upload):
         ) from None
     finally:
         upload.seek(0)
+    _check_nothing_after_image(upload, image_format, size)
     return CheckedUpload(
         file=upload,
         kind="image",
@@ -187,6 +191,82 @@ def check_image(upload):
     )
 
 
+def _check_nothing_after_image(upload, image_format, size):
+    """Refuse data after the image's end: a second file hidden in the picture (a polyglot,
+    e.g. a PNG that is also a ZIP archive) or a phone's motion-photo trailer. Zero padding
+    is harmless and allowed."""
+    try:
+        end = IMAGE_ENDS[image_format](upload, size)
+        upload.seek(end)
+        extra = upload.read().strip(b"\x00") if end < size else b""
+    except (IndexError, struct.error):
+        extra = b""  # Pillow decoded it; a layout these walkers do not know is left alone
+    finally:
+        upload.seek(0)
+    if extra:
+        raise ValidationError(
+            _(
+                "The picture carries %(count)s bytes of other data after its end (another file "
+                "hidden in it, or a phone's motion photo). Save it again as a plain JPEG, PNG "
+                "or WebP picture and upload that."
+            ),
+            code="data_after_image",
+            params={"count": f"{len(extra):,}"},
+        )
+
+
+def _png_end(upload, size):
+    offset = 8
+    while offset + 12 <= size:
+        upload.seek(offset)
+        length, kind = struct.unpack(">I4s", upload.read(8))
+        offset += 12 + length
+        if kind == b"IEND":
+            return offset
+    raise IndexError(offset)
+
+
+def _jpeg_end(upload, size):
+    upload.seek(0)
+    data = upload.read()
+    offset = 2  # after SOI
+    while offset + 1 < len(data):
+        if data[offset] != 0xFF:
+            raise IndexError(offset)
+        marker = data[offset + 1]
+        if marker == 0xFF:  # fill byte
+            offset += 1
+        elif marker == 0xD9:  # EOI
+            return offset + 2
+        elif 0xD0 <= marker <= 0xD7 or marker == 0x01:  # RSTn, TEM: no length
+            offset += 2
+        else:
+            offset += 2 + int.from_bytes(data[offset + 2 : offset + 4], "big")
+            if marker == 0xDA:  # SOS: entropy-coded data runs to the next real marker
+                offset = _next_jpeg_marker(data, offset)
+    raise IndexError(offset)
+
+
+def _next_jpeg_marker(data, offset):
+    while True:
+        offset = data.find(b"\xff", offset)
+        if offset < 0 or offset + 1 >= len(data):
+            raise IndexError(offset)
+        following = data[offset + 1]
+        if following != 0x00 and not 0xD0 <= following <= 0xD7:
+            return offset
+        offset += 2
+
+
+def _webp_end(upload, size):
+    upload.seek(4)
+    riff_size = struct.unpack("<I", upload.read(4))[0]
+    return 8 + riff_size + (riff_size & 1)
+
+
+IMAGE_ENDS = {"PNG": _png_end, "JPEG": _jpeg_end, "WEBP": _webp_end}
+
+
 def check_video(upload):
     """Return a CheckedUpload for an MP4 or WebM video, recognised by content, or raise."""
     size = _checked_size(
@@ -196,6 +276,7 @@ def check_video(upload):
         "video_too_large",
     )
     head = _read_head(upload, 4096)
+    _check_no_markup(head, _("Upload an MP4 or WebM video."))
     try:
         if head[4:8] == b"ftyp":
             extension = _check_mp4(upload, head, size)

@@ -3,9 +3,12 @@
 Media arguments are ``CheckedUpload`` objects from ``parts.media`` (content already checked),
 ``CLEAR`` to remove the file, or ``None`` to leave it as it is. New files are written inside the
 transaction and removed again if it fails; files a change replaces or clears are deleted only
-after the transaction commits, so the database never points at a missing file.
+after the transaction commits, so the database never points at a missing file. When the media
+storage is full, the half-written file goes too and the change is refused with a
+``ValidationError`` (code ``storage_full``) that says so.
 """
 
+import errno
 import logging
 
 from django.core.exceptions import ValidationError
@@ -23,6 +26,7 @@ CLEAR = "clear"
 """Pass as a media argument to remove that file from the part."""
 
 AUDITED_FIELDS = ("model_no", "part_no", *MEDIA_FIELDS, "archived_at")
+STORAGE_FULL_ERRORS = {errno.ENOSPC, errno.EDQUOT}
 
 
 def part_create(
@@ -106,7 +110,9 @@ def _write(*, part, user, action, fields, media=None, seen_version=None):
     try:
         with transaction.atomic():
             if part.pk is not None:
-                part = ModelPart.objects.select_for_update().get(pk=part.pk)
+                # NO KEY UPDATE: scans keep writing events that reference the part while a
+                # large upload is being stored here (their foreign-key check takes KEY SHARE).
+                part = ModelPart.objects.select_for_update(no_key=True).get(pk=part.pk)
                 if seen_version is not None and seen_version != part_version(part):
                     raise _stale_edit(part)
                 if action == PartChange.Action.ARCHIVED and part.is_archived:
@@ -155,10 +161,27 @@ def _write(*, part, user, action, fields, media=None, seen_version=None):
                 changes=changes,
             )
             transaction.on_commit(lambda: _delete_files(part, replaced))
+    except OSError as error:
+        _delete_files(part, written)
+        if error.errno in STORAGE_FULL_ERRORS:
+            logger.error("Part media storage is full: %s", error)
+            raise _storage_full() from error
+        raise
     except BaseException:
         _delete_files(part, written)
         raise
     return part
+
+
+def _storage_full():
+    return ValidationError(
+        _(
+            "There is no room left on the server to store this file: its media storage is "
+            "full. Nothing was saved. Tell an administrator; once space is freed, send the "
+            "form again."
+        ),
+        code="storage_full",
+    )
 
 
 def part_no_check_free(*, part_no, part=None):
@@ -218,12 +241,21 @@ def _store_upload(part, name, upload, written):
     # The thumbnail is made first: saving may move a spooled upload's file away.
     thumbnail = make_thumbnail(upload) if name in THUMBNAIL_FIELDS else None
     # The stored name comes from the checked content ("<random>.<extension>"), never the upload.
-    getattr(part, name).save(f"{name}.{upload.extension}", upload.file, save=False)
-    written.append(getattr(part, name).name)
+    _save_file(part, name, f"{name}.{upload.extension}", upload.file, written)
     if thumbnail is not None:
-        thumbnail_file = getattr(part, THUMBNAIL_FIELDS[name])
-        thumbnail_file.save(f"{name}.webp", thumbnail, save=False)
-        written.append(thumbnail_file.name)
+        _save_file(part, THUMBNAIL_FIELDS[name], f"{name}.webp", thumbnail, written)
+
+
+def _save_file(part, field_name, filename, content, written):
+    # The fresh random name is listed in ``written`` before a byte is written: a write that
+    # fails half-way (a full disk) leaves a partial file there, and it must go too.
+    field = ModelPart._meta.get_field(field_name)
+    target = field.generate_filename(part, filename)
+    written.append(target)
+    stored = field.storage.save(target, content, max_length=field.max_length)
+    if stored != target:
+        written.append(stored)
+    setattr(part, field_name, stored)
 
 
 def _delete_files(part, names):

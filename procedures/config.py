@@ -11,6 +11,7 @@ touches the database: the caller passes what it needs to know about the saved pr
 previous config, and the columns its unit table already has).
 """
 
+import json
 import re
 
 from django.core.exceptions import ValidationError
@@ -20,6 +21,7 @@ from parts.unit_tables.naming import (
     field_columns,
     stage_columns,
 )
+from shopfloor.characters import first_refused
 
 CONFIG_VERSION = 1
 KEY_PATTERN = re.compile(r"[a-z][a-z0-9_]*")
@@ -36,10 +38,14 @@ STAGE_KEYS = ("key", "label", "optional", "result", "instructions", "media")
 FIELD_KEYS = ("key", "label", "type", "required", "stage", "choices", "help")
 
 
-def _quoted(value):
+def _quoted(value, limit=60):
+    """``value`` as a message shows it: quoted, shortened, unprintable characters escaped (a
+    lone surrogate could not even be sent in a page)."""
     if isinstance(value, str):
-        return f'"{value}"'
-    return repr(value)
+        text = json.dumps(value, ensure_ascii=first_refused(value) is not None)
+    else:
+        text = repr(value)
+    return text if len(text) <= limit else f"{text[: limit - 1]}…"
 
 
 class _Problems:
@@ -61,7 +67,7 @@ class _Problems:
 def _check_unknown_keys(problems, where, entry, allowed):
     unknown = sorted(str(key) for key in entry if key not in allowed)
     if unknown:
-        names = ", ".join(f'"{key}"' for key in unknown)
+        names = ", ".join(_quoted(key) for key in unknown)
         problems.add(where, f"unknown key {names} (allowed: {', '.join(allowed)})")
 
 
@@ -87,6 +93,20 @@ def _check_label(problems, where, label):
         problems.add(f"{where}.label", "is required and must be a non-empty text")
     elif len(label) > LABEL_MAX_LENGTH:
         problems.add(f"{where}.label", f"is longer than {LABEL_MAX_LENGTH} characters")
+    else:
+        _check_printable(problems, f"{where}.label", label)
+
+
+def _check_printable(problems, where, text, *, line_breaks=False):
+    """Refuse control and format characters (NUL, a right-to-left override, a lone
+    surrogate): PostgreSQL cannot even store some, and none can be printed. Instructions and
+    help texts may keep line breaks and tabs."""
+    if line_breaks:
+        text = text.replace("\r", " ").replace("\n", " ").replace("\t", " ")
+    found = first_refused(text)
+    if found is not None:
+        position, name = found
+        problems.add(where, f"contains the character {name} at position {position}; remove it")
 
 
 def _check_bool(problems, where, value):
@@ -116,6 +136,10 @@ def _normalise_stage(problems, where, stage):
     if "instructions" in stage:
         if not isinstance(stage["instructions"], str):
             problems.add(f"{where}.instructions", "must be a text")
+        else:
+            _check_printable(
+                problems, f"{where}.instructions", stage["instructions"], line_breaks=True
+            )
         normalised["instructions"] = stage["instructions"]
     if "media" in stage:
         media = stage["media"]
@@ -152,7 +176,7 @@ def _normalise_field(problems, where, field, stage_keys):
         )
     _check_bool(problems, f"{where}.required", normalised["required"])
     if "stage" in field and field["stage"] is not None:
-        if field["stage"] not in stage_keys:
+        if not isinstance(field["stage"], str) or field["stage"] not in stage_keys:
             problems.add(
                 f"{where}.stage", f"{_quoted(field['stage'])} is not a stage of this procedure"
             )
@@ -160,6 +184,8 @@ def _normalise_field(problems, where, field, stage_keys):
     if "help" in field:
         if not isinstance(field["help"], str):
             problems.add(f"{where}.help", "must be a text")
+        else:
+            _check_printable(problems, f"{where}.help", field["help"], line_breaks=True)
         normalised["help"] = field["help"]
     choices = field.get("choices")
     if normalised["type"] == "choice":
@@ -183,6 +209,7 @@ def _check_choices(problems, where, choices):
         elif choice in seen:
             problems.add(f"{where}[{index}]", f"{_quoted(choice)} is listed twice")
         else:
+            _check_printable(problems, f"{where}[{index}]", choice)
             seen.add(choice)
 
 

@@ -205,6 +205,11 @@ class ProcedureImportForm(forms.Form):
                 code="invalid_json",
                 params={"problem": error.msg, "line": error.lineno, "column": error.colno},
             ) from None
+        except RecursionError:
+            raise forms.ValidationError(
+                _("Not valid JSON: it is nested too deeply (a procedure is a few levels deep)."),
+                code="invalid_json",
+            ) from None
         return cleaned
 
 

@@ -18,8 +18,14 @@ from procedures.models import PartProcedureDetail, ProcedureVersion
 
 
 def _stored(procedure):
-    """The saved row of ``procedure`` (or of its part, for a new one), locked for update."""
-    ModelPart.objects.select_for_update().filter(pk=procedure.model_part_id).first()
+    """The saved row of ``procedure`` (or of its part, for a new one), locked for update.
+
+    The part row is locked ``FOR NO KEY UPDATE``: that serialises saves of the part's
+    procedure but lets scans keep inserting events that reference the part (their foreign-key
+    check takes ``KEY SHARE``). A plain ``FOR UPDATE`` deadlocks with a scan that has already
+    updated a unit row when the schema change then waits for the unit table.
+    """
+    ModelPart.objects.select_for_update(no_key=True).filter(pk=procedure.model_part_id).first()
     return (
         PartProcedureDetail.objects.select_for_update(of=("self",))
         .select_related("updated_by", "model_part")

@@ -319,7 +319,10 @@ def error(code, status, **details):
 
 
 def _payload(request):
-    body = json.loads(request.body)
+    try:
+        body = json.loads(request.body)
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
     if not isinstance(body, dict) or "config" not in body:
         raise ValueError
     version = body.get("expected_version")

@@ -5,6 +5,8 @@ from django.urls import include, path
 from parts.media_views import part_media
 from shopfloor import views
 
+handler500 = "shopfloor.errors.server_error"
+
 admin.site.site_header = "Shopfloor administration"
 admin.site.site_title = "Shopfloor admin"
 

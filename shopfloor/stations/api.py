@@ -20,6 +20,7 @@ from shopfloor.stations.api_tokens import TokenRefused, token_authenticate, toke
 from shopfloor.stations.models import ScanEvent, Station
 from shopfloor.stations.scan_input import code_clean
 from shopfloor.stations.scanning import (
+    PART_NO_MAX_LENGTH,
     RECORDED,
     ScanRefused,
     StationSnapshot,
@@ -29,6 +30,7 @@ from shopfloor.stations.scanning import (
 from shopfloor.stations.selectors import part_summary, unit_events, unit_find, unit_stage_states
 
 MAX_BODY_BYTES = 16 * 1024
+STATION_NAME_MAX_LENGTH = Station._meta.get_field("name").max_length
 SCAN_FIELDS = ("usid", "stage", "result", "part_no", "tag_no", "defect", "station")
 STATUS_OF = {
     "invalid": 400,
@@ -109,6 +111,7 @@ def _station_for(token, name):
         return token.station
     if not isinstance(name, str):
         raise invalid({"station": "The station must be text, e.g. QC-1."})
+    name = _cleaned("station", name, label="station", max_length=STATION_NAME_MAX_LENGTH)
     if token.station is not None:
         if name != token.station.name:
             raise ScanRefused(
@@ -116,9 +119,9 @@ def _station_for(token, name):
                 f"The token of {token.name} belongs to station {token.station.name}, not {name}.",
             )
         return token.station
-    station = Station.objects.filter(name=name[:60]).first()
+    station = Station.objects.filter(name=name).first()
     if station is None:
-        raise invalid({"station": f"There is no station {name[:60]!r}."})
+        raise invalid({"station": f"There is no station {name!r}."})
     return StationSnapshot.of(station)
 
 
@@ -151,12 +154,16 @@ def scan_create(request, token):
     return JsonResponse(body, status=201 if outcome.status == RECORDED else 200)
 
 
+def _cleaned(field, raw, **options):
+    try:
+        return code_clean(raw, **options)
+    except ValidationError as error:
+        raise invalid({field: " ".join(error.messages)}) from None
+
+
 @api_endpoint("GET")
 def unit_detail(request, token, usid):
-    try:
-        usid = code_clean(usid)
-    except ValidationError as error:
-        raise invalid({"usid": " ".join(error.messages)}) from None
+    usid = _cleaned("usid", usid)
     found = unit_find(usid=usid)
     if found is None or found[2] is None:
         raise ScanRefused("unknown_unit", f"{usid} is not registered.")
@@ -192,9 +199,10 @@ def _event_json(event):
 
 @api_endpoint("GET")
 def part_summary_detail(request, token, part_no):
+    part_no = _cleaned("part_no", part_no, label="part no.", max_length=PART_NO_MAX_LENGTH)
     part = ModelPart.objects.select_related("procedure").filter(part_no=part_no).first()
     if part is None:
-        raise ScanRefused("unknown_part", f"There is no part {part_no[:200]}.")
+        raise ScanRefused("unknown_part", f"There is no part {part_no}.")
     return JsonResponse(part_summary(part=part))
 
 

@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from parts.models import ModelPart
+from shopfloor.characters import validate_printable
 from shopfloor.stations.models import REASON_MAX_LENGTH, DefectReason, ScanEvent, Station
 
 
@@ -20,7 +21,14 @@ class StationForm(forms.ModelForm):
         self.helper.add_input(Submit("save", _("Save station")))
 
     def clean_name(self):
-        return self.cleaned_data["name"].strip()
+        name = self.cleaned_data["name"].strip()
+        validate_printable(name)
+        return name
+
+    def clean_line(self):
+        line = self.cleaned_data["line"].strip()
+        validate_printable(line)
+        return line
 
     def clean_stage(self):
         return self.cleaned_data["stage"].strip().lower()

@@ -7,44 +7,23 @@ refused with a message naming the character, never silently changed.
 """
 
 import re
-import unicodedata
 
 from django.core.exceptions import ValidationError
 
+from shopfloor.characters import first_refused
 from shopfloor.stations.models import STAGE_KEY_MAX_LENGTH, USID_MAX_LENGTH
 
 SCANNER_SUFFIX = " \t\r\n"
-CHARACTER_NAMES = {
-    "\x00": "NUL",
-    "\x04": "EOT (end of transmission)",
-    "\x09": "TAB",
-    "\x0a": "LF (line feed)",
-    "\x0d": "CR (carriage return)",
-    "\x1d": "GS (group separator)",
-    "\x1e": "RS (record separator)",
-    "\x1f": "US (unit separator)",
-    "\x7f": "DEL",
-}
 STAGE_KEY = re.compile(r"[a-z][a-z0-9_]*\Z")
 
 
-def _character_name(character):
-    name = CHARACTER_NAMES.get(character)
-    if name is None:
-        name = unicodedata.name(character, "") or f"U+{ord(character):04X}"
-    return name
-
-
-def _is_refused_character(character):
-    category = unicodedata.category(character)
-    return category[0] == "C" or (category[0] == "Z" and character != " ")
-
-
-def code_clean(raw, *, label="USID"):
-    """A scanned code (USID or tag no.) without the scanner's suffix.
+def code_clean(raw, *, label="USID", max_length=USID_MAX_LENGTH):
+    """A scanned or sent code (USID, tag no., part no., station, defect) without the scanner's
+    suffix.
 
     Raises ``ValidationError`` naming what is wrong: not text, empty or only whitespace, a
-    control character (with its name and position), or longer than 64 characters.
+    control or format character or a lone surrogate (with its name and position), or longer
+    than ``max_length`` characters (64 for USIDs and tag numbers).
     """
     if raw is None:
         raise ValidationError(f"Scan or type a {label}.", code="required")
@@ -58,19 +37,28 @@ def code_clean(raw, *, label="USID"):
                 code="blank",
             )
         raise ValidationError(f"Scan or type a {label}.", code="required")
-    for position, character in enumerate(value, start=1):
-        if _is_refused_character(character):
-            raise ValidationError(
-                f"The {label} contains the control character {_character_name(character)} "
-                f"at position {position}: check the scanner's settings or the label.",
-                code="control_character",
-            )
-    if len(value) > USID_MAX_LENGTH:
+    found = first_refused(value)
+    if found is not None:
+        position, name = found
         raise ValidationError(
-            f"The {label} is {len(value)} characters long; at most {USID_MAX_LENGTH} are allowed.",
+            f"The {label} contains the control character {name} "
+            f"at position {position}: check the scanner's settings or the label.",
+            code="control_character",
+        )
+    if len(value) > max_length:
+        raise ValidationError(
+            f"The {label} is {len(value)} characters long; at most {max_length} are allowed.",
             code="too_long",
         )
     return value
+
+
+def is_code(raw):
+    """Whether ``raw`` is a code exactly as ``code_clean`` would return it."""
+    try:
+        return code_clean(raw) == raw
+    except ValidationError:
+        return False
 
 
 def stage_clean(raw):

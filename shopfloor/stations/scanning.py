@@ -38,6 +38,7 @@ RECORDED = "recorded"
 ALREADY_RECORDED = "already_recorded"
 REFUSED = "refused"
 RESULTS = (ScanEvent.Result.PASS, ScanEvent.Result.FAIL)
+PART_NO_MAX_LENGTH = ModelPart._meta.get_field("part_no").max_length
 
 
 @dataclass(frozen=True)
@@ -188,12 +189,7 @@ def _result_clean(result):
 def _part_no_clean(part_no):
     if part_no is None or part_no == "":
         return ""
-    if not isinstance(part_no, str):
-        raise ValidationError("The part no. must be text.", code="type")
-    part_no = part_no.strip()
-    if len(part_no) > 200:
-        raise ValidationError("The part no. is longer than 200 characters.", code="too_long")
-    return part_no
+    return code_clean(part_no, label="part no.", max_length=PART_NO_MAX_LENGTH).strip()
 
 
 def _defect_clean(defect, result):
@@ -205,9 +201,11 @@ def _defect_clean(defect, result):
         raise ValidationError("The defect must be text, e.g. solder_bridge.", code="type")
     if result != ScanEvent.Result.FAIL:
         raise ValidationError("A defect reason goes only with a fail.", code="defect_on_pass")
-    reason = DefectReason.objects.filter(code=defect[:40], is_active=True).first()
+    code = DefectReason._meta.get_field("code")
+    defect = code_clean(defect, label="defect", max_length=code.max_length)
+    reason = DefectReason.objects.filter(code=defect, is_active=True).first()
     if reason is None:
-        raise ValidationError(f"{defect[:40]!r} is not a defect reason in the list.", code="defect")
+        raise ValidationError(f"{defect!r} is not a defect reason in the list.", code="defect")
     return reason
 
 

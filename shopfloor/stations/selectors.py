@@ -4,6 +4,7 @@ from django.db.models import Count, Q
 
 from shopfloor.stations.models import ScanEvent, Station, UnitRegistration
 from shopfloor.stations.part_plans import part_plan
+from shopfloor.stations.scan_input import is_code
 
 RECENT_SCANS = 12
 
@@ -31,7 +32,12 @@ def plan_of_part(part):
 
 
 def unit_find(*, usid):
-    """The unit registered as ``usid``: (registration, plan, row as a dict), or None."""
+    """The unit registered as ``usid``: (registration, plan, row as a dict), or None.
+
+    Text that cannot be a USID (a control character, too long) is no registered unit.
+    """
+    if not is_code(usid):
+        return None
     registration = UnitRegistration.objects.select_related("part__procedure").filter(usid=usid)
     registration = registration.first()
     if registration is None:

@@ -11,6 +11,7 @@ from shopfloor.stations.models import (
     Station,
     UnitRegistration,
 )
+from shopfloor.stations.scan_input import is_code
 from shopfloor.stations.scanning import ScanRefused, invalid, supervisor_hold, unit_row_lock
 from shopfloor.stations.selectors import plan_of_part
 
@@ -59,6 +60,8 @@ def _reason_clean(reason):
 
 
 def _unit_locked(usid):
+    if not is_code(usid):
+        raise ScanRefused("unknown_unit", f"{usid[:64]!r} is not a registered USID.")
     registration = (
         UnitRegistration.objects.select_related("part__procedure").filter(usid=usid).first()
     )

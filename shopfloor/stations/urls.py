@@ -1,6 +1,35 @@
-from django.urls import path, re_path
+from urllib.parse import quote, unquote
+
+from django.urls import path, register_converter
 
 from shopfloor.stations import views
+
+
+class UsidConverter:
+    """A USID as one path segment, whatever it holds ("/" and "%" included): it is
+    percent-encoded once more than Django does, since the server decodes the path once."""
+
+    regex = "[^/]+"
+
+    def to_python(self, value):
+        return unquote(value)
+
+    def to_url(self, value):
+        return quote(value, safe="")
+
+
+class UnitActionConverter:
+    regex = "override|hold|release"
+
+    def to_python(self, value):
+        return value
+
+    def to_url(self, value):
+        return value
+
+
+register_converter(UsidConverter, "usid")
+register_converter(UnitActionConverter, "unit_action")
 
 app_name = "stations"
 
@@ -14,10 +43,6 @@ urlpatterns = [
     path("manage/<int:pk>/", views.station_edit, name="edit"),
     path("manage/<int:pk>/token/", views.station_token_issue, name="token"),
     path("units/", views.unit_lookup, name="unit-lookup"),
-    path("units/<str:usid>/", views.unit_detail, name="unit"),
-    re_path(
-        r"^units/(?P<usid>[^/]+)/(?P<action>override|hold|release)/$",
-        views.unit_action,
-        name="unit-action",
-    ),
+    path("units/<usid:usid>/", views.unit_detail, name="unit"),
+    path("units/<usid:usid>/<unit_action:action>/", views.unit_action, name="unit-action"),
 ]

@@ -2,6 +2,7 @@
 
 import functools
 import io
+import random
 import struct
 import zlib
 
@@ -20,6 +21,14 @@ def image_bytes(image_format="PNG", size=(64, 48), color=(30, 120, 200), pnginfo
     output = io.BytesIO()
     options = {"pnginfo": pnginfo} if pnginfo else {}
     image.save(output, format=image_format, **options)
+    return output.getvalue()
+
+
+def noise_image(size=(200, 200), seed=1, image_format="PNG"):
+    """A picture of random pixels: it barely compresses (a PNG weighs about 3 bytes a pixel)."""
+    pixels = random.Random(seed).randbytes(size[0] * size[1] * 3)
+    output = io.BytesIO()
+    Image.frombytes("RGB", size, pixels).save(output, format=image_format)
     return output.getvalue()
 
 

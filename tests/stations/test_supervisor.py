@@ -127,3 +127,21 @@ def test_an_operator_cannot_override_or_hold(part, client_for, operator):
 
     assert response.status_code == 403
     assert not unit_of(part, "U1")["on_hold"]
+
+
+@pytest.mark.parametrize("usid", ["2024/000123", "50%-A", "A?B#C"])
+def test_a_unit_whose_usid_holds_a_slash_or_percent_has_its_page_and_actions(
+    client_for, supervisor, engineer, usid
+):
+    part = part_with_procedure(engineer)
+    scan(usid, "smd", part_no=part.part_no)
+    client = client_for(supervisor)
+
+    found = client.get(reverse("stations:unit-lookup"), {"usid": usid}, follow=True)
+    held = client.post(
+        reverse("stations:unit-action", args=[usid, "hold"]), {"reason": "Check"}, follow=True
+    )
+
+    assert found.status_code == 200 and found.context["registration"].usid == usid
+    assert held.status_code == 200 and held.context["registration"].usid == usid
+    assert ScanEvent.objects.filter(usid=usid, action="hold").count() == 1
