@@ -108,6 +108,8 @@ def world(engineer, settings, tmp_path):
         "app_label": "parts",
         "content_type_id": 1,
         "id": 1,
+        "what": "units",
+        "extension": "csv",
     }
 
 
