@@ -1,5 +1,6 @@
 from django.urls import path, re_path
 
+import shopfloor.converters  # noqa: F401 (registers <usid:...>)
 from shopfloor.dashboards import views
 
 app_name = "dashboards"
@@ -13,5 +14,5 @@ urlpatterns = [
         name="export",
     ),
     path("units/", views.unit_lookup, name="unit-lookup"),
-    path("units/<str:usid>/", views.unit_detail, name="unit"),
+    path("units/<usid:usid>/", views.unit_detail, name="unit"),
 ]

@@ -1,21 +1,7 @@
-from urllib.parse import quote, unquote
-
 from django.urls import path, register_converter
 
+import shopfloor.converters  # noqa: F401 (registers <usid:...>)
 from shopfloor.stations import views
-
-
-class UsidConverter:
-    """A USID as one path segment, whatever it holds ("/" and "%" included): it is
-    percent-encoded once more than Django does, since the server decodes the path once."""
-
-    regex = "[^/]+"
-
-    def to_python(self, value):
-        return unquote(value)
-
-    def to_url(self, value):
-        return quote(value, safe="")
 
 
 class UnitActionConverter:
@@ -28,7 +14,6 @@ class UnitActionConverter:
         return value
 
 
-register_converter(UsidConverter, "usid")
 register_converter(UnitActionConverter, "unit_action")
 
 app_name = "stations"

@@ -145,3 +145,15 @@ def test_a_unit_whose_usid_holds_a_slash_or_percent_has_its_page_and_actions(
     assert found.status_code == 200 and found.context["registration"].usid == usid
     assert held.status_code == 200 and held.context["registration"].usid == usid
     assert ScanEvent.objects.filter(usid=usid, action="hold").count() == 1
+
+
+def test_a_unit_whose_usid_holds_a_slash_has_its_dashboard_page(client_for, supervisor, engineer):
+    part = part_with_procedure(engineer)
+    scan("2024/000123", "smd", part_no=part.part_no)
+    client = client_for(supervisor)
+
+    found = client.get(reverse("dashboards:unit-lookup"), {"usid": "2024/000123"}, follow=True)
+    listed = client.get(reverse("dashboards:part", args=[part.pk]))
+
+    assert found.status_code == 200 and "2024/000123" in found.content.decode()
+    assert listed.status_code == 200 and "2024/000123" in listed.content.decode()
