@@ -1,43 +1,65 @@
-"""Figures kept current by counting again only the units that changed.
+"""Figures kept current by counting again only the units that changed, shared by every process.
 
-Counting a part of a million units reads its whole unit table: a second or more on a busy
-server, too slow for every supervisor's overview every few seconds. So each part's counts are
-kept in Django's cache (the ``dashboards`` alias) per block of primary keys (see
-``figures.count_blocks``) with the time they were counted. On the next request, the scan log
-says which units changed since (every scan, override, hold and release writes an event in the
-same transaction as the unit row): only their blocks are counted again, from the current
-rows, so the figures are always current and a request costs what changed since the last one,
-not the size of the part.
+Counting a part of a million units reads its whole unit table: about a second on an idle
+server, more on a busy one. That is too slow for every supervisor's overview every few
+seconds, and too slow for the first request of each new server process. So each part's counts
+are kept in the database (``PartCounts``), per block of primary keys (see
+``figures.count_blocks``), with the time they were counted: every process of every server reads
+and writes the same rows, and they outlive restarts and deploys. On each request the scan log
+says which units changed since the part was counted (every scan, override, hold and release
+writes an event in the same transaction as the unit row): only their blocks are counted again,
+from the current rows, so the figures are always current and a request costs what changed
+since the last one, not the size of the part.
 
-Events are re-read from a minute before the last count, so one whose transaction committed
-just after that count is not missed. Edits made outside the app's services (no event) show
-when their block is counted again: each request also counts again the one block of each part
-counted longest ago, once it is older than ``settings.DASHBOARD_RECOUNT_SECONDS``. A new
-procedure version or a new day (for "finished today") starts the part afresh.
+- Events are read from a minute before the last count, so one whose transaction committed
+  just after that count is not missed.
+- Edits made outside the app's services (no event) show when their block is counted again:
+  each request also counts again the one block of each part counted longest ago, once it is
+  older than ``settings.DASHBOARD_RECOUNT_SECONDS``.
+- Counts hold for the stages they were counted for (keys, order, optional, pass or fail). A
+  procedure change that alters those counts the part afresh as soon as it is saved (see
+  ``count_after_procedure_change``), so a supervisor does not wait for it; a change of labels,
+  instructions or unit fields keeps the counts.
+- On a new day, "finished today" is 0 in every block no unit changed in since the last count:
+  a unit finishes through a scan or an override, which writes an event, so every unit that
+  finished since midnight is in a block that is counted again. A new day costs what changed.
+- Two requests updating one part at once each write counts that were current when they
+  began; the later write wins and both are right.
 """
 
 import datetime
+import hashlib
+import logging
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.core.cache import caches
-from django.db import connection
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
-from shopfloor.dashboards.figures import UNITS_PER_BLOCK, count_blocks, figures_from_counts, summed
+from shopfloor.dashboards import figures
+from shopfloor.dashboards.models import PartCounts
 from shopfloor.stations.models import ScanEvent
 
-CACHE = "dashboards"
-KEEP_FOR = 24 * 60 * 60
+logger = logging.getLogger(__name__)
+
 RECHECK = datetime.timedelta(seconds=60)
-MOST_CHANGED_UNITS = 5000  # past this many changed units, a part is counted afresh
+
+
+def counts_shape(plan):
+    """What a part's counts depend on: its stages in order, each optional or not, pass/fail or
+    not, and the size of a block. Equal shapes count the same columns the same way."""
+    stages = tuple((stage.key, stage.optional, stage.pass_fail) for stage in plan.stages)
+    described = repr((stages, figures.UNITS_PER_BLOCK))
+    return hashlib.sha256(described.encode()).hexdigest()[:32]
 
 
 @dataclass
 class CountedPart:
+    shape: str
+    day: datetime.date
+    counted_at: datetime.datetime | None = None
     blocks: dict = field(default_factory=dict)  # block: counts
     block_times: dict = field(default_factory=dict)  # block: when it was counted
-    counted_at: datetime.datetime | None = None
 
     def oldest_block(self, older_than):
         """The block counted longest ago, if that was at ``older_than`` or before."""
@@ -46,46 +68,105 @@ class CountedPart:
         block = min(self.block_times, key=lambda block: (self.block_times[block], block))
         return block if self.block_times[block] <= older_than else None
 
+    def start_day(self, day, plan):
+        """Carry the counts over to ``day``: nothing finished on it yet in any block."""
+        position = figures.count_position(plan, "finished_today")
+        if position is not None:
+            for block, counts in self.blocks.items():
+                self.blocks[block] = (*counts[:position], 0, *counts[position + 1 :])
+        self.day = day
 
-def _key(plan, today_start):
-    day = today_start.date().isoformat()
-    return f"dashboards:counts:{plan.part_id}:{plan.version}:{plan.fingerprint}:{day}"
+    def counted(self, fresh, requested, now):
+        """Take the counts of the blocks ``requested`` (None: all); a block with no unit left
+        in it has no row in ``fresh`` and is forgotten."""
+        if requested is None:
+            self.blocks, self.block_times = {}, {}
+        for block in requested or ():
+            self.blocks.pop(block, None)
+            self.block_times.pop(block, None)
+        self.blocks.update(fresh)
+        self.block_times.update(dict.fromkeys(fresh, now))
+        self.counted_at = now
 
 
-def _changed_usids(entries, now):
-    """{part_id: usids with an event since a minute before the part was last counted}."""
-    if not entries:
-        return {}
-    since = min(entry.counted_at for _plan, entry in entries) - RECHECK
-    part_ids = [plan.part_id for plan, _entry in entries]
-    events = ScanEvent.objects.filter(created_at__gte=since, part_id__in=part_ids).order_by()
-    counted_at = {plan.part_id: entry.counted_at for plan, entry in entries}
-    changed = {}
-    for part_id, usid, created_at in events.values_list("part_id", "usid", "created_at"):
-        if created_at >= counted_at[part_id] - RECHECK:
-            changed.setdefault(part_id, set()).add(usid)
-    return changed
+def _seconds(moment):
+    return moment.timestamp()
 
 
-def _blocks_of(plans, changed):
-    """{part_id: blocks holding the changed units}; one statement for all parts."""
-    quote = connection.ops.quote_name
-    selects, params = [], []
-    for plan in plans:
-        usids = sorted(changed.get(plan.part_id, ()))
-        if not usids:
-            continue
-        table = quote(plan.unit_model._meta.db_table)
-        marks = ", ".join(["%s"] * len(usids))
-        selects.append(
-            f"SELECT {int(plan.part_id)}, {quote('id')} / {UNITS_PER_BLOCK} FROM {table} "
-            f"WHERE {quote('usid')} IN ({marks})"
+def _moment(seconds):
+    return datetime.datetime.fromtimestamp(seconds, tz=datetime.UTC)
+
+
+def _stored(plans):
+    """{part_id: CountedPart} as kept for ``plans``, in one query."""
+    rows = PartCounts.objects.filter(part_id__in=[plan.part_id for plan in plans])
+    return {
+        row.part_id: CountedPart(
+            shape=row.shape,
+            day=row.day,
+            counted_at=row.counted_at,
+            blocks={int(block): tuple(counts) for block, counts in row.blocks.items()},
+            block_times={int(block): _moment(at) for block, at in row.block_times.items()},
         )
-        params.extend(usids)
+        for row in rows
+    }
+
+
+def _store(entries):
+    """Keep ``entries`` ({part_id: CountedPart}) for every process, in one statement.
+
+    Rows go in part order, so two requests writing the same parts never wait on each other
+    in a cycle. The counts can always be counted again: a failed write is logged, not raised.
+    """
+    rows = [
+        PartCounts(
+            part_id=part_id,
+            shape=entry.shape,
+            day=entry.day,
+            counted_at=entry.counted_at,
+            blocks={str(block): list(counts) for block, counts in entry.blocks.items()},
+            block_times={str(block): _seconds(at) for block, at in entry.block_times.items()},
+        )
+        for part_id, entry in sorted(entries.items())
+    ]
+    if not rows:
+        return
+    try:
+        with transaction.atomic():
+            PartCounts.objects.bulk_create(
+                rows,
+                update_conflicts=True,
+                unique_fields=["part"],
+                update_fields=["shape", "day", "counted_at", "blocks", "block_times"],
+            )
+    except DatabaseError:
+        # A part deleted meanwhile, or a database that refuses writes for a moment: the
+        # figures shown are right; the next request counts what it has to.
+        logger.warning("Could not keep the dashboards' counts", exc_info=True)
+
+
+def _changed_blocks(kept):
+    """{part_id: blocks holding a unit with an event since a minute before the part was
+    counted}: the scan log and the unit tables joined by the database, one statement."""
+    quote = connection.ops.quote_name
+    events = quote(ScanEvent._meta.db_table)
+    selects = []
+    for plan, entry in kept:
+        table = quote(plan.unit_model._meta.db_table)
+        select = (
+            f"SELECT {int(plan.part_id)}, {table}.{quote('id')} / {figures.UNITS_PER_BLOCK} "
+            f"FROM {table} WHERE {table}.{quote('usid')} IN ("
+            f"SELECT {quote('usid')} FROM {events} "
+            f"WHERE {quote('part_id')} = %s AND {quote('created_at')} >= %s) GROUP BY 2"
+        )
+        selects.append((select, [plan.part_id, entry.counted_at - RECHECK]))
     blocks = {}
-    if selects:
+    for batch in figures.in_statements(selects):
         with connection.cursor() as cursor:
-            cursor.execute(" UNION ALL ".join(selects), params)
+            cursor.execute(
+                " UNION ALL ".join(select for select, _params in batch),
+                [value for _select, params in batch for value in params],
+            )
             for part_id, block in cursor.fetchall():
                 blocks.setdefault(part_id, set()).add(block)
     return blocks
@@ -95,20 +176,21 @@ def figures_current(plans, *, today_start):
     """{part_id: PartFigures} for each plan, current to the latest committed scan."""
     plans = list(plans)
     now = timezone.now()
-    keys = {plan.part_id: _key(plan, today_start) for plan in plans}
-    cache = caches[CACHE]
-    stored = cache.get_many(list(keys.values()))
-    recount_before = now - datetime.timedelta(seconds=settings.DASHBOARD_RECOUNT_SECONDS)
-    afresh, kept = [], []
+    day = today_start.date()
+    stored = _stored(plans)
+    entries, afresh, kept = {}, [], []
     for plan in plans:
-        entry = stored.get(keys[plan.part_id])
-        (afresh.append(plan) if entry is None else kept.append((plan, entry)))
-    changed = _changed_usids(kept, now)
-    for plan, entry in list(kept):
-        if len(changed.get(plan.part_id, ())) > MOST_CHANGED_UNITS:
-            kept.remove((plan, entry))
+        entry = stored.get(plan.part_id)
+        if entry is None or entry.shape != counts_shape(plan) or entry.day > day:
+            entries[plan.part_id] = CountedPart(shape=counts_shape(plan), day=day)
             afresh.append(plan)
-    blocks = _blocks_of([plan for plan, _entry in kept], changed)
+            continue
+        if entry.day < day:
+            entry.start_day(day, plan)
+        entries[plan.part_id] = entry
+        kept.append((plan, entry))
+    blocks = _changed_blocks(kept)
+    recount_before = now - datetime.timedelta(seconds=settings.DASHBOARD_RECOUNT_SECONDS)
     for plan, entry in kept:
         # One block counted long enough ago is counted again on each request (oldest first),
         # so an edit made outside the app shows within a sweep of the part.
@@ -117,23 +199,40 @@ def figures_current(plans, *, today_start):
             blocks.setdefault(plan.part_id, set()).add(oldest)
     requests = [(plan, None) for plan in afresh]
     requests += [(plan, blocks[plan.part_id]) for plan, _entry in kept if plan.part_id in blocks]
-    counted = count_blocks(requests, today_start=today_start) if requests else {}
-    entries, to_store = {}, {}
-    for plan in afresh:
-        entries[plan.part_id] = CountedPart()
-    for plan, entry in kept:
-        entries[plan.part_id] = entry
-    for plan in plans:
-        entry = entries[plan.part_id]
-        fresh = counted.get(plan.part_id, {})
-        entry.blocks.update(fresh)
-        entry.block_times.update(dict.fromkeys(fresh, now))
+    counted = figures.count_blocks(requests, today_start=today_start) if requests else {}
+    for plan, requested in requests:
+        entries[plan.part_id].counted(counted.get(plan.part_id, {}), requested, now)
+    for _plan, entry in kept:
         entry.counted_at = now
-        to_store[keys[plan.part_id]] = entry
-    cache.set_many(to_store, KEEP_FOR)
+    _store(entries)
     return {
-        plan.part_id: figures_from_counts(
-            plan, summed(list(entries[plan.part_id].blocks.values())), today_start=today_start
+        plan.part_id: figures.figures_from_counts(
+            plan,
+            figures.summed(list(entries[plan.part_id].blocks.values())),
+            today_start=today_start,
         )
         for plan in plans
     }
+
+
+def count_after_procedure_change(part_id):
+    """Count a part afresh when its procedure changed what its counts are for.
+
+    Run once a procedure save is committed, by the engineer's request, so that no
+    supervisor's page waits for a million units to be counted. A failure only leaves the
+    counting to the next page that shows the part.
+    """
+    from parts.models import ModelPart
+    from shopfloor.dashboards.windows import today_start
+    from shopfloor.stations.selectors import plan_of_part
+
+    try:
+        part = ModelPart.objects.filter(pk=part_id).select_related("procedure").first()
+        plan = plan_of_part(part) if part is not None else None
+        if plan is None:
+            return
+        kept = PartCounts.objects.filter(part_id=part_id).values_list("shape", flat=True).first()
+        if kept != counts_shape(plan):
+            figures_current([plan], today_start=today_start())
+    except DatabaseError:
+        logger.warning("Could not count part %s after its new procedure", part_id, exc_info=True)

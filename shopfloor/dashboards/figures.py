@@ -83,16 +83,23 @@ class PartFigures:
         return list(zip_longest(self.stages, self.gaps))
 
 
+# Stands in the compiled statements for the start of today, filled in at each count: a
+# part's statement is compiled once per procedure version, not once a day.
+TODAY = object()
+
+
 @functools.lru_cache(maxsize=1024)
-def _counts(plan, today_start):
-    """(name, Q or None for every row, needs-fails stage index or None) for one part."""
+def _counts(plan):
+    """(name, Q or None for every row, needs-fails stage index or None) for one part.
+
+    "finished_today" holds the Q of finished units; ``_part_select`` adds the time of the
+    last finishing stage since the start of today.
+    """
     counts = [("units", None, None), ("on_hold", Q(on_hold=True), None)]
     if plan.stages:
         finished = stage_states.finished_q(plan)
-        last = stage_states.finishing_stages(plan)[-1]
         counts.append(("finished", finished, None))
-        today = finished & Q(**{f"{last.at}__gte": today_start})
-        counts.append(("finished_today", today, None))
+        counts.append(("finished_today", finished, None))
     for index, stage in enumerate(plan.stages):
         counts.append((f"done:{stage.key}", stage_states.done_q(stage), None))
         counts.append((f"waiting:{stage.key}", stage_states.waiting_q(plan, stage), None))
@@ -120,26 +127,33 @@ def _count_sql(condition_sql):
     return f"COUNT(CASE WHEN {condition_sql} THEN 1 END)"
 
 
-def _part_select(plan, counts, width):
-    """One part's SELECT: its id, the block of each unit, then ``width`` count columns (padded
-    with NULL); a WHERE on blocks and the GROUP BY are added per call."""
+@functools.lru_cache(maxsize=1024)
+def _part_select(plan):
+    """One part's SELECT in pieces: (count columns, FROM and joins, params), the params with
+    ``TODAY`` where the start of today goes. The columns follow the part's id and the block
+    of each unit; a WHERE on blocks and the GROUP BY are added per call.
+
+    Compiling a part's conditions costs milliseconds of Python; a plan is immutable (a new
+    procedure version is a new plan), so this runs once per procedure version and process.
+    """
     quote = connection.ops.quote_name
     model = plan.unit_model
     table = quote(model._meta.db_table)
-    columns = [f"{int(plan.part_id)}", f"{table}.{quote('id')} / {UNITS_PER_BLOCK}"]
-    params = []
-    for _name, condition, fails_index in counts:
+    columns, params = [], []
+    for name, condition, fails_index in _counts(plan):
         if condition is None:
             columns.append(_count_sql(None))
             continue
         sql, condition_params = _compile(model, condition)
+        params.extend(condition_params)
         if fails_index is not None:
             sql = f"({sql}) AND fails.f_{fails_index} = 1"
+        if name == "finished_today":
+            last = stage_states.finishing_stages(plan)[-1]
+            sql = f"({sql}) AND {table}.{quote(last.at)} >= %s"
+            params.append(TODAY)
         columns.append(_count_sql(sql))
-        params.extend(condition_params)
-    # Typed, or PostgreSQL takes a padding NULL in the first part of the UNION for text.
-    columns.extend(["CAST(NULL AS BIGINT)"] * (width - len(counts)))
-    select = f"SELECT {', '.join(columns)} FROM {table}"
+    joins = f"FROM {table}"
     pass_fail = [(index, stage) for index, stage in enumerate(plan.stages) if stage.pass_fail]
     if pass_fail:
         events = quote(ScanEvent._meta.db_table)
@@ -147,22 +161,27 @@ def _part_select(plan, counts, width):
             f"MAX(CASE WHEN {quote('stage')} = %s THEN 1 ELSE 0 END) AS f_{index}"
             for index, _stage in pass_fail
         )
-        select += (
+        joins += (
             f" LEFT JOIN (SELECT {quote('usid')} AS f_usid, {flags} FROM {events}"
             f" WHERE {quote('part_id')} = %s AND {quote('result')} = 'fail'"
             f" AND {quote('action')} = 'scan' GROUP BY {quote('usid')}) fails"
             f" ON fails.f_usid = {table}.{quote('usid')}"
         )
         params += [stage.key for _index, stage in pass_fail] + [plan.part_id]
-    return select, params
+    return tuple(columns), joins, tuple(params)
 
 
-@functools.lru_cache(maxsize=1024)
-def _part_select_cached(plan, today_start, width):
-    # Compiling a part's conditions costs milliseconds of Python per part; a plan is immutable
-    # (a new procedure version is a new plan), so its statement is built once a day.
-    select, params = _part_select(plan, _counts(plan, today_start), width)
-    return select, tuple(params)
+def _part_statement(plan, today_start, width):
+    """One part's SELECT with ``width`` count columns (padded with NULL), and its params."""
+    quote = connection.ops.quote_name
+    columns, joins, params = _part_select(plan)
+    table = quote(plan.unit_model._meta.db_table)
+    head = [f"{int(plan.part_id)}", f"{table}.{quote('id')} / {UNITS_PER_BLOCK}"]
+    # Typed, or PostgreSQL takes a padding NULL in the first part of the UNION for text.
+    padding = ["CAST(NULL AS BIGINT)"] * (width - len(columns))
+    today = connection.ops.adapt_datetimefield_value(today_start)
+    select = f"SELECT {', '.join([*head, *columns, *padding])} {joins}"
+    return select, [today if param is TODAY else param for param in params]
 
 
 def _blocks_where(plan, blocks):
@@ -177,7 +196,7 @@ def _blocks_where(plan, blocks):
     return f" WHERE {ranges}"
 
 
-def _in_statements(items):
+def in_statements(items):
     """``items`` split so that SQLite's limit on compound statements is never reached."""
     size = SQLITE_PARTS_PER_STATEMENT if connection.vendor == "sqlite" else len(items) or 1
     return [items[start : start + size] for start in range(0, len(items), size)]
@@ -191,11 +210,11 @@ def count_blocks(requests, *, today_start):
     figures. One statement for all the parts.
     """
     counted = {}
-    for batch in _in_statements(list(requests)):
-        width = max(len(_counts(plan, today_start)) for plan, _blocks in batch)
+    for batch in in_statements(list(requests)):
+        width = max(len(_counts(plan)) for plan, _blocks in batch)
         selects, params = [], []
         for plan, blocks in batch:
-            select, select_params = _part_select_cached(plan, today_start, width)
+            select, select_params = _part_statement(plan, today_start, width)
             if blocks is not None:
                 select += _blocks_where(plan, blocks)
             selects.append(f"{select} GROUP BY 2")
@@ -203,11 +222,17 @@ def count_blocks(requests, *, today_start):
         with connection.cursor() as cursor:
             cursor.execute(" UNION ALL ".join(selects), params)
             rows = cursor.fetchall()
-        sizes = {plan.part_id: len(_counts(plan, today_start)) for plan, _blocks in batch}
+        sizes = {plan.part_id: len(_counts(plan)) for plan, _blocks in batch}
         for row in rows:
             part_id, block = row[0], row[1]
             counted.setdefault(part_id, {})[block] = tuple(row[2 : 2 + sizes[part_id]])
     return counted
+
+
+def count_position(plan, name):
+    """Where count ``name`` sits in the counts of ``plan`` (None if it has none)."""
+    names = [counted for counted, _q, _f in _counts(plan)]
+    return names.index(name) if name in names else None
 
 
 def summed(blocks):
@@ -217,7 +242,7 @@ def summed(blocks):
 
 def figures_from_counts(plan, counts, *, today_start):
     """The PartFigures of ``plan`` from its (summed) counts."""
-    names = [name for name, _q, _f in _counts(plan, today_start)]
+    names = [name for name, _q, _f in _counts(plan)]
     values = dict(zip(names, counts, strict=True)) if counts else dict.fromkeys(names, 0)
     figures = PartFigures(
         part_id=plan.part_id,

@@ -16,7 +16,6 @@ from shopfloor.dashboards.charts import (
     line_chart,
     percent,
 )
-from shopfloor.dashboards.figure_cache import CACHE
 
 CARD_KEPT_FOR = 10 * 60
 
@@ -74,7 +73,7 @@ def overview_cards(entries):
     """Give each part of the overview its drawn figures (KPIs, stage flow, charts) and its
     stage table. A part whose figures did not change since it was last drawn is served from
     the cache: a refresh redraws only the parts that moved."""
-    cache = caches[CACHE]
+    cache = caches["dashboards"]
     keys = {}
     for entry in entries:
         drawn = repr((entry.part.part_no, entry.part.model_no, entry.figures))

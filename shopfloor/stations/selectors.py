@@ -28,7 +28,7 @@ def plan_of_part(part):
     procedure = getattr(part, "procedure", None)
     if procedure is None:
         return None
-    return part_plan(part.pk, procedure.version, procedure.schema_fingerprint or "")
+    return part_plan(part.pk, procedure.version, procedure.schema_fingerprint or "", part=part)
 
 
 def unit_find(*, usid):

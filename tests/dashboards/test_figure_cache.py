@@ -3,8 +3,9 @@
 import datetime
 
 import pytest
+from django.core.cache import caches
 
-from shopfloor.dashboards import figures
+from shopfloor.dashboards import figure_cache, figures
 from shopfloor.dashboards.selectors import line_overview, line_version, part_figures
 from shopfloor.stations.selectors import plan_of_part
 from shopfloor.stations.services import unit_release
@@ -18,10 +19,9 @@ pytestmark = pytest.mark.django_db
 def blocks_of_four(monkeypatch):
     """Blocks of 4 units, so the line's 10 units fill three of them (ids 1-3, 4-7, 8-11)."""
     monkeypatch.setattr(figures, "UNITS_PER_BLOCK", 4)
-    monkeypatch.setattr("shopfloor.dashboards.figure_cache.UNITS_PER_BLOCK", 4)
-    figures._part_select_cached.cache_clear()
+    figures._part_select.cache_clear()
     yield
-    figures._part_select_cached.cache_clear()
+    figures._part_select.cache_clear()
 
 
 def figures_at(plan, when):
@@ -124,3 +124,70 @@ def test_a_new_procedure_version_is_counted_at_once(line, engineer):
 
     assert [stage.key for stage in counted.stages][-1] == "packing"
     assert counted.stage("packing").waiting == 3  # U1, U2, U10 finished the old procedure
+
+
+def test_a_new_process_takes_the_counts_kept_by_another_and_counts_nothing_afresh(line):
+    from shopfloor.stations.part_plans import part_plan_cache_clear
+
+    counted_here = figures_at(plan_of_part(line), NOW)
+    # A new server process: no plan, statement or cached page of its own yet.
+    part_plan_cache_clear()
+    caches["dashboards"].clear()
+    figures._part_select.cache_clear()
+    plan = plan_of_part(line)
+
+    with counted_queries() as statements:
+        assert figures_at(plan, NOW + datetime.timedelta(seconds=5)) == counted_here
+
+    assert counting_statements(statements, plan) == []
+
+
+def test_a_new_day_counts_again_only_the_blocks_that_changed_since_midnight(line, settings):
+    settings.DASHBOARD_RECOUNT_SECONDS = 24 * 60 * 60  # no sweep of old blocks here
+    plan = plan_of_part(line)
+    figures_at(plan, NOW)
+    tomorrow = datetime.datetime(2026, 3, 11, 0, 10, tzinfo=NOW.tzinfo)
+    with at(tomorrow):
+        scan("U9", "dispatch", part_no=line.part_no)  # U9 (id 8, block 2) finishes
+
+    with counted_queries() as statements:
+        current = figures_at(plan, tomorrow)
+
+    midnight = tomorrow.replace(hour=0, minute=0)
+    assert current == figures.figures_for_plans([plan], today_start=midnight)[plan.part_id]
+    assert (current.finished, current.finished_today) == (4, 1)  # U1, U2 finished yesterday
+    (counting,) = counting_statements(statements, plan)
+    assert ">= 8 AND" in counting and ">= 0 AND" not in counting and ">= 4 AND" not in counting
+
+
+def test_a_label_change_keeps_the_counts_and_a_new_stage_is_counted_when_saved(
+    line, engineer, django_capture_on_commit_callbacks
+):
+    from procedures.services import procedure_apply
+    from shopfloor.dashboards.models import PartCounts
+    from tests.stations.scan_support import PROCEDURE
+
+    figures_at(plan_of_part(line), NOW)
+    relabelled = {
+        **PROCEDURE,
+        "stages": [{**stage, "label": stage["label"] + " stage"} for stage in PROCEDURE["stages"]],
+    }
+    with at(NOW), django_capture_on_commit_callbacks(execute=True):
+        procedure_apply(part=line, config=relabelled, user=engineer)
+    line.refresh_from_db()
+    with counted_queries() as statements:
+        relabelled_figures = figures_at(plan_of_part(line), NOW)
+    assert counting_statements(statements, plan_of_part(line)) == []
+    assert relabelled_figures.stage("qc").label == "QC stage"
+
+    packing = {**relabelled, "stages": [*relabelled["stages"], {"key": "packing", "label": "Pack"}]}
+    with at(NOW), django_capture_on_commit_callbacks(execute=True):
+        procedure_apply(part=line, config=packing, user=engineer)
+    line.refresh_from_db()
+    plan = plan_of_part(line)
+    assert PartCounts.objects.get(part=line).shape == figure_cache.counts_shape(plan)
+    with counted_queries() as statements:
+        counted = figures_at(plan, NOW)
+
+    assert counting_statements(statements, plan) == []  # counted when the procedure was saved
+    assert counted.stage("packing").waiting == 3
