@@ -89,10 +89,6 @@ class CountedPart:
         self.counted_at = now
 
 
-def _seconds(moment):
-    return moment.timestamp()
-
-
 def _moment(seconds):
     return datetime.datetime.fromtimestamp(seconds, tz=datetime.UTC)
 
@@ -125,7 +121,7 @@ def _store(entries):
             day=entry.day,
             counted_at=entry.counted_at,
             blocks={str(block): list(counts) for block, counts in entry.blocks.items()},
-            block_times={str(block): _seconds(at) for block, at in entry.block_times.items()},
+            block_times={str(block): at.timestamp() for block, at in entry.block_times.items()},
         )
         for part_id, entry in sorted(entries.items())
     ]
@@ -178,15 +174,17 @@ def figures_current(plans, *, today_start):
     now = timezone.now()
     day = today_start.date()
     stored = _stored(plans)
-    entries, afresh, kept = {}, [], []
+    entries, afresh, kept, new_day = {}, [], [], set()
     for plan in plans:
         entry = stored.get(plan.part_id)
-        if entry is None or entry.shape != counts_shape(plan) or entry.day > day:
-            entries[plan.part_id] = CountedPart(shape=counts_shape(plan), day=day)
+        shape = counts_shape(plan)
+        if entry is None or entry.shape != shape or entry.day > day:
+            entries[plan.part_id] = CountedPart(shape=shape, day=day)
             afresh.append(plan)
             continue
         if entry.day < day:
             entry.start_day(day, plan)
+            new_day.add(plan.part_id)
         entries[plan.part_id] = entry
         kept.append((plan, entry))
     blocks = _changed_blocks(kept)
@@ -202,9 +200,10 @@ def figures_current(plans, *, today_start):
     counted = figures.count_blocks(requests, today_start=today_start) if requests else {}
     for plan, requested in requests:
         entries[plan.part_id].counted(counted.get(plan.part_id, {}), requested, now)
-    for _plan, entry in kept:
-        entry.counted_at = now
-    _store(entries)
+    # A part nothing was counted for keeps its row as it is: the next request looks for events
+    # from the same time on, and finds the same (none) plus any new ones.
+    changed = new_day | {plan.part_id for plan, _requested in requests}
+    _store({part_id: entries[part_id] for part_id in changed})
     return {
         plan.part_id: figures.figures_from_counts(
             plan,
