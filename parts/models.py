@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from parts.media import CONTENT_TYPES
+from parts.unit_tables import unit_model_for
 
 IMAGE_FIELDS = ("form_image", "part_image")
 VIDEO_FIELDS = ("qc_video", "testing_video")
@@ -107,8 +108,6 @@ class ModelPart(models.Model):
 
         Raises ``parts.unit_tables.NoUnitTable`` while the part has no procedure.
         """
-        from parts.unit_tables import unit_model_for
-
         return unit_model_for(self)
 
     @property

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext as _
 
 from parts.unit_tables.naming import BASE_COLUMNS
+from parts.unit_tables.schema import schema_columns
 from procedures.drafts import Draft
 from procedures.forms import EditorForm, FieldForm, FieldFormSet, StageForm, StageFormSet
 
@@ -140,5 +141,5 @@ def table_preview(plan):
     preview = plan.as_dict()
     preview["changes_schema"] = plan.changes_schema
     if plan.create_table:
-        preview["created"] = [*BASE_COLUMNS, *plan.schema["columns"]]
+        preview["created"] = [*BASE_COLUMNS, *schema_columns(plan.schema)]
     return preview

@@ -5,6 +5,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from parts.models import ModelPart
+from procedures.saving import procedure_migrate, procedure_validate, procedure_version_record
 
 
 class PartProcedureDetail(models.Model):
@@ -12,7 +13,7 @@ class PartProcedureDetail(models.Model):
 
     Saving it, however it is saved (the procedure service, the admin, ``objects.create``),
     validates the config and creates or migrates the part's unit table in the same
-    transaction; see ``procedures.services.procedure_save`` for what happens.
+    transaction; see ``procedures.saving`` for what happens.
     """
 
     model_part = models.OneToOneField(
@@ -69,14 +70,13 @@ class PartProcedureDetail(models.Model):
     def save(self, *args, **kwargs):
         """Save the procedure and create or migrate its unit table, in one transaction.
 
-        Every way of saving comes through here: see ``procedures.services.procedure_migrate``.
-        A save limited by ``update_fields`` to columns other than the config skips it.
+        Every way of saving comes through here: ``procedure_migrate`` hands the config to the
+        unit-table engine (``parts.unit_tables.engine.apply_config``). A save limited by
+        ``update_fields`` to columns other than the config skips it.
         """
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and "procedure_config" not in update_fields:
             return super().save(*args, **kwargs)
-        from procedures.services import procedure_migrate, procedure_version_record
-
         with transaction.atomic():
             self.last_plan = procedure_migrate(procedure=self)
             super().save(*args, **kwargs)
@@ -87,8 +87,6 @@ class PartProcedureDetail(models.Model):
 
     def clean(self):
         """Check the config against procedure_config v1 and the saved procedure."""
-        from procedures.services import procedure_validate
-
         try:
             self.procedure_config = procedure_validate(procedure=self)
         except ValidationError as error:

@@ -1,6 +1,7 @@
 """Reads of procedures for the editor, history and import/export pages."""
 
 from parts.models import ModelPart
+from parts.unit_tables.schema import retired_columns
 from procedures.config_diff import config_changes
 from procedures.models import PartProcedureDetail, ProcedureVersion
 
@@ -25,10 +26,9 @@ def unit_table_columns(*, part):
     if procedure is None:
         return {"table_columns": [], "retired_columns": []}
     model = part.unit_model()
-    columns = procedure.applied_schema.get("columns", {})
     return {
         "table_columns": [model_field.column for model_field in model._meta.concrete_fields],
-        "retired_columns": sorted(name for name, spec in columns.items() if spec["retired"]),
+        "retired_columns": retired_columns(procedure.applied_schema),
     }
 
 

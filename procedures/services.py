@@ -1,92 +1,19 @@
 """Writes to procedures. Applying a procedure also creates or migrates the part's unit table.
 
-``procedure_apply`` is what the editor (and any other caller) uses. The model's ``save()``
-funnels into ``procedure_migrate`` too, so the admin and ``objects.create`` change the unit
-table exactly the same way.
+``procedure_apply`` is what the editor, the JSON endpoint and any other caller use:
+``procedure_apply`` → ``PartProcedureDetail.save()`` → ``procedures.saving.procedure_migrate``
+→ ``parts.unit_tables.engine.apply_config``. The admin and ``objects.create`` go through
+``save()`` too, so they change the unit table exactly the same way.
 """
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from parts.models import ModelPart
 from parts.unit_tables import cache, engine
-from parts.unit_tables.schema import fingerprint, plan_schema
 from procedures.config import validate_procedure_config
-from procedures.exceptions import ProcedureConflict
 from procedures.models import PartProcedureDetail, ProcedureVersion
-
-
-def _stored(procedure):
-    """The saved row of ``procedure`` (or of its part, for a new one), locked for update.
-
-    The part row is locked ``FOR NO KEY UPDATE``: that serialises saves of the part's
-    procedure but lets scans keep inserting events that reference the part (their foreign-key
-    check takes ``KEY SHARE``). A plain ``FOR UPDATE`` deadlocks with a scan that has already
-    updated a unit row when the schema change then waits for the unit table.
-    """
-    ModelPart.objects.select_for_update(no_key=True).filter(pk=procedure.model_part_id).first()
-    return (
-        PartProcedureDetail.objects.select_for_update(of=("self",))
-        .select_related("updated_by", "model_part")
-        .filter(model_part_id=procedure.model_part_id)
-        .first()
-    )
-
-
-def _conflict(stored):
-    return ProcedureConflict(
-        part=stored.model_part,
-        changed_by=stored.updated_by,
-        changed_at=stored.updated_at,
-        current_version=stored.version,
-    )
-
-
-def procedure_validate(*, procedure):
-    """Return ``procedure.procedure_config`` validated and normalised against what is saved.
-
-    Raises ``ValidationError`` listing each problem with the entry it is in.
-    """
-    stored = (
-        PartProcedureDetail.objects.filter(model_part_id=procedure.model_part_id)
-        .values("procedure_config", "applied_schema")
-        .first()
-    ) or {}
-    return validate_procedure_config(
-        procedure.procedure_config,
-        previous_config=stored.get("procedure_config"),
-        applied_schema=stored.get("applied_schema"),
-    )
-
-
-def procedure_migrate(*, procedure):
-    """Bring ``procedure``'s unit table in line with its config; called by ``save()``.
-
-    Runs inside the caller's transaction: locks the part and procedure rows, refuses a
-    stale edit (``procedure.version`` older than the saved one) with ``ProcedureConflict``,
-    validates the config, runs the DDL the change needs (none when the schema is unchanged)
-    and sets the new applied schema, fingerprint and version on ``procedure`` for the save
-    that follows. Returns the ``SchemaPlan`` applied.
-    """
-    stored = _stored(procedure)
-    if stored is not None and (procedure.pk is None or stored.version != procedure.version):
-        raise _conflict(stored)
-    applied_schema = stored.applied_schema if stored else {}
-    config = validate_procedure_config(
-        procedure.procedure_config,
-        previous_config=stored.procedure_config if stored else None,
-        applied_schema=applied_schema,
-    )
-    plan = plan_schema(applied_schema, config)
-    engine.apply_plan(part=procedure.model_part, plan=plan, applied_schema=applied_schema)
-    changed = stored is None or plan.changes_schema or config != stored.procedure_config
-    procedure.procedure_config = config
-    procedure.applied_schema = plan.schema
-    procedure.schema_fingerprint = fingerprint(plan.schema)
-    if changed:
-        procedure.version = (stored.version if stored else 0) + 1
-    return plan
+from procedures.saving import procedure_locked
 
 
 def procedure_apply(*, part, config, user, expected_version=None):
@@ -124,9 +51,7 @@ def procedure_preview(*, part, config):
         previous_config=procedure.procedure_config if procedure else None,
         applied_schema=applied_schema,
     )
-    plan = plan_schema(applied_schema, config)
-    plan.units_holding_data = engine.count_units_holding_data(part, plan, applied_schema)
-    return plan
+    return engine.preview_config(part=part, config=config, applied_schema=applied_schema)
 
 
 def procedure_drop_retired_column(*, part, column, confirmation, user):
@@ -144,11 +69,11 @@ def procedure_drop_retired_column(*, part, column, confirmation, user):
         procedure = PartProcedureDetail.objects.filter(model_part=part).first()
         if procedure is None:
             raise ValidationError(f"{part.part_no} has no procedure", code="no_procedure")
-        stored = _stored(procedure)
-        schema = engine.drop_column(part=part, applied_schema=stored.applied_schema, column=column)
+        stored = procedure_locked(procedure)
+        applied = engine.drop_column(part=part, applied_schema=stored.applied_schema, column=column)
         PartProcedureDetail.objects.filter(pk=stored.pk).update(
-            applied_schema=schema,
-            schema_fingerprint=fingerprint(schema),
+            applied_schema=applied.schema,
+            schema_fingerprint=applied.fingerprint,
             version=stored.version + 1,
             updated_by=user,
             updated_at=timezone.now(),
@@ -156,23 +81,6 @@ def procedure_drop_retired_column(*, part, column, confirmation, user):
     cache.forget(part.pk)
     stored.refresh_from_db()
     return stored
-
-
-def procedure_version_record(*, procedure):
-    """Keep the version ``procedure`` was just saved as in its history, once.
-
-    Called by ``PartProcedureDetail.save`` inside its transaction, after the row is
-    written; a save that did not change the version adds nothing.
-    """
-    if ProcedureVersion.objects.filter(procedure=procedure, version=procedure.version).exists():
-        return None
-    return ProcedureVersion.objects.create(
-        procedure=procedure,
-        version=procedure.version,
-        procedure_config=procedure.procedure_config,
-        saved_by=procedure.updated_by,
-        saved_at=procedure.updated_at,
-    )
 
 
 def procedure_restore(*, part, version, user, expected_version):

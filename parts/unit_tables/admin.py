@@ -23,6 +23,7 @@ from django.utils.module_loading import import_module
 
 from parts.models import ModelPart
 from parts.unit_tables.exceptions import NoUnitTable
+from parts.unit_tables.naming import stage_flag_column, stage_result_column
 
 TEMPLATES = "admin/unit_tables"
 
@@ -40,8 +41,10 @@ class UnitAdmin(admin.ModelAdmin):
 
     def __init__(self, model, admin_site, part):
         self.part = part
-        flags = [f"is_{stage['key']}" for stage in model.unit_stages]
-        results = [f"{s['key']}_result" for s in model.unit_stages if s["result"] == "pass_fail"]
+        flags = [stage_flag_column(stage["key"]) for stage in model.unit_stages]
+        results = [
+            stage_result_column(s["key"]) for s in model.unit_stages if s["result"] == "pass_fail"
+        ]
         self.list_display = ["usid", "tag_no", *flags, "on_hold", "updated_at"]
         self.list_filter = [*flags, *results, "on_hold"]
         self.search_fields = ["usid"]
@@ -119,14 +122,12 @@ class _PartURLConf:
     """The project's URLs plus this part's unit admin pages named the admin's way."""
 
     def __init__(self, part_pk, info):
-        from parts.unit_tables import admin_urls
-
         prefix = reverse("unit_admin:changelist", args=[part_pk])[len(get_script_prefix()) :]
         site_prefix = reverse("admin:index")[len(get_script_prefix()) :]
         unit_prefix = prefix[len(site_prefix) :]
         admin_patterns = [
             *admin.site.get_urls(),
-            path(unit_prefix, include(_unit_patterns(admin_urls.VIEWS, info))),
+            path(unit_prefix, include(_unit_patterns(VIEWS, info))),
         ]
         root = import_module(settings.ROOT_URLCONF).urlpatterns
         self.urlpatterns = [
@@ -174,3 +175,31 @@ def unit_tables_index(request):
 
 def unit_object_redirect(request, part_pk, object_id):
     return redirect("unit_admin:change", part_pk, object_id)
+
+
+def changelist(request, part_pk):
+    return unit_admin_for(request, part_pk).changelist_view(request)
+
+
+def add(request, part_pk):
+    return unit_admin_for(request, part_pk).add_view(request)
+
+
+def change(request, part_pk, object_id):
+    return unit_admin_for(request, part_pk).change_view(request, object_id)
+
+
+def delete(request, part_pk, object_id):
+    return unit_admin_for(request, part_pk).delete_view(request, object_id)
+
+
+VIEWS = {
+    name: admin.site.admin_view(view)
+    for name, view in {
+        "changelist": changelist,
+        "add": add,
+        "change": change,
+        "delete": delete,
+        "object": unit_object_redirect,
+    }.items()
+}

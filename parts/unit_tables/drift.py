@@ -16,7 +16,7 @@ from parts.unit_tables.builder import build_model, column_field
 from parts.unit_tables.conversion import convert_column
 from parts.unit_tables.editor import unit_schema_editor
 from parts.unit_tables.naming import part_pk_of_table, table_name
-from parts.unit_tables.schema import Conversion
+from parts.unit_tables.schema import Conversion, schema_columns
 
 FAMILIES = {
     "AutoField": "auto",
@@ -80,7 +80,7 @@ class OrphanTable:
 
 
 def _expected_model(procedure):
-    return build_model(part=procedure.model_part, columns=procedure.applied_schema["columns"])
+    return build_model(part=procedure.model_part, columns=schema_columns(procedure.applied_schema))
 
 
 def _family(internal_type):
@@ -178,7 +178,7 @@ def _repair_one(editor, model, procedure, difference):
             f"ON {editor.quote_name(table)} ({editor.quote_name('usid')})"
         )
     elif difference.problem == "wrong_type":
-        spec = procedure.applied_schema["columns"][difference.column]
+        spec = schema_columns(procedure.applied_schema)[difference.column]
         old_type = CONVERTIBLE[difference.actual]
         old_field = column_field(difference.column, {"type": old_type})
         old_field.model = model

@@ -1,23 +1,57 @@
-"""Runs a ``SchemaPlan`` against the database: creates, extends and converts unit tables.
+"""The engine's write path: plans, creates, extends and converts unit tables.
 
-Called by the procedure code inside its transaction, after it locked the procedure row:
-the row update and every DDL statement commit together or not at all. Signals go out once
-the transaction commits.
+``apply_config`` is the one way a procedure change reaches a unit table. The caller (the
+procedure code, ``procedures.saving.procedure_migrate``) hands it the part, the validated
+config and the schema the table has now, inside its transaction and after it locked the
+procedure row, and stores what it returns (the new schema and its fingerprint) on that row:
+the row update and every DDL statement commit together or not at all. The engine knows
+nothing of procedures beyond what it is handed. Signals go out once the transaction commits.
 """
+
+from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 
 from parts.unit_tables import signals
 from parts.unit_tables.builder import build_model, column_field
+from parts.unit_tables.cache import unit_model_for
 from parts.unit_tables.conversion import check_choices, convert_column
 from parts.unit_tables.editor import unit_schema_editor
 from parts.unit_tables.exceptions import UnitTableError
 from parts.unit_tables.naming import table_name
+from parts.unit_tables.schema import fingerprint, owner_key, plan_schema, schema_columns
+
+
+@dataclass(frozen=True)
+class Applied:
+    """What applying a config did: the plan run, the table's new schema and its fingerprint."""
+
+    plan: object
+    schema: dict
+    fingerprint: str
+
+
+def apply_config(*, part, config, applied_schema):
+    """Bring ``part``'s unit table from ``applied_schema`` to what ``config`` asks for.
+
+    ``config`` must be validated. Runs in the caller's transaction; raises what
+    ``apply_plan`` raises. Returns an ``Applied`` for the caller to store.
+    """
+    plan = plan_schema(applied_schema, config)
+    apply_plan(part=part, plan=plan, applied_schema=applied_schema)
+    return Applied(plan=plan, schema=plan.schema, fingerprint=fingerprint(plan.schema))
+
+
+def preview_config(*, part, config, applied_schema):
+    """The plan ``apply_config`` would run, with the units holding data in each retired column."""
+    plan = plan_schema(applied_schema, config)
+    plan.units_holding_data = count_units_holding_data(part, plan, applied_schema)
+    return plan
 
 
 def _key(spec):
-    return f'"{spec["owner"].partition(":")[2]}"'
+    return f'"{owner_key(spec)}"'
 
 
 def table_model(part, columns):
@@ -32,8 +66,8 @@ def apply_plan(*, part, plan, applied_schema):
     ``UnitTableBusy`` when the table stays locked past the lock timeout; in both cases the
     savepoint around the change leaves the table as it was.
     """
-    old_columns = (applied_schema or {}).get("columns", {})
-    new_columns = plan.schema["columns"]
+    old_columns = schema_columns(applied_schema)
+    new_columns = schema_columns(plan.schema)
     if plan.runs_ddl or plan.converted:
         with unit_schema_editor() as editor:
             if plan.create_table:
@@ -85,8 +119,6 @@ def _convert(editor, model, conversion, old_columns, new_columns):
 
 def _send_on_commit(part, plan):
     def send():
-        from parts.unit_tables.cache import unit_model_for
-
         model = unit_model_for(part)
         sender = type(part)
         if plan.create_table:
@@ -102,7 +134,7 @@ def _send_on_commit(part, plan):
 
 def count_units_holding_data(part, plan, applied_schema):
     """For each column the plan retires, how many units hold data in it (for the preview)."""
-    columns = (applied_schema or {}).get("columns", {})
+    columns = schema_columns(applied_schema)
     if not plan.retired:
         return {}
     model = table_model(part, columns)
@@ -116,8 +148,8 @@ def count_units_holding_data(part, plan, applied_schema):
 
 
 def drop_column(*, part, applied_schema, column):
-    """Drop a retired column and its data for good; return the new applied schema."""
-    columns = dict(applied_schema.get("columns", {}))
+    """Drop a retired column and its data for good; return an ``Applied`` for the caller."""
+    columns = dict(schema_columns(applied_schema))
     spec = columns.get(column)
     if spec is None:
         raise ValidationError(
@@ -139,4 +171,5 @@ def drop_column(*, part, applied_schema, column):
         signals.unit_column_dropped.send(sender=type(part), part=part, column=column)
 
     transaction.on_commit(send)
-    return {**applied_schema, "columns": columns}
+    schema = {**applied_schema, "columns": columns}
+    return Applied(plan=None, schema=schema, fingerprint=fingerprint(schema))

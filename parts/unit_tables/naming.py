@@ -36,10 +36,30 @@ def part_pk_of_table(name):
     return int(match.group(1)) if match else None
 
 
+def stage_flag_column(key):
+    """The done/passed flag of stage ``key``."""
+    return f"is_{key}"
+
+
+def stage_at_column(key):
+    """When stage ``key`` was last recorded."""
+    return f"{key}_at"
+
+
+def stage_by_column(key):
+    """Who recorded stage ``key`` (a user id)."""
+    return f"{key}_by_id"
+
+
+def stage_result_column(key):
+    """The last result of pass/fail stage ``key`` (``"pass"`` or ``"fail"``)."""
+    return f"{key}_result"
+
+
 def stage_columns(key, result):
-    columns = [f"is_{key}", f"{key}_at", f"{key}_by_id"]
+    columns = [stage_flag_column(key), stage_at_column(key), stage_by_column(key)]
     if result == "pass_fail":
-        columns.append(f"{key}_result")
+        columns.append(stage_result_column(key))
     return columns
 
 

@@ -59,9 +59,46 @@ def _stored(spec, retired=False):
     return stored
 
 
+def schema_columns(applied_schema):
+    """Every column an applied schema lists, retired ones included (``{}`` before a table)."""
+    return (applied_schema or {}).get("columns", {})
+
+
+def has_table(applied_schema):
+    """Whether the applied schema describes a table that exists."""
+    return bool(applied_schema) and "columns" in applied_schema
+
+
+def retired_columns(applied_schema):
+    """The names of the columns kept retired (hidden, data kept), sorted."""
+    return sorted(name for name, spec in schema_columns(applied_schema).items() if spec["retired"])
+
+
+def owner_key(spec):
+    """The stage or field key a column belongs to (``"stage:smd"`` gives ``"smd"``)."""
+    return spec["owner"].partition(":")[2]
+
+
+def retired_stage_keys(applied_schema):
+    """The keys of stages whose columns are retired."""
+    return frozenset(
+        owner_key(spec)
+        for spec in schema_columns(applied_schema).values()
+        if spec.get("retired") and spec.get("owner", "").startswith("stage:")
+    )
+
+
+def active_columns(applied_schema, config):
+    """The columns a unit model shows, in the procedure's order (stages, then fields)."""
+    columns = schema_columns(applied_schema)
+    ordered = [name for name in desired_columns(config) if name in columns]
+    ordered += sorted(name for name in columns if name not in ordered)
+    return {name: columns[name] for name in ordered if not columns[name]["retired"]}
+
+
 def fingerprint(schema):
     """A short hash of the columns (names, types, choices, retired) of an applied schema."""
-    canonical = json.dumps(schema.get("columns", {}), sort_keys=True, separators=(",", ":"))
+    canonical = json.dumps(schema_columns(schema), sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
@@ -124,8 +161,8 @@ class SchemaPlan:
 
 def plan_schema(applied_schema, config):
     """Compare the applied schema with a validated config: what to add, retire, restore, convert."""
-    old_columns = (applied_schema or {}).get("columns", {})
-    create_table = not applied_schema or "columns" not in applied_schema
+    old_columns = schema_columns(applied_schema)
+    create_table = not has_table(applied_schema)
     wanted = desired_columns(config)
     plan = SchemaPlan(create_table=create_table, schema={"columns": {}})
     new_columns = plan.schema["columns"]

@@ -1,6 +1,13 @@
 """Reads of unit rows, through the part's current unit model."""
 
 from parts.unit_tables.cache import unit_model_for
+from parts.unit_tables.naming import (
+    field_columns,
+    stage_at_column,
+    stage_by_column,
+    stage_flag_column,
+    stage_result_column,
+)
 
 
 def unit_get(*, part, usid):
@@ -16,12 +23,12 @@ def unit_as_dict(unit):
         key = stage["key"]
         stages[key] = {
             "label": stage["label"],
-            "done": getattr(unit, f"is_{key}"),
-            "at": getattr(unit, f"{key}_at"),
-            "by": getattr(unit, f"{key}_by_id"),
+            "done": getattr(unit, stage_flag_column(key)),
+            "at": getattr(unit, stage_at_column(key)),
+            "by": getattr(unit, stage_by_column(key)),
         }
         if stage["result"] == "pass_fail":
-            stages[key]["result"] = getattr(unit, f"{key}_result")
+            stages[key]["result"] = getattr(unit, stage_result_column(key))
     return {
         "usid": unit.usid,
         "tag_no": unit.tag_no,
@@ -29,5 +36,7 @@ def unit_as_dict(unit):
         "created_at": unit.created_at,
         "updated_at": unit.updated_at,
         "stages": stages,
-        "fields": {entry["key"]: getattr(unit, f"f_{entry['key']}") for entry in model.unit_fields},
+        "fields": {
+            entry["key"]: getattr(unit, field_columns(entry["key"])) for entry in model.unit_fields
+        },
     }

@@ -7,11 +7,17 @@ the applied schema's fingerprint) is unchanged, and rebuilds it when another pro
 a new procedure, so a scan never follows a stale procedure or a stale unit model.
 """
 
-import threading
 from dataclasses import dataclass, field
 
 from parts.models import ModelPart
-from parts.unit_tables import unit_model_for
+from parts.unit_tables import cache, unit_model_for
+from parts.unit_tables.naming import (
+    stage_at_column,
+    stage_by_column,
+    stage_flag_column,
+    stage_result_column,
+)
+from parts.unit_tables.schema import retired_stage_keys
 
 
 @dataclass(frozen=True)
@@ -28,19 +34,19 @@ class StagePlan:
 
     @property
     def flag(self):
-        return f"is_{self.key}"
+        return stage_flag_column(self.key)
 
     @property
     def at(self):
-        return f"{self.key}_at"
+        return stage_at_column(self.key)
 
     @property
     def by(self):
-        return f"{self.key}_by_id"
+        return stage_by_column(self.key)
 
     @property
     def result(self):
-        return f"{self.key}_result"
+        return stage_result_column(self.key)
 
     @property
     def columns(self):
@@ -99,29 +105,24 @@ class PartPlan:
         return names
 
 
-_plans = {}
-_lock = threading.Lock()
-
-
 def part_plan(part_id, version, fingerprint="", *, part=None):
     """The plan of part ``part_id`` at procedure ``version``, from the cache when it is current.
 
+    Plans are kept beside the unit model they were built from, in the unit-table cache
+    (``parts.unit_tables.cache``): one cache, bounded, and a plan goes when its model goes.
     ``part`` may be the part with its procedure, when the caller loaded both in the query that
     read ``version``: a plan is then built without reading them again (a page listing a hundred
     parts in a new process builds a hundred plans).
     """
-    plan = _plans.get(part_id)
-    if plan is not None and plan.version == version and plan.fingerprint == fingerprint:
-        return plan
-    plan = _plan_build(part_id, part)
-    with _lock:
-        _plans[part_id] = plan
+    plan = cache.kept(part_id, version, fingerprint, "scan_plan")
+    if plan is None:
+        plan = _plan_build(part_id, part)
+        cache.keep(part_id, plan.unit_model, "scan_plan", plan)
     return plan
 
 
 def part_plan_cache_clear():
-    with _lock:
-        _plans.clear()
+    cache.forget()
 
 
 def _plan_build(part_id, part=None):
@@ -142,12 +143,7 @@ def _plan_build(part_id, part=None):
         for position, entry in enumerate(config.get("stages") or [])
     )
     active = {stage.key for stage in stages}
-    columns = (procedure.applied_schema or {}).get("columns", {})
-    retired = frozenset(
-        spec["owner"].partition(":")[2]
-        for spec in columns.values()
-        if spec.get("retired") and spec.get("owner", "").startswith("stage:")
-    )
+    retired = retired_stage_keys(procedure.applied_schema)
     return PartPlan(
         part_id=part.pk,
         part_no=part.part_no,

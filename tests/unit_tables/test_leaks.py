@@ -82,3 +82,25 @@ def test_building_a_model_registers_nothing_globally(part):
 
     assert registry_size() == before
     assert Unit not in apps.get_models()
+
+
+def test_scan_plans_live_in_the_bounded_model_cache_and_go_with_their_model(
+    make_part, apply, settings
+):
+    from shopfloor.stations.part_plans import part_plan
+
+    settings.UNIT_MODEL_CACHE_SIZE = 2
+    parts = [make_part(part_no=f"PLAN-{n}") for n in range(3)]
+    procedures = [apply(part, config(stage("smd"))) for part in parts]
+    cache.forget()
+
+    plans = [
+        part_plan(part.pk, procedure.version, procedure.schema_fingerprint)
+        for part, procedure in zip(parts, procedures, strict=True)
+    ]
+
+    assert cache.cached_count() == 2
+    first, last = procedures[0], procedures[-1]
+    assert cache.kept(parts[0].pk, first.version, first.schema_fingerprint, "scan_plan") is None
+    assert part_plan(parts[-1].pk, last.version, last.schema_fingerprint) is plans[-1]
+    assert part_plan(parts[0].pk, first.version, first.schema_fingerprint) is not plans[0]
