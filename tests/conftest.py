@@ -112,8 +112,8 @@ def _fresh_scan_caches():
     """Tokens, part plans and counted figures are cached per process; ids repeat between tests."""
     from django.core.cache import caches
 
-    from shopfloor.stations.api_tokens import token_cache_clear
-    from shopfloor.stations.part_plans import part_plan_cache_clear
+    from shopfloor.scanning.plans import part_plan_cache_clear
+    from shopfloor.scanning.tokens import token_cache_clear
 
     token_cache_clear()
     part_plan_cache_clear()

@@ -8,7 +8,7 @@ from django.db import connection
 from django.test import Client
 
 from shopfloor.errors import server_error
-from shopfloor.stations.services import api_token_issue
+from shopfloor.scanning.services import api_token_issue
 from tests.servers import free_port
 
 postgresql_only = pytest.mark.skipif(

@@ -9,8 +9,8 @@ import pytest
 from django.db import connection
 
 from parts.models import ModelPart
+from shopfloor.scanning.services import api_token_issue
 from shopfloor.stations.models import ScanEvent, UnitRegistration
-from shopfloor.stations.services import api_token_issue
 from tests.servers import ApiConnection, Gunicorn, SignedIn, database_url_of
 from tests.stations.scan_support import PROCEDURE, part_with_procedure, stage
 

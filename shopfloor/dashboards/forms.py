@@ -7,8 +7,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from shopfloor.dashboards import stage_states, windows
+from shopfloor.scanning.input import code_clean
 from shopfloor.stations.models import USID_MAX_LENGTH
-from shopfloor.stations.scan_input import code_clean
 
 MAX_RANGE_DAYS = 366
 

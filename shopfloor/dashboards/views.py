@@ -22,9 +22,9 @@ from shopfloor.dashboards.selectors import (
     unit_page,
     unit_story,
 )
+from shopfloor.scanning.input import code_clean
+from shopfloor.scanning.selectors import plan_of_part
 from shopfloor.stations.models import UnitRegistration
-from shopfloor.stations.scan_input import code_clean
-from shopfloor.stations.selectors import plan_of_part
 
 DOWNLOAD_COOKIE = "sf_download"
 DOWNLOAD_TOKEN = re.compile(r"[A-Za-z0-9]{1,32}\Z")

@@ -2,6 +2,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
 from parts.admin import ReadOnlyAdmin
+from shopfloor.scanning.services import api_token_issue, api_token_revoke
 from shopfloor.stations.models import (
     ApiToken,
     DefectReason,
@@ -9,7 +10,6 @@ from shopfloor.stations.models import (
     Station,
     UnitRegistration,
 )
-from shopfloor.stations.services import api_token_issue, api_token_revoke
 
 
 @admin.register(Station)

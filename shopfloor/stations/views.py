@@ -7,12 +7,10 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from parts.models import ModelPart
-from shopfloor.stations.forms import OverrideForm, ReasonForm, ScanForm, StationForm
-from shopfloor.stations.models import ScanEvent, Station
-from shopfloor.stations.scan_input import code_clean
-from shopfloor.stations.scanning import REFUSED, ScanOutcome, ScanRefused, StationSnapshot
-from shopfloor.stations.scanning import scan_record as scan_service
-from shopfloor.stations.selectors import (
+from shopfloor.scanning.input import code_clean
+from shopfloor.scanning.rules import REFUSED, ScanOutcome, ScanRefused, StationSnapshot
+from shopfloor.scanning.rules import scan_record as scan_service
+from shopfloor.scanning.selectors import (
     plan_of_part,
     station_list,
     station_recent_events,
@@ -20,12 +18,14 @@ from shopfloor.stations.selectors import (
     unit_find,
     unit_stage_states,
 )
-from shopfloor.stations.services import (
+from shopfloor.scanning.services import (
     api_token_issue,
     unit_hold,
     unit_override,
     unit_release,
 )
+from shopfloor.stations.forms import OverrideForm, ReasonForm, ScanForm, StationForm
+from shopfloor.stations.models import ScanEvent, Station
 
 REMEMBERED_STATION = "sf_station"
 REMEMBERED_SALT = "shopfloor.stations.remembered"

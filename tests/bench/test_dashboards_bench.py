@@ -41,9 +41,9 @@ from procedures.services import procedure_apply
 from shopfloor.dashboards import exports, figures
 from shopfloor.dashboards.models import PartCounts
 from shopfloor.dashboards.selectors import line_version
+from shopfloor.scanning.plans import part_plan_cache_clear
+from shopfloor.scanning.services import unit_hold
 from shopfloor.stations.models import DefectReason, ScanEvent, Station, UnitRegistration
-from shopfloor.stations.part_plans import part_plan_cache_clear
-from shopfloor.stations.services import unit_hold
 from tests.dashboards.conftest import at, counted_queries
 from tests.stations.scan_support import scan
 

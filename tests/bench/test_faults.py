@@ -27,7 +27,7 @@ from django.db import connection
 
 from parts.models import ModelPart, PartChange
 from procedures.services import procedure_apply
-from shopfloor.stations.services import api_token_issue
+from shopfloor.scanning.services import api_token_issue
 from tests.full_disk import fill, small_filesystem
 from tests.parts.media_files import image_bytes, noise_image, stored_files, video_bytes
 from tests.servers import (
@@ -230,7 +230,7 @@ SETUP_SCRIPT = """
 import json
 from parts.models import ModelPart
 from procedures.services import procedure_apply
-from shopfloor.stations.services import api_token_issue
+from shopfloor.scanning.services import api_token_issue
 part = ModelPart.objects.create(model_no="FAULT", part_no="FAULT_Part")
 procedure_apply(part=part, config=json.loads({config!r}), user=None)
 print(part.pk, api_token_issue(name="fault-rig")[1])

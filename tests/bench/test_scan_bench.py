@@ -35,9 +35,9 @@ from django.test.utils import CaptureQueriesContext
 
 from parts.models import ModelPart
 from procedures.services import procedure_apply
+from shopfloor.scanning.rules import scan_record
+from shopfloor.scanning.services import api_token_issue
 from shopfloor.stations.models import ScanEvent
-from shopfloor.stations.scanning import scan_record
-from shopfloor.stations.services import api_token_issue
 from tests.bench.floor import floor_scan
 from tests.load_client import JsonClient, load
 

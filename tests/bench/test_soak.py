@@ -35,8 +35,8 @@ from django.db import connection
 from parts.models import ModelPart
 from procedures.models import PartProcedureDetail
 from procedures.services import procedure_apply
+from shopfloor.scanning.services import api_token_issue
 from shopfloor.stations.models import DefectReason, ScanEvent, Station, UnitRegistration
-from shopfloor.stations.services import api_token_issue
 from tests.scan_ledger import (
     DEFECT,
     Ledger,

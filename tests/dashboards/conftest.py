@@ -23,9 +23,9 @@ import pytest
 from django.core.cache import caches
 from django.db import connection
 
+from shopfloor.scanning.rules import StationSnapshot
+from shopfloor.scanning.services import unit_hold
 from shopfloor.stations.models import ScanEvent, Station
-from shopfloor.stations.scanning import StationSnapshot
-from shopfloor.stations.services import unit_hold
 from tests.stations.scan_support import part_with_procedure, scan
 
 UTC = datetime.UTC

@@ -7,8 +7,8 @@ from django.core.cache import caches
 
 from shopfloor.dashboards import figure_cache, figures
 from shopfloor.dashboards.selectors import line_overview, line_version, part_figures
-from shopfloor.stations.selectors import plan_of_part
-from shopfloor.stations.services import unit_release
+from shopfloor.scanning.selectors import plan_of_part
+from shopfloor.scanning.services import unit_release
 from tests.dashboards.conftest import NOW, at, counted_queries
 from tests.stations.scan_support import scan
 
@@ -127,7 +127,7 @@ def test_a_new_procedure_version_is_counted_at_once(line, engineer):
 
 
 def test_a_new_process_takes_the_counts_kept_by_another_and_counts_nothing_afresh(line):
-    from shopfloor.stations.part_plans import part_plan_cache_clear
+    from shopfloor.scanning.plans import part_plan_cache_clear
 
     counted_here = figures_at(plan_of_part(line), NOW)
     # A new server process: no plan, statement or cached page of its own yet.

@@ -2,8 +2,8 @@ import json
 
 import pytest
 
+from shopfloor.scanning.services import api_token_issue
 from shopfloor.stations.models import Station
-from shopfloor.stations.services import api_token_issue
 
 
 @pytest.fixture(autouse=True)

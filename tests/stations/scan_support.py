@@ -2,8 +2,8 @@
 
 from parts.models import ModelPart
 from procedures.services import procedure_apply
+from shopfloor.scanning.rules import scan_record
 from shopfloor.stations.models import ScanEvent
-from shopfloor.stations.scanning import scan_record
 
 
 def stage(key, result="done", **extra):

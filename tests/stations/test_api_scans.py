@@ -2,8 +2,8 @@
 
 import pytest
 
+from shopfloor.scanning.services import api_token_issue, unit_hold
 from shopfloor.stations.models import ScanEvent
-from shopfloor.stations.services import api_token_issue, unit_hold
 from tests.stations.scan_support import part_with_procedure
 
 pytestmark = pytest.mark.django_db

@@ -4,8 +4,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
+from shopfloor.scanning.services import api_token_issue, api_token_revoke
 from shopfloor.stations.models import ApiToken, ScanEvent
-from shopfloor.stations.services import api_token_issue, api_token_revoke
 
 pytestmark = pytest.mark.django_db
 

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from shopfloor.scanning.services import api_token_issue
 from shopfloor.stations.models import DefectReason, ScanEvent, Station, UnitRegistration
-from shopfloor.stations.services import api_token_issue
 from tests.hostile import json_values, nasty_names
 from tests.stations.scan_support import part_with_procedure
 

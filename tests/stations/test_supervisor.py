@@ -3,9 +3,9 @@
 import pytest
 from django.urls import reverse
 
+from shopfloor.scanning.rules import ScanRefused
+from shopfloor.scanning.services import unit_hold, unit_override, unit_release
 from shopfloor.stations.models import ScanEvent
-from shopfloor.stations.scanning import ScanRefused
-from shopfloor.stations.services import unit_hold, unit_override, unit_release
 from tests.stations.scan_support import part_with_procedure, scan, unit_of
 
 pytestmark = pytest.mark.django_db

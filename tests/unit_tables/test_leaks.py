@@ -87,7 +87,7 @@ def test_building_a_model_registers_nothing_globally(part):
 def test_scan_plans_live_in_the_bounded_model_cache_and_go_with_their_model(
     make_part, apply, settings
 ):
-    from shopfloor.stations.part_plans import part_plan
+    from shopfloor.scanning.plans import part_plan
 
     settings.UNIT_MODEL_CACHE_SIZE = 2
     parts = [make_part(part_no=f"PLAN-{n}") for n in range(3)]

@@ -1,7 +1,7 @@
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from shopfloor.stations.services import api_token_issue
+from shopfloor.scanning.services import api_token_issue
 
 
 class Command(BaseCommand):

@@ -29,10 +29,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from parts.models import ModelPart
+from shopfloor.scanning.input import code_clean, stage_clean
+from shopfloor.scanning.plans import part_plan
+from shopfloor.scanning.sql import record_first, registration_row
 from shopfloor.stations.models import DefectReason, ScanEvent, UnitRegistration
-from shopfloor.stations.part_plans import part_plan
-from shopfloor.stations.scan_input import code_clean, stage_clean
-from shopfloor.stations.scan_sql import record_first, registration_row
 
 RECORDED = "recorded"
 ALREADY_RECORDED = "already_recorded"

@@ -2,9 +2,9 @@
 
 from django.db.models import Count, Q
 
+from shopfloor.scanning.input import is_code
+from shopfloor.scanning.plans import part_plan
 from shopfloor.stations.models import ScanEvent, Station, UnitRegistration
-from shopfloor.stations.part_plans import part_plan
-from shopfloor.stations.scan_input import is_code
 
 RECENT_SCANS = 12
 

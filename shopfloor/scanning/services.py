@@ -3,7 +3,10 @@
 from django.db import transaction
 from django.utils import timezone
 
-from shopfloor.stations.api_tokens import token_cache_clear, token_generate, token_hash
+from shopfloor.scanning.input import is_code
+from shopfloor.scanning.rules import ScanRefused, invalid, supervisor_hold, unit_row_lock
+from shopfloor.scanning.selectors import plan_of_part
+from shopfloor.scanning.tokens import token_cache_clear, token_generate, token_hash
 from shopfloor.stations.models import (
     REASON_MAX_LENGTH,
     ApiToken,
@@ -11,9 +14,6 @@ from shopfloor.stations.models import (
     Station,
     UnitRegistration,
 )
-from shopfloor.stations.scan_input import is_code
-from shopfloor.stations.scanning import ScanRefused, invalid, supervisor_hold, unit_row_lock
-from shopfloor.stations.selectors import plan_of_part
 
 
 @transaction.atomic

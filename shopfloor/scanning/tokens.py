@@ -17,8 +17,8 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from shopfloor.scanning.rules import StationSnapshot
 from shopfloor.stations.models import ApiToken
-from shopfloor.stations.scanning import StationSnapshot
 
 TOKEN_PREFIX = "sf_"
 CACHE_SECONDS = 15

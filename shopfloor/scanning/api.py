@@ -16,10 +16,8 @@ from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from parts.models import ModelPart
-from shopfloor.stations.api_tokens import TokenRefused, token_authenticate, token_from_header
-from shopfloor.stations.models import ScanEvent, Station
-from shopfloor.stations.scan_input import code_clean
-from shopfloor.stations.scanning import (
+from shopfloor.scanning.input import code_clean
+from shopfloor.scanning.rules import (
     PART_NO_MAX_LENGTH,
     RECORDED,
     ScanRefused,
@@ -27,7 +25,9 @@ from shopfloor.stations.scanning import (
     invalid,
     scan_record,
 )
-from shopfloor.stations.selectors import part_summary, unit_events, unit_find, unit_stage_states
+from shopfloor.scanning.selectors import part_summary, unit_events, unit_find, unit_stage_states
+from shopfloor.scanning.tokens import TokenRefused, token_authenticate, token_from_header
+from shopfloor.stations.models import ScanEvent, Station
 
 MAX_BODY_BYTES = 16 * 1024
 STATION_NAME_MAX_LENGTH = Station._meta.get_field("name").max_length

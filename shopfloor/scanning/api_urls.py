@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from shopfloor.stations import api
+from shopfloor.scanning import api
 
 app_name = "api"
 
