@@ -223,7 +223,7 @@ def count_after_procedure_change(part_id):
     """
     from parts.models import ModelPart
     from shopfloor.dashboards.windows import today_start
-    from shopfloor.scanning.selectors import plan_of_part
+    from shopfloor.scanning.plans import plan_of_part
 
     try:
         part = ModelPart.objects.filter(pk=part_id).select_related("procedure").first()

@@ -17,7 +17,8 @@ from django.utils import timezone
 from parts.models import ModelPart
 from shopfloor.dashboards import stage_states, windows
 from shopfloor.dashboards.figure_cache import figures_current
-from shopfloor.scanning.selectors import plan_of_part, unit_events, unit_find, unit_stage_states
+from shopfloor.scanning.plans import plan_of_part
+from shopfloor.scanning.selectors import unit_events, unit_find, unit_stage_states
 from shopfloor.stations.models import ScanEvent, Station
 
 UNIT_PAGE_SIZE = 50

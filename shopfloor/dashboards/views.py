@@ -23,7 +23,7 @@ from shopfloor.dashboards.selectors import (
     unit_story,
 )
 from shopfloor.scanning.input import code_clean
-from shopfloor.scanning.selectors import plan_of_part
+from shopfloor.scanning.plans import plan_of_part
 from shopfloor.stations.models import UnitRegistration
 
 DOWNLOAD_COOKIE = "sf_download"

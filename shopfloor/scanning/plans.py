@@ -121,6 +121,14 @@ def part_plan(part_id, version, fingerprint="", *, part=None):
     return plan
 
 
+def plan_of_part(part):
+    """The current part plan of ``part`` (None when it has no procedure)."""
+    procedure = getattr(part, "procedure", None)
+    if procedure is None:
+        return None
+    return part_plan(part.pk, procedure.version, procedure.schema_fingerprint or "", part=part)
+
+
 def part_plan_cache_clear():
     cache.forget()
 

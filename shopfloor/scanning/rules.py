@@ -18,7 +18,7 @@ The rules:
 - A unit a supervisor holds is refused everywhere until released.
 
 The common scan (a registered unit, not held, at a stage it has not recorded, no tag to pair)
-is recorded by ``scan_sql.record_first`` in one statement whose WHERE clause holds the
+is recorded by ``sql.record_first`` in one statement whose WHERE clause holds the
 preconditions; everything else is decided here under a lock of the unit row.
 """
 
@@ -99,6 +99,20 @@ class StationSnapshot:
 
 
 @dataclass(frozen=True)
+class ScanContext:
+    """Where, by whom and how a scan is made; it travels whole through the rules.
+
+    ``station`` is a ``StationSnapshot`` or None, ``user`` the signed-in person (screen) or
+    None, ``token`` the API ``TokenHolder`` or None; ``source`` is a ``ScanEvent.Source``.
+    """
+
+    source: str
+    station: StationSnapshot | None = None
+    user: object = None
+    token: object = None
+
+
+@dataclass(frozen=True)
 class _Request:
     usid: str
     stage: str
@@ -133,12 +147,13 @@ def scan_record(
     """Record one scan of ``usid`` at ``stage``; returns a ``ScanOutcome`` (never raises for bad
     input). ``station`` is a ``StationSnapshot`` or None, ``user`` the signed-in person (screen),
     ``token`` the API ``TokenHolder``; ``source`` is a ``ScanEvent.Source``."""
+    context = ScanContext(source=source, station=station, user=user, token=token)
     try:
         request = _request_clean(usid, stage, result, part_no, tag_no, defect)
-        _check_place(request, station, token)
+        _check_place(request, context)
         for attempt in range(2):
             try:
-                return _scan(request, station=station, user=user, token=token, source=source)
+                return _scan(request, context)
             except IntegrityError:
                 # Another scan registered this USID a moment ago; the retry finds it registered.
                 if attempt:
@@ -209,7 +224,8 @@ def _defect_clean(defect, result):
     return reason
 
 
-def _check_place(request, station, token):
+def _check_place(request, context):
+    station, token = context.station, context.token
     if token is not None and not token.may_scan(request.stage):
         raise ScanRefused(
             "stage_not_allowed",
@@ -226,11 +242,12 @@ def _check_place(request, station, token):
         )
 
 
-def _scan(request, *, station, user, token, source):
+def _scan(request, context):
+    station = context.station
     found = registration_row(request.usid)
     if found is None:
         with transaction.atomic():
-            return _register(request, station=station, user=user, token=token, source=source)
+            return _register(request, context)
     registration = _Registration(*found)
     if request.part_no and request.part_no.casefold() != registration.part_no.casefold():
         raise ScanRefused(
@@ -253,8 +270,8 @@ def _scan(request, *, station, user, token, source):
             plan=plan,
             stage=stage,
             usid=request.usid,
-            values={**_record_changes(stage, request, user, now), "updated_at": now},
-            event=_event_values(request, plan.part_id, station, user, token, source, now),
+            values={**_record_changes(stage, request, context.user, now), "updated_at": now},
+            event=_event_values(request, plan.part_id, context, now),
         )
         if event_id is not None:
             return _recorded(request, stage, registration.part_no, event_id)
@@ -266,7 +283,9 @@ def _scan(request, *, station, user, token, source):
                 f"{request.usid} is registered to part {registration.part_no} but missing from "
                 "its unit table: ask an engineer to check the part's unit table.",
             )
-        return _apply(request, plan, stage, row, registration.part_no, station, user, token, source)
+        return _apply(
+            request, context, plan=plan, stage=stage, row=row, part_no=registration.part_no
+        )
 
 
 def _part_find(request, station):
@@ -315,8 +334,8 @@ def _check_result(stage, request):
         raise invalid({"result": f"{stage.label} is only marked done: it has no pass or fail."})
 
 
-def _register(request, *, station, user, token, source):
-    found = _part_find(request, station)
+def _register(request, context):
+    found = _part_find(request, context.station)
     plan, stage = _plan_and_stage(found, request.stage)
     _check_result(stage, request)
     if plan.missing_before(stage, {}):
@@ -329,7 +348,7 @@ def _register(request, *, station, user, token, source):
         _check_tag_free(plan, request.usid, request.tag_no)
     UnitRegistration.objects.create(usid=request.usid, part_id=found.part_id)
     now = timezone.now()
-    changes = _record_changes(stage, request, user, now)
+    changes = _record_changes(stage, request, context.user, now)
     plan.unit_model.objects.create(
         usid=request.usid,
         tag_no=request.tag_no or None,
@@ -337,7 +356,7 @@ def _register(request, *, station, user, token, source):
         updated_at=now,
         **changes,
     )
-    event = _event_write(request, found.part_id, station, user, token, source, now)
+    event = _event_write(request, found.part_id, context, now)
     return _recorded(request, stage, found.part_no, event)
 
 
@@ -361,7 +380,7 @@ def supervisor_hold(usid):
     return last if last is not None and last.action == ScanEvent.Action.HOLD else None
 
 
-def _apply(request, plan, stage, row, part_no, station, user, token, source):
+def _apply(request, context, *, plan, stage, row, part_no):
     failed = plan.failed_stages(row)
     if row["on_hold"]:
         _check_hold(request, plan, stage, row, failed)
@@ -391,11 +410,11 @@ def _apply(request, plan, stage, row, part_no, station, user, token, source):
             )
         _check_tag_free(plan, request.usid, request.tag_no)
     now = timezone.now()
-    changes = _record_changes(stage, request, user, now, failed=failed)
+    changes = _record_changes(stage, request, context.user, now, failed=failed)
     if request.tag_no:
         changes["tag_no"] = request.tag_no
     plan.unit_model.objects.filter(pk=row["id"]).update(updated_at=now, **changes)
-    event = _event_write(request, plan.part_id, station, user, token, source, now)
+    event = _event_write(request, plan.part_id, context, now)
     return _recorded(request, stage, part_no, event)
 
 
@@ -440,7 +459,8 @@ def _check_tag_free(plan, usid, tag_no):
         raise ScanRefused("tag_conflict", f"Tag {tag_no} is already paired with {owner}.")
 
 
-def _event_values(request, part_id, station, user, token, source, now):
+def _event_values(request, part_id, context, now):
+    station, user, token = context.station, context.user, context.token
     return {
         "created_at": now,
         "usid": request.usid,
@@ -449,7 +469,7 @@ def _event_values(request, part_id, station, user, token, source, now):
         "action": ScanEvent.Action.SCAN,
         "result": request.result,
         "defect_id": request.defect.pk if request.defect else None,
-        "source": source,
+        "source": context.source,
         "station_id": station.id if station else None,
         "user_id": user.pk if user is not None else None,
         "token_id": token.id if token else None,
@@ -458,10 +478,8 @@ def _event_values(request, part_id, station, user, token, source, now):
     }
 
 
-def _event_write(request, part_id, station, user, token, source, now):
-    event = ScanEvent.objects.create(
-        **_event_values(request, part_id, station, user, token, source, now)
-    )
+def _event_write(request, part_id, context, now):
+    event = ScanEvent.objects.create(**_event_values(request, part_id, context, now))
     return event.pk
 
 

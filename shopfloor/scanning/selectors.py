@@ -1,34 +1,10 @@
-"""Reads of the stations app: stations, a unit's state and history, a part's summary."""
+"""Reads of scanned units: a unit's state and history, a part's summary."""
 
 from django.db.models import Count, Q
 
 from shopfloor.scanning.input import is_code
-from shopfloor.scanning.plans import part_plan
-from shopfloor.stations.models import ScanEvent, Station, UnitRegistration
-
-RECENT_SCANS = 12
-
-
-def station_list(*, active_only=True):
-    stations = Station.objects.all()
-    return stations.filter(is_active=True) if active_only else stations
-
-
-def station_recent_events(*, station, limit=RECENT_SCANS):
-    """The latest events written at ``station``, newest first."""
-    return (
-        ScanEvent.objects.filter(station=station)
-        .select_related("part", "defect", "user")
-        .order_by("-created_at", "-id")[:limit]
-    )
-
-
-def plan_of_part(part):
-    """The current part plan of ``part`` (None when it has no procedure)."""
-    procedure = getattr(part, "procedure", None)
-    if procedure is None:
-        return None
-    return part_plan(part.pk, procedure.version, procedure.schema_fingerprint or "", part=part)
+from shopfloor.scanning.plans import plan_of_part
+from shopfloor.stations.models import ScanEvent, UnitRegistration
 
 
 def unit_find(*, usid):

@@ -4,8 +4,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from shopfloor.scanning.input import is_code
+from shopfloor.scanning.plans import plan_of_part
 from shopfloor.scanning.rules import ScanRefused, invalid, supervisor_hold, unit_row_lock
-from shopfloor.scanning.selectors import plan_of_part
 from shopfloor.scanning.tokens import token_cache_clear, token_generate, token_hash
 from shopfloor.stations.models import (
     REASON_MAX_LENGTH,

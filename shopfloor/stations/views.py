@@ -8,12 +8,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from parts.models import ModelPart
 from shopfloor.scanning.input import code_clean
+from shopfloor.scanning.plans import plan_of_part
 from shopfloor.scanning.rules import REFUSED, ScanOutcome, ScanRefused, StationSnapshot
 from shopfloor.scanning.rules import scan_record as scan_service
 from shopfloor.scanning.selectors import (
-    plan_of_part,
-    station_list,
-    station_recent_events,
     unit_events,
     unit_find,
     unit_stage_states,
@@ -26,6 +24,7 @@ from shopfloor.scanning.services import (
 )
 from shopfloor.stations.forms import OverrideForm, ReasonForm, ScanForm, StationForm
 from shopfloor.stations.models import ScanEvent, Station
+from shopfloor.stations.selectors import station_list, station_recent_events
 
 REMEMBERED_STATION = "sf_station"
 REMEMBERED_SALT = "shopfloor.stations.remembered"

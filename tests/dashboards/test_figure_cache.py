@@ -7,7 +7,7 @@ from django.core.cache import caches
 
 from shopfloor.dashboards import figure_cache, figures
 from shopfloor.dashboards.selectors import line_overview, line_version, part_figures
-from shopfloor.scanning.selectors import plan_of_part
+from shopfloor.scanning.plans import plan_of_part
 from shopfloor.scanning.services import unit_release
 from tests.dashboards.conftest import NOW, at, counted_queries
 from tests.stations.scan_support import scan

@@ -14,7 +14,7 @@ from shopfloor.dashboards.selectors import (
     unit_filter,
     unit_page,
 )
-from shopfloor.scanning.selectors import plan_of_part
+from shopfloor.scanning.plans import plan_of_part
 from tests.dashboards.conftest import NOW, TODAY, at, moment
 
 pytestmark = pytest.mark.django_db
