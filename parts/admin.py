@@ -1,19 +1,7 @@
 from django.contrib import admin
 
 from parts.models import ModelPart, PartChange
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Shown, never written in the admin."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+from shopfloor.admin import ReadOnlyAdmin
 
 
 @admin.register(ModelPart)

@@ -7,6 +7,7 @@ from django.utils.html import format_html
 from parts.unit_tables import UnitTableBusy
 from procedures.exceptions import ProcedureConflict
 from procedures.models import PartProcedureDetail, ProcedureVersion
+from shopfloor.admin import ReadOnlyAdmin
 
 
 class PartProcedureDetailForm(forms.ModelForm):
@@ -78,18 +79,9 @@ class PartProcedureDetailAdmin(admin.ModelAdmin):
 
 
 @admin.register(ProcedureVersion)
-class ProcedureVersionAdmin(admin.ModelAdmin):
+class ProcedureVersionAdmin(ReadOnlyAdmin):
     """The history of procedures, read-only: a kept version is never edited or removed."""
 
     list_display = ["procedure", "version", "saved_by", "saved_at", "restored_from"]
     list_select_related = ["procedure__model_part", "saved_by"]
     search_fields = ["procedure__model_part__part_no"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

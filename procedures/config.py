@@ -12,20 +12,19 @@ previous config, and the columns its unit table already has).
 """
 
 import json
-import re
 
 from django.core.exceptions import ValidationError
 
 from parts.unit_tables.naming import (
     BASE_COLUMNS,
+    KEY_MAX_LENGTH,
+    KEY_PATTERN,
     field_columns,
     stage_columns,
 )
 from shopfloor.characters import first_refused
 
 CONFIG_VERSION = 1
-KEY_PATTERN = re.compile(r"[a-z][a-z0-9_]*")
-KEY_MAX_LENGTH = 30
 LABEL_MAX_LENGTH = 100
 CHOICE_MAX_LENGTH = 255
 

@@ -9,10 +9,9 @@ leaves nothing behind once the old class is no longer used.
 from django.apps.registry import Apps
 from django.db import models
 
-from parts.unit_tables.naming import model_class_name, table_name
+from parts.unit_tables.naming import USID_MAX_LENGTH, model_class_name, table_name
 
 APP_LABEL = "parts"
-USID_MAX_LENGTH = 64
 TEXT_MAX_LENGTH = 255
 DECIMAL_DIGITS, DECIMAL_PLACES = 20, 6
 

@@ -22,6 +22,11 @@ import re
 import unicodedata
 
 TABLE_PREFIX = "parts_unit_"
+# A stage or field key: the rule the procedure editor, the scan input and stations all use.
+KEY_PATTERN = re.compile(r"[a-z][a-z0-9_]*")
+KEY_MAX_LENGTH = 30
+# A USID (and a paired tag no.), in unit tables, the USID index and the scan log.
+USID_MAX_LENGTH = 64
 BASE_COLUMNS = ("id", "usid", "tag_no", "on_hold", "created_at", "updated_at")
 CLASS_NAME_MAX_LENGTH = 80
 

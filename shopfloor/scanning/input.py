@@ -6,15 +6,14 @@ use as a separator) means the scanner is set up wrongly or the label is not a US
 refused with a message naming the character, never silently changed.
 """
 
-import re
-
 from django.core.exceptions import ValidationError
 
+from parts.unit_tables.naming import KEY_MAX_LENGTH as STAGE_KEY_MAX_LENGTH
+from parts.unit_tables.naming import KEY_PATTERN as STAGE_KEY
+from parts.unit_tables.naming import USID_MAX_LENGTH
 from shopfloor.characters import first_refused
-from shopfloor.stations.models import STAGE_KEY_MAX_LENGTH, USID_MAX_LENGTH
 
 SCANNER_SUFFIX = " \t\r\n"
-STAGE_KEY = re.compile(r"[a-z][a-z0-9_]*\Z")
 
 
 def code_clean(raw, *, label="USID", max_length=USID_MAX_LENGTH):
@@ -67,7 +66,7 @@ def stage_clean(raw):
         raise ValidationError('The stage must be text, e.g. "qc".', code="type")
     if not raw:
         raise ValidationError('Name the stage, e.g. "qc".', code="required")
-    if len(raw) > STAGE_KEY_MAX_LENGTH or not STAGE_KEY.match(raw):
+    if len(raw) > STAGE_KEY_MAX_LENGTH or not STAGE_KEY.fullmatch(raw):
         raise ValidationError(
             f"{raw[:40]!r} is not a stage key (lowercase letters, digits and underscores, "
             f"at most {STAGE_KEY_MAX_LENGTH} characters).",

@@ -1,7 +1,7 @@
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
-from parts.admin import ReadOnlyAdmin
+from shopfloor.admin import ReadOnlyAdmin
 from shopfloor.scanning.services import api_token_issue, api_token_revoke
 from shopfloor.stations.models import (
     ApiToken,

@@ -9,13 +9,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from parts.models import ModelPart
+from parts.unit_tables.naming import KEY_MAX_LENGTH, KEY_PATTERN, USID_MAX_LENGTH
 
-USID_MAX_LENGTH = 64
-STAGE_KEY_MAX_LENGTH = 30
+STAGE_KEY_MAX_LENGTH = KEY_MAX_LENGTH
 REASON_MAX_LENGTH = 500
 
 stage_key_validator = RegexValidator(
-    r"^[a-z][a-z0-9_]*\Z",
+    rf"^{KEY_PATTERN.pattern}\Z",
     _("A stage key is lowercase letters, digits and underscores, starting with a letter."),
     code="stage_key",
 )
