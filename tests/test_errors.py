@@ -9,7 +9,7 @@ from django.test import Client
 
 from shopfloor.errors import server_error
 from shopfloor.scanning.services import api_token_issue
-from tests.servers import free_port
+from tests.support.servers import free_port
 
 postgresql_only = pytest.mark.skipif(
     connection.vendor != "postgresql",

@@ -11,8 +11,8 @@ from parts.models import ModelPart
 from procedures.models import PartProcedureDetail
 from shopfloor.accounts.roles import Role
 from shopfloor.stations.models import Station
-from tests.hostile import NASTY_NAMES
 from tests.stations.scan_support import PROCEDURE, part_with_procedure
+from tests.support.hostile import NASTY_NAMES
 
 pytestmark = pytest.mark.django_db
 

@@ -11,8 +11,8 @@ from django.db import connection
 from parts.models import ModelPart
 from shopfloor.scanning.services import api_token_issue
 from shopfloor.stations.models import ScanEvent, UnitRegistration
-from tests.servers import ApiConnection, Gunicorn, SignedIn, database_url_of
 from tests.stations.scan_support import PROCEDURE, part_with_procedure, stage
+from tests.support.servers import ApiConnection, Gunicorn, SignedIn, database_url_of
 
 pytestmark = [
     pytest.mark.skipif(

@@ -28,9 +28,9 @@ from django.db import connection
 from parts.models import ModelPart, PartChange
 from procedures.services import procedure_apply
 from shopfloor.scanning.services import api_token_issue
-from tests.full_disk import fill, small_filesystem
 from tests.parts.media_files import image_bytes, noise_image, stored_files, video_bytes
-from tests.servers import (
+from tests.support.full_disk import fill, small_filesystem
+from tests.support.servers import (
     ApiConnection,
     Gunicorn,
     PrivatePostgres,

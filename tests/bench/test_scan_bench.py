@@ -39,7 +39,7 @@ from shopfloor.scanning.rules import scan_record
 from shopfloor.scanning.services import api_token_issue
 from shopfloor.stations.models import ScanEvent
 from tests.bench.floor import floor_scan
-from tests.load_client import JsonClient, load
+from tests.support.load_client import JsonClient, load
 
 pytestmark = [
     pytest.mark.skipif(

@@ -14,7 +14,7 @@ USID). Meanwhile an engineer changes the procedure of a part being scanned every
 ``SOAK_CHANGE_SECONDS`` (default 5): labels and instructions, an optional stage added and
 retired, an extra field added and retired; and a supervisor reads part summaries and units.
 
-Every answer is checked against the scan rules as it arrives (``tests.scan_ledger``). At the
+Every answer is checked against the scan rules as it arrives (``tests.support.scan_ledger``). At the
 end the database must hold exactly the ledger's registrations, unit rows (every stage's flag
 and result, the hold) and scan events, with no 5xx, no transport error and no error in the
 server's log. It prints the counts and the latency percentiles.
@@ -37,7 +37,7 @@ from procedures.models import PartProcedureDetail
 from procedures.services import procedure_apply
 from shopfloor.scanning.services import api_token_issue
 from shopfloor.stations.models import DefectReason, ScanEvent, Station, UnitRegistration
-from tests.scan_ledger import (
+from tests.support.scan_ledger import (
     DEFECT,
     Ledger,
     Sent,
@@ -45,7 +45,7 @@ from tests.scan_ledger import (
     procedure_config,
     shuffled_kinds,
 )
-from tests.servers import ApiConnection, Gunicorn, SignedIn, database_url_of
+from tests.support.servers import ApiConnection, Gunicorn, SignedIn, database_url_of
 
 pytestmark = [
     pytest.mark.skipif(

@@ -6,8 +6,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from parts.models import ModelPart, PartChange
-from tests.full_disk import fill, small_filesystem
 from tests.parts.media_files import image_upload, noise_image, stored_files
+from tests.support.full_disk import fill, small_filesystem
 
 pytestmark = pytest.mark.django_db
 

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from parts.models import ModelPart
 from procedures.models import PartProcedureDetail
 from procedures.services import procedure_apply
-from tests.hostile import json_values, nasty_names
+from tests.support.hostile import json_values, nasty_names
 
 pytestmark = pytest.mark.django_db
 

@@ -5,8 +5,8 @@ from django.db import connection
 
 from shopfloor.scanning.services import api_token_issue
 from shopfloor.stations.models import ScanEvent, UnitRegistration
-from tests.load_client import JsonClient, all_at_once
 from tests.stations.scan_support import part_with_procedure, scan, unit_of
+from tests.support.load_client import JsonClient, all_at_once
 
 pytestmark = [
     pytest.mark.skipif(

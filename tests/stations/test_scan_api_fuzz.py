@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 
 from shopfloor.scanning.services import api_token_issue
 from shopfloor.stations.models import DefectReason, ScanEvent, Station, UnitRegistration
-from tests.hostile import json_values, nasty_names
 from tests.stations.scan_support import part_with_procedure
+from tests.support.hostile import json_values, nasty_names
 
 pytestmark = pytest.mark.django_db
 

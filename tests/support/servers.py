@@ -25,7 +25,7 @@ from urllib.parse import urlencode, urlsplit
 from django.conf import settings
 from django.utils.crypto import get_random_string
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PG_BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
 _collected_static = None
 
