@@ -54,6 +54,21 @@ def procedure_preview(*, part, config):
     return engine.preview_config(part=part, config=config, applied_schema=applied_schema)
 
 
+def procedure_retirements_to_confirm(*, part, config, confirmed=""):
+    """The columns applying ``config`` would retire while units hold data in them, when
+    ``confirmed`` (the column names the engineer agreed to, comma-separated) does not name
+    them all: ``{column: units holding data}``; empty when the save may go ahead.
+
+    The rule every way of saving from a page follows: retiring a column that holds data is
+    asked first (the data is kept, but disappears from the unit pages). Raises
+    ``ValidationError`` for a bad config, as applying would.
+    """
+    at_risk = procedure_preview(part=part, config=config).retired_holding_data()
+    if set(at_risk) <= set(confirmed.split(",")):
+        return {}
+    return at_risk
+
+
 def procedure_drop_retired_column(*, part, column, confirmation, user):
     """Drop a retired column of ``part``'s unit table, with all the data it holds.
 

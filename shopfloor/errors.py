@@ -54,3 +54,9 @@ def server_error(request):
         message = "The server failed on this request; it has been logged. Nothing was recorded."
         return JsonResponse({"error": {"code": "server_error", "message": message}}, status=500)
     return django_server_error(request)
+
+
+def json_error(code, message, status, **details):
+    """A JSON refusal in the one shape every endpoint uses:
+    ``{"error": {"code": ..., "message": ..., <details>}}``."""
+    return JsonResponse({"error": {"code": code, "message": message, **details}}, status=status)

@@ -133,6 +133,10 @@ class SchemaPlan:
     # Filled by a preview: for each retired column, how many units hold data in it.
     units_holding_data: dict = field(default_factory=dict)
 
+    def retired_holding_data(self):
+        """The retired columns that units hold data in (a preview's counts): ``{column: units}``."""
+        return {column: units for column, units in self.units_holding_data.items() if units}
+
     @property
     def runs_ddl(self):
         return self.create_table or bool(self.added) or any(c.needs_ddl for c in self.converted)

@@ -77,3 +77,24 @@ def test_an_operator_may_not_apply_a_procedure(client_for, operator, part):
 
 def test_a_signed_out_visitor_is_sent_to_sign_in(client, part):
     assert post(client, part, {"config": SMD_QC}).status_code == 302
+
+
+@pytest.mark.parametrize("name", ["apply", "preview"])
+def test_json_refusals_have_the_scan_api_shape_with_every_message(client_for, engineer, part, name):
+    response = post(client_for(engineer), part, {"config": config(stage("QC"), stage("QC"))}, name)
+
+    error = response.json()["error"]
+    assert response.status_code == 400
+    assert error["code"] == "invalid"
+    assert error["messages"] and all(message in error["message"] for message in error["messages"])
+
+
+def test_a_conflict_names_itself_in_the_message(client_for, make_user, part, apply):
+    apply(part, SMD_QC, user=make_user("Engineer", full_name="Grace Hopper"))
+
+    response = post(
+        client_for(make_user("Engineer")), part, {"config": SMD_QC, "expected_version": 0}
+    )
+
+    assert response.json()["error"]["code"] == "conflict"
+    assert "Grace Hopper" in response.json()["error"]["message"]

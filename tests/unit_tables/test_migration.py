@@ -203,3 +203,19 @@ def test_a_column_in_use_cannot_be_dropped(part, apply, engineer):
         )
 
     assert "is_qc" in columns_of(f"parts_unit_{part.pk}")
+
+
+def test_retiring_a_column_that_holds_data_must_be_confirmed_by_name(part, apply):
+    from procedures.services import procedure_retirements_to_confirm
+
+    apply(part, config(stage("smd"), stage("qc")))
+    part.unit_model().objects.create(usid="U1", is_qc=True)
+    smd_only = config(stage("smd"))
+
+    asked = procedure_retirements_to_confirm(part=part, config=smd_only)
+    wrong = procedure_retirements_to_confirm(part=part, config=smd_only, confirmed="qc_at")
+    confirmed = procedure_retirements_to_confirm(part=part, config=smd_only, confirmed="is_qc")
+
+    assert asked == {"is_qc": 1}
+    assert wrong == {"is_qc": 1}
+    assert confirmed == {}

@@ -1,0 +1,84 @@
+"""JSON endpoints that apply or preview a procedure_config v1 for programs rather than people.
+
+Errors answer as the scan API does, ``{"error": {"code": ..., "message": ...}}``; a refused
+config also lists each problem in ``error.messages``.
+"""
+
+import json
+
+from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import ValidationError
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404
+from django.views.decorators.http import require_POST
+
+from parts.models import ModelPart
+from parts.unit_tables import UnitTableBusy
+from procedures.exceptions import ProcedureConflict
+from procedures.services import procedure_apply, procedure_preview
+from procedures.views.pages import CHANGE
+from shopfloor.errors import json_error
+
+
+def _invalid(messages):
+    """400 with every problem: ``message`` in the scan API's way, ``messages`` one by one."""
+    return json_error("invalid", " ".join(messages), 400, messages=messages)
+
+
+def _payload(request):
+    try:
+        body = json.loads(request.body)
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
+    if not isinstance(body, dict) or "config" not in body:
+        raise ValueError
+    version = body.get("expected_version")
+    if version is not None and (not isinstance(version, int) or isinstance(version, bool)):
+        raise ValueError
+    return body["config"], version
+
+
+BAD_BODY = 'send {"config": <procedure_config v1>, "expected_version": <int or null>}'
+
+
+@require_POST
+@permission_required(CHANGE, raise_exception=True)
+def procedure_apply_view(request, part_pk):
+    part = get_object_or_404(ModelPart, pk=part_pk)
+    try:
+        config, expected_version = _payload(request)
+    except ValueError:
+        return _invalid([BAD_BODY])
+    try:
+        procedure = procedure_apply(
+            part=part, config=config, user=request.user, expected_version=expected_version
+        )
+    except ValidationError as invalid:
+        return _invalid(invalid.messages)
+    except ProcedureConflict as conflict:
+        return json_error(
+            "conflict",
+            str(conflict),
+            409,
+            changed_by=conflict.changed_by_name,
+            changed_at=conflict.changed_at,
+            version=conflict.current_version,
+        )
+    except UnitTableBusy as busy:
+        return json_error("busy", str(busy), 503)
+    return JsonResponse({"version": procedure.version, "plan": procedure.last_plan.as_dict()})
+
+
+@require_POST
+@permission_required(CHANGE, raise_exception=True)
+def procedure_preview_view(request, part_pk):
+    part = get_object_or_404(ModelPart, pk=part_pk)
+    try:
+        config, _version = _payload(request)
+    except ValueError:
+        return _invalid([BAD_BODY])
+    try:
+        plan = procedure_preview(part=part, config=config)
+    except ValidationError as invalid:
+        return _invalid(invalid.messages)
+    return JsonResponse({"plan": plan.as_dict()})
