@@ -20,7 +20,7 @@ ENTRIES = [
     NavEntry("New part", "parts:create", "parts.add_modelpart"),
     NavEntry("Station", "stations:current", "stations.scan_unit"),
     NavEntry("Stations", "stations:manage", "stations.change_station"),
-    NavEntry("Units", "stations:unit-lookup", "stations.view_scanevent"),
+    NavEntry("Units", "dashboards:unit-lookup", "stations.view_scanevent"),
     NavEntry("Dashboards", "dashboards:overview", "dashboards.view_dashboard"),
 ]
 

@@ -16,6 +16,13 @@ neighbouring stages sit the units whose furthest done stage is the first of them
 not finished: the work in progress between them. Each unfinished unit with a done stage sits in
 exactly one such gap.
 
+The words are the same everywhere a person reads them (the unit page, the part dashboard, its
+filters): **done**, **failed**, **waiting**, **not reached** (a unit not at the stage yet, or
+one that skipped an optional stage), and **not done** to filter on anything but done. The scan
+API keeps its own contract (``GET /api/v1/units/<usid>`` gives each stage's ``done`` and
+``result``; the part summary counts ``done``, ``failed`` and ``pending``, pending meaning not
+done), and exports give the stored values (``pass``/``fail`` results, done flags).
+
 Every state is given both as a Q object on the unit model (to filter lists, and compiled into
 the counting query) and as a Python check of one row (to show a listed unit's states), and
 the two are tested to agree.
@@ -27,6 +34,7 @@ DONE = "done"
 WAITING = "waiting"
 FAILED = "failed"
 NOT_DONE = "not_done"
+NOT_REACHED = "not reached"  # shown for a stage none of the states above holds for
 STATES = {
     DONE: "done",
     WAITING: "waiting",

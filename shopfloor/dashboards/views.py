@@ -24,6 +24,7 @@ from shopfloor.dashboards.selectors import (
 )
 from shopfloor.scanning.input import code_clean
 from shopfloor.scanning.plans import plan_of_part
+from shopfloor.stations.forms import OverrideForm, ReasonForm
 from shopfloor.stations.models import UnitRegistration
 
 DOWNLOAD_COOKIE = "sf_download"
@@ -129,11 +130,21 @@ def unit_lookup(request):
 @require_GET
 @permission_required("dashboards.view_dashboard", raise_exception=True)
 def unit_detail(request, usid):
+    return unit_story_page(request, usid)
+
+
+def unit_story_page(request, usid, *, override_form=None, reason_form=None, status=200):
+    """The one unit page: its stages and timeline, and for those who may act on units the
+    supervisor's panel (override a stage, hold, release), with ``override_form`` or
+    ``reason_form`` bound when a submitted action was refused."""
     story = unit_story(usid=usid)
     if story is None:
         context = {"usid": usid, "error": f"No unit {usid} is registered."}
         return render(request, "dashboards/unit_lookup.html", context, status=404)
-    return render(request, "dashboards/unit.html", story)
+    if request.user.has_perm("stations.override_unit"):
+        story["override_form"] = override_form or OverrideForm(stages=story["plan"].stages)
+        story["reason_form"] = reason_form or ReasonForm()
+    return render(request, "dashboards/unit.html", story, status=status)
 
 
 @require_GET

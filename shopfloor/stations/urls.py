@@ -27,7 +27,5 @@ urlpatterns = [
     path("manage/new/", views.station_create, name="create"),
     path("manage/<int:pk>/", views.station_edit, name="edit"),
     path("manage/<int:pk>/token/", views.station_token_issue, name="token"),
-    path("units/", views.unit_lookup, name="unit-lookup"),
-    path("units/<usid:usid>/", views.unit_detail, name="unit"),
     path("units/<usid:usid>/<unit_action:action>/", views.unit_action, name="unit-action"),
 ]

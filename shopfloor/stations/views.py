@@ -3,18 +3,16 @@ from django.contrib.auth.decorators import permission_required
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from parts.models import ModelPart
+from shopfloor.dashboards.views import unit_story_page
 from shopfloor.scanning.input import code_clean
 from shopfloor.scanning.plans import plan_of_part
 from shopfloor.scanning.rules import REFUSED, ScanOutcome, ScanRefused, StationSnapshot
 from shopfloor.scanning.rules import scan_record as scan_service
 from shopfloor.scanning.selectors import (
-    unit_events,
     unit_find,
-    unit_stage_states,
 )
 from shopfloor.scanning.services import (
     api_token_issue,
@@ -204,41 +202,6 @@ def _station_form(request, form):
     return render(request, "stations/station_form.html", {"form": form})
 
 
-@require_GET
-@permission_required("stations.view_scanevent", raise_exception=True)
-def unit_lookup(request):
-    usid = request.GET.get("usid", "")
-    if usid:
-        try:
-            return redirect("stations:unit", usid=code_clean(usid))
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-    return render(request, "stations/unit_lookup.html", {"usid": usid})
-
-
-@require_GET
-@permission_required("stations.view_scanevent", raise_exception=True)
-def unit_detail(request, usid):
-    return _unit_page(request, usid)
-
-
-def _unit_page(request, usid, override_form=None, reason_form=None):
-    found = unit_find(usid=usid)
-    if found is None or found[2] is None:
-        messages.error(request, f"{usid} is not registered.")
-        return redirect(reverse("stations:unit-lookup") + "?usid=")
-    registration, plan, row = found
-    context = {
-        "registration": registration,
-        "row": row,
-        "stages": unit_stage_states(plan=plan, row=row),
-        "events": unit_events(usid=usid),
-        "override_form": override_form or OverrideForm(stages=plan.stages),
-        "reason_form": reason_form or ReasonForm(),
-    }
-    return render(request, "stations/unit_detail.html", context)
-
-
 @require_POST
 @permission_required("stations.override_unit", raise_exception=True)
 def unit_action(request, usid, action):
@@ -250,7 +213,7 @@ def unit_action(request, usid, action):
         form = ReasonForm(request.POST)
     if not form.is_valid():
         forms = {"override_form" if action == "override" else "reason_form": form}
-        return _unit_page(request, usid, **forms)
+        return unit_story_page(request, usid, **forms)
     data = form.cleaned_data
     try:
         if action == "override":
@@ -263,4 +226,4 @@ def unit_action(request, usid, action):
         messages.error(request, refusal.message)
     else:
         messages.success(request, f"{usid}: {action} recorded.")
-    return redirect("stations:unit", usid=usid)
+    return redirect("dashboards:unit", usid=usid)

@@ -169,9 +169,9 @@ def test_a_unit_page_for_text_that_cannot_be_a_usid_says_it_is_not_registered(
 ):
     client = client_for(supervisor)
 
-    page = client.get(f"/stations/units/{usid}/", follow=True)
+    page = client.get(f"/dashboards/units/{usid}/", follow=True)
     hold = client.post(f"/stations/units/{usid}/hold/", {"reason": "check"}, follow=True)
 
-    assert page.status_code == 200 and "is not registered" in page.content.decode()
-    assert hold.status_code == 200
+    assert page.status_code == 404 and "is registered" in page.content.decode()
+    assert hold.status_code == 404 and "is registered" in hold.content.decode()
     assert not ScanEvent.objects.exists()

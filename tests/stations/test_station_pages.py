@@ -48,7 +48,7 @@ def test_an_engineer_cannot_scan(client_for, engineer, make_station):
 
 
 @pytest.mark.parametrize(
-    "url", ["/stations/", "/stations/pick/", "/stations/manage/", "/stations/units/"]
+    "url", ["/stations/", "/stations/pick/", "/stations/manage/", "/dashboards/units/"]
 )
 def test_station_pages_send_a_signed_out_visitor_to_sign_in(client, url):
     response = client.get(url)

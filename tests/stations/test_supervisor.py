@@ -106,7 +106,7 @@ def test_every_supervisor_action_needs_a_reason_and_writes_nothing_without(
 
 def test_the_supervisor_holds_and_overrides_from_the_unit_page(part, client_for, supervisor):
     client = client_for(supervisor)
-    url = reverse("stations:unit", args=["U1"])
+    url = reverse("dashboards:unit", args=["U1"])
 
     client.post(reverse("stations:unit-action", args=["U1", "hold"]), {"reason": "Check me"})
     page = client.get(url).content.decode()
@@ -137,7 +137,7 @@ def test_a_unit_whose_usid_holds_a_slash_or_percent_has_its_page_and_actions(
     scan(usid, "smd", part_no=part.part_no)
     client = client_for(supervisor)
 
-    found = client.get(reverse("stations:unit-lookup"), {"usid": usid}, follow=True)
+    found = client.get(reverse("dashboards:unit-lookup"), {"usid": usid}, follow=True)
     held = client.post(
         reverse("stations:unit-action", args=[usid, "hold"]), {"reason": "Check"}, follow=True
     )
@@ -157,3 +157,28 @@ def test_a_unit_whose_usid_holds_a_slash_has_its_dashboard_page(client_for, supe
 
     assert found.status_code == 200 and "2024/000123" in found.content.decode()
     assert listed.status_code == 200 and "2024/000123" in listed.content.decode()
+
+
+def test_the_unit_page_shows_the_supervisor_panel_only_to_those_who_may_act(
+    part, client_for, supervisor, engineer
+):
+    url = reverse("dashboards:unit", args=["U1"])
+
+    for_supervisor = client_for(supervisor).get(url).content.decode()
+    for_engineer = client_for(engineer).get(url).content.decode()
+
+    assert 'data-testid="supervisor-panel"' in for_supervisor
+    assert 'data-testid="supervisor-panel"' not in for_engineer
+    assert "U1" in for_engineer
+
+
+def test_the_unit_page_and_the_part_dashboard_name_stage_states_with_the_same_words(
+    part, client_for, supervisor
+):
+    page = client_for(supervisor).get(reverse("dashboards:unit", args=["U1"])).content.decode()
+    dashboard = client_for(supervisor).get(reverse("dashboards:part", args=[part.pk]))
+
+    for words in (page, dashboard.content.decode()):
+        assert ">done</span>" in words
+        for other_word in ("passed", "pass", "fail", "pending", "\N{EN DASH}"):
+            assert f">{other_word}</span>" not in words
