@@ -11,9 +11,7 @@ from shopfloor.scanning.input import code_clean
 from shopfloor.scanning.plans import plan_of_part
 from shopfloor.scanning.rules import REFUSED, ScanOutcome, ScanRefused, StationSnapshot
 from shopfloor.scanning.rules import scan_record as scan_service
-from shopfloor.scanning.selectors import (
-    unit_find,
-)
+from shopfloor.scanning.selectors import unit_find
 from shopfloor.scanning.services import (
     api_token_issue,
     unit_hold,
