@@ -14,6 +14,33 @@ def station_list(*, active_only=True):
     return stations.filter(is_active=True) if active_only else stations
 
 
+def station_stage_label(station, parts):
+    """The label the station's stage has in its parts' procedures (its key when none has it)."""
+    for part in parts:
+        plan = plan_of_part(part)
+        stage = plan.stage(station.stage) if plan else None
+        if stage is not None:
+            return stage.label
+    return station.stage
+
+
+def station_tiles():
+    """The active stations as the pick page shows them: each with its stage's label and the
+    part numbers it runs."""
+    stations = station_list().prefetch_related("parts__procedure")
+    tiles = []
+    for station in stations:
+        parts = [part for part in station.parts.all() if part.archived_at is None]
+        tiles.append(
+            {
+                "station": station,
+                "stage_label": station_stage_label(station, parts),
+                "part_nos": [part.part_no for part in parts],
+            }
+        )
+    return tiles
+
+
 def station_recent_events(*, station, limit=RECENT_SCANS):
     """The latest events written at ``station``, newest first."""
     return (
@@ -32,18 +59,18 @@ def plan_of_part(part):
 
 
 def unit_find(*, usid):
-    """The unit registered as ``usid``: (registration, plan, row as a dict), or None.
+    """The unit ``usid`` names, whatever its letter case: (registration, plan, row as a dict),
+    or None. ``registration.usid`` is the USID as registered.
 
     Text that cannot be a USID (a control character, too long) is no registered unit.
     """
     if not is_code(usid):
         return None
-    registration = UnitRegistration.objects.select_related("part__procedure").filter(usid=usid)
-    registration = registration.first()
+    registration = UnitRegistration.objects.select_related("part__procedure").find(usid)
     if registration is None:
         return None
     plan = plan_of_part(registration.part)
-    row = plan.unit_model.objects.filter(usid=usid).values().first() if plan else None
+    row = plan.unit_model.objects.filter(usid=registration.usid).values().first() if plan else None
     return registration, plan, row
 
 
