@@ -67,6 +67,24 @@ def test_a_bad_scan_id_is_refused_and_writes_nothing(api, device_token, part, sc
     assert not UnitRegistration.objects.exists() and not ScanReceipt.objects.exists()
 
 
+def test_the_screen_answers_a_replay_once_per_person_and_station(
+    client_for, operator, make_station, part
+):
+    station = make_station("SMD-1", "smd", parts=[part])
+    client = client_for(operator)
+    post = {"code": "U1", "result": "pass", "scan_id": "b1e0c1d2"}
+
+    answers = [
+        client.post(f"/stations/{station.pk}/scan/", post, headers={"Accept": "application/json"})
+        for _ in range(2)
+    ]
+
+    assert [answer.status_code for answer in answers] == [200, 200]
+    first, replay = (json.loads(answer.content) for answer in answers)
+    assert first["status"] == "recorded" and replay == first
+    assert ScanEvent.objects.count() == 1
+
+
 @pytest.mark.skipif(
     connection.vendor != "postgresql", reason="needs concurrent connections to one database"
 )
