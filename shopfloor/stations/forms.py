@@ -27,13 +27,17 @@ class StageSelect(forms.Select):
 
 
 def stages_of_parts(parts):
-    """{stage key: (label, {part pk: part no.})} over the procedures of ``parts``, in process
-    order of the first part that has each stage."""
+    """{stage key: (labels, {part pk: part no.})} over the procedures of ``parts``, in process
+    order of the first part that has each stage; a stage labelled differently by two parts
+    has both labels."""
     stages = {}
     for part in parts:
         plan = plan_of_part(part)
         for stage in plan.stages if plan else ():
-            stages.setdefault(stage.key, (stage.label, {}))[1][part.pk] = part.part_no
+            labels, holders = stages.setdefault(stage.key, ([], {}))
+            if stage.label not in labels:
+                labels.append(stage.label)
+            holders[part.pk] = part.part_no
     return stages
 
 
@@ -60,14 +64,14 @@ class StationForm(forms.ModelForm):
             ModelPart.objects.active().select_related("procedure").order_by("part_no")
         )
         choices = [("", _("Choose the stage"))]
-        for key, (label, holders) in self.stages.items():
-            choices.append((key, f"{label} ({key}) · {', '.join(holders.values())}"))
+        for key, (labels, holders) in self.stages.items():
+            choices.append((key, f"{' / '.join(labels)} ({key}) · {', '.join(holders.values())}"))
         current = self.instance.stage if self.instance.pk else ""
         if current and current not in self.stages:
             choices.append((current, _("%(key)s · no part has this stage") % {"key": current}))
         self.fields["stage"].choices = choices
         self.fields["stage"].widget.parts_of = {
-            key: holders.keys() for key, (_label, holders) in self.stages.items()
+            key: holders.keys() for key, (_labels, holders) in self.stages.items()
         }
         self.fields["stage"].widget.attrs["data-stage-select"] = ""
         self.fields["parts"].widget.attrs["data-parts-select"] = ""

@@ -200,3 +200,31 @@ def test_scans_made_while_the_instructions_are_open_are_recorded(station_page, s
     expect(dialog).to_be_hidden()
     expect(page.get_by_label("Scan USID")).to_be_focused()
     assert_recorded_exactly(scan_api, ["DLG-1", "DLG-2"])
+
+
+def test_tag_pairing_part_choice_and_sound_by_keys_alone(
+    sign_in_as, make_user, live_server, defect_reasons, scan_api
+):
+    engineer = make_user("Engineer")
+    first = part_with_procedure(engineer, part_no="EICS112_Part")
+    second = part_with_procedure(engineer, part_no="EICS200_Board")
+    station = Station.objects.create(name="SMD-2", line="Line A", stage="smd", pairs_tag=True)
+    station.parts.set([first, second])
+    page = sign_in_as(make_user("Operator"), PASSWORD)
+    page.goto(f"{live_server.url}{station.get_absolute_url()}")
+    expect(page.get_by_label("Scan USID")).to_be_focused()
+
+    page.keyboard.press("F6")  # the next part in the list
+    expect(page.locator("#scan-part")).to_have_value("EICS200_Board")
+    page.keyboard.press("F9")
+    expect(page.locator("#scan-mute")).to_have_attribute("aria-pressed", "true")
+    wedge(page, "PAIR-1")
+    expect(page.get_by_test_id("waiting-for-tag")).to_contain_text("PAIR-1")
+    wedge(page, "T-77")
+
+    expect_all_sent(page, 1)
+    expect(page.get_by_test_id("scan-result")).to_contain_text("PAIR-1 recorded at SMD")
+    expect(page.locator("body")).to_have_attribute("data-last-sound", "muted")
+    assert_recorded_exactly(scan_api, ["PAIR-1"])
+    _status, unit = scan_api("PAIR-1")
+    assert (unit["part_no"], unit["tag_no"]) == ("EICS200_Board", "T-77")
