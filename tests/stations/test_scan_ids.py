@@ -7,11 +7,14 @@ import uuid
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
+from shopfloor.stations.api_tokens import token_authenticate
 from shopfloor.stations.models import ScanEvent, ScanReceipt, UnitRegistration
+from shopfloor.stations.scanning import scan_record
 from shopfloor.stations.services import api_token_issue, unit_hold
 from tests.load_client import JsonClient, all_at_once
-from tests.stations.scan_support import part_with_procedure
+from tests.stations.scan_support import part_with_procedure, scan
 
 pytestmark = pytest.mark.django_db
 
@@ -103,3 +106,26 @@ def test_replays_sent_at_the_same_moment_record_once_with_one_answer(live_server
     assert {status for status, _body in answers} == {201}, answers
     assert len({json.dumps(body, sort_keys=True) for _status, body in answers}) == 1
     assert ScanEvent.objects.count() == 1 and ScanReceipt.objects.count() == 1
+
+
+def _statements(captured):
+    return [q["sql"] for q in captured if "SAVEPOINT" not in q["sql"].upper()]
+
+
+def test_a_scan_id_costs_one_lookup_and_one_receipt_and_none_without_it(engineer):
+    part = part_with_procedure(engineer)
+    token = token_authenticate(api_token_issue(name="rig")[1])
+    for usid in ("W1", "U1", "U2"):
+        scan(usid, "smd", part_no=part.part_no)
+    scan("W1", "qc", token=token, scan_id="warm")  # the part's plan is cached from here on
+
+    with CaptureQueriesContext(connection) as plain:
+        scan_record(usid="U1", stage="qc", source="api", token=token)
+    with CaptureQueriesContext(connection) as with_id:
+        scan_record(usid="U2", stage="qc", source="api", token=token, scan_id="s-2")
+
+    plain, with_id = _statements(plain.captured_queries), _statements(with_id.captured_queries)
+    assert not any("scanreceipt" in sql for sql in plain)
+    receipts = [sql for sql in with_id if "scanreceipt" in sql]
+    assert len(receipts) == 2 and receipts[0].startswith("SELECT") and "INSERT" in receipts[1]
+    assert len(with_id) == len(plain) + 2
