@@ -89,7 +89,14 @@
           }
         }
       })
-      .catch(function () {})
+      .catch(function (error) {
+        // The reader could not start (e.g. a policy forbids compiling WebAssembly): say so
+        // rather than showing a camera that never reads.
+        if (error && error.name === "NotSupportedError") {
+          say("The camera's code reader cannot run here: " + error.message + " Scan with the scanner or type the USID.");
+          stop();
+        }
+      })
       .finally(function () {
         if (stream) {
           timer = window.setTimeout(read, EVERY_MS);

@@ -18,6 +18,11 @@ from tests.stations.scan_support import part_with_procedure
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 WIDTH, HEIGHT, FPS = 640, 480, 10
+# The strict policy the pages are held to, plus what compiling the WebAssembly needs.
+STRICT_CSP = (
+    "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; "
+    "img-src 'self' data: blob:; media-src 'self' blob:; connect-src 'self'"
+)
 LABELS = {
     "CAM-128": lambda: Code128Encoder("CAM-128").get_pilimage(bar_width=2),
     "CAM-DM": lambda: DataMatrixEncoder("CAM-DM").get_pilimage(cellsize=8),
@@ -67,6 +72,22 @@ def test_the_camera_reads_code_128_datamatrix_and_qr_into_the_queue(
         context = camera_browser.new_context(viewport={"width": 1280, "height": 800})
         context.grant_permissions(["camera"])
         page = context.new_page()
+        page.route(
+            f"{live_server.url}{station.get_absolute_url()}",
+            lambda route: route.fulfill(
+                response=(fetched := route.fetch()),
+                headers={**fetched.headers, "content-security-policy": STRICT_CSP},
+            ),
+        )
+        refused_by_policy = []
+        page.on(
+            "console",
+            lambda message: (
+                refused_by_policy.append(message.text)
+                if "Content Security Policy" in message.text and "script" in message.text
+                else None
+            ),
+        )
         external = []
         page.on(
             "request",
@@ -91,6 +112,7 @@ def test_the_camera_reads_code_128_datamatrix_and_qr_into_the_queue(
         page.keyboard.press("Escape")
         expect(page.get_by_role("dialog")).to_be_hidden()
         assert external == [], "nothing is fetched from outside the app"
+        assert refused_by_policy == [], "the scan screen and the camera run under the policy"
     finally:
         camera_browser.close()
 
