@@ -47,7 +47,7 @@ class StationForm(forms.ModelForm):
     refused, since every scan there would be."""
 
     stage = forms.ChoiceField(
-        label=_("stage"),
+        label=_("Stage"),
         widget=StageSelect,
         help_text=_("The stage scanned here, among the stages of the station's parts."),
     )
