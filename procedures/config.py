@@ -12,6 +12,7 @@ previous config, and the columns its unit table already has).
 """
 
 import json
+import re
 
 from django.core.exceptions import ValidationError
 
@@ -32,7 +33,9 @@ STAGE_RESULTS = ("done", "pass_fail")
 FIELD_TYPES = ("text", "integer", "decimal", "boolean", "date", "choice")
 MEDIA = ("form_image", "part_image", "qc_video", "testing_video")
 
-TOP_LEVEL_KEYS = ("version", "stages", "fields")
+TOP_LEVEL_KEYS = ("version", "stages", "fields", "usid_pattern", "usid_example")
+USID_PATTERN_MAX_LENGTH = 200
+USID_EXAMPLE_MAX_LENGTH = 64
 STAGE_KEYS = ("key", "label", "optional", "result", "instructions", "media")
 FIELD_KEYS = ("key", "label", "type", "required", "stage", "choices", "help")
 
@@ -106,6 +109,47 @@ def _check_printable(problems, where, text, *, line_breaks=False):
     if found is not None:
         position, name = found
         problems.add(where, f"contains the character {name} at position {position}; remove it")
+
+
+def _normalise_usid_rule(problems, config):
+    """The optional ``usid_pattern`` (a regular expression a new unit's USID matches in full)
+    and ``usid_example`` (a USID that matches it, quoted when a scan does not)."""
+    rule = {}
+    pattern = config.get("usid_pattern")
+    example = config.get("usid_example")
+    if "usid_pattern" in config and pattern not in ("", None):
+        if not isinstance(pattern, str):
+            problems.add("usid_pattern", "must be a text, e.g. ^PWR-[0-9]{4}$")
+        elif len(pattern) > USID_PATTERN_MAX_LENGTH:
+            problems.add(
+                "usid_pattern",
+                f"is {len(pattern)} characters long; at most {USID_PATTERN_MAX_LENGTH} are allowed",
+            )
+        else:
+            _check_printable(problems, "usid_pattern", pattern)
+            try:
+                compiled = re.compile(pattern)
+            except (re.error, RecursionError, OverflowError) as error:
+                problems.add("usid_pattern", f"is not a regular expression: {error}")
+            else:
+                rule["usid_pattern"] = pattern
+                if isinstance(example, str) and example and not compiled.fullmatch(example):
+                    problems.add(
+                        "usid_example",
+                        f"{_quoted(example)} does not match the usid_pattern {_quoted(pattern)}",
+                    )
+    if "usid_example" in config and example not in ("", None):
+        if not isinstance(example, str):
+            problems.add("usid_example", "must be a text, e.g. PWR-0001")
+        elif len(example) > USID_EXAMPLE_MAX_LENGTH or not re.fullmatch(r"[!-~][ -~]*", example):
+            problems.add(
+                "usid_example",
+                f"{_quoted(example)} is not a USID: printable ASCII, at most "
+                f"{USID_EXAMPLE_MAX_LENGTH} characters",
+            )
+        else:
+            rule["usid_example"] = example
+    return rule
 
 
 def _check_bool(problems, where, value):
@@ -304,6 +348,7 @@ def validate_procedure_config(config, *, previous_config=None, applied_schema=No
         problems.add("fields", "must be a list")
         raw_fields = []
 
+    usid_rule = _normalise_usid_rule(problems, config)
     stages = [
         _normalise_stage(problems, f"stages[{index}]", stage)
         for index, stage in enumerate(raw_stages)
@@ -335,4 +380,4 @@ def validate_procedure_config(config, *, previous_config=None, applied_schema=No
         _check_changed_keys(problems, fields, previous_config.get("fields") or [], "fields")
     _check_columns(problems, stages, fields, applied_schema)
     problems.raise_if_any()
-    return {"version": CONFIG_VERSION, "stages": stages, "fields": fields}
+    return {"version": CONFIG_VERSION, **usid_rule, "stages": stages, "fields": fields}

@@ -65,6 +65,8 @@ def _field_row(entry, saved_keys):
 class Draft:
     stages: list = field(default_factory=list)
     fields: list = field(default_factory=list)
+    usid_pattern: str = ""
+    usid_example: str = ""
 
     @classmethod
     def from_config(cls, config, *, saved_config=None):
@@ -76,15 +78,20 @@ class Draft:
         return cls(
             stages=[_stage_row(entry, saved_stage_keys) for entry in config.get("stages") or []],
             fields=[_field_row(entry, saved_field_keys) for entry in config.get("fields") or []],
+            usid_pattern=str(config.get("usid_pattern") or ""),
+            usid_example=str(config.get("usid_example") or ""),
         )
 
     def to_config(self):
         """The procedure_config v1 this draft describes (not validated)."""
-        return {
-            "version": CONFIG_VERSION,
-            "stages": [self._stage_entry(row) for row in self.stages],
-            "fields": [self._field_entry(row) for row in self.fields],
-        }
+        config = {"version": CONFIG_VERSION}
+        if self.usid_pattern.strip():
+            config["usid_pattern"] = self.usid_pattern.strip()
+        if self.usid_example.strip():
+            config["usid_example"] = self.usid_example.strip()
+        config["stages"] = [self._stage_entry(row) for row in self.stages]
+        config["fields"] = [self._field_entry(row) for row in self.fields]
+        return config
 
     @staticmethod
     def _stage_entry(row):

@@ -52,6 +52,8 @@ class EditorState:
             draft=Draft(
                 stages=[form.cleaned_data for form in stages],
                 fields=[form.cleaned_data for form in fields],
+                usid_pattern=editor_form.cleaned_data["usid_pattern"],
+                usid_example=editor_form.cleaned_data["usid_example"],
             ),
             base_version=editor_form.cleaned_data["base_version"],
             confirm_retire=editor_form.cleaned_data["confirm_retire"],
@@ -65,7 +67,13 @@ class EditorState:
             if key
         ]
         return {
-            "editor_form": EditorForm(initial={"base_version": self.base_version}),
+            "editor_form": EditorForm(
+                initial={
+                    "base_version": self.base_version,
+                    "usid_pattern": self.draft.usid_pattern,
+                    "usid_example": self.draft.usid_example,
+                }
+            ),
             "stage_formset": StageFormSet(initial=self.draft.stages, prefix="stages"),
             "field_formset": FieldFormSet(
                 initial=[

@@ -153,6 +153,19 @@ class EditorForm(forms.Form):
 
     base_version = forms.IntegerField(required=False, widget=forms.HiddenInput)
     confirm_retire = forms.CharField(required=False, widget=forms.HiddenInput)
+    usid_pattern = forms.CharField(
+        label=_("USID pattern"),
+        required=False,
+        help_text=_(
+            "Optional: a regular expression every new unit's USID must match in full, "
+            "e.g. ^PWR-[0-9]{4}$. Units already registered are not checked again."
+        ),
+    )
+    usid_example = forms.CharField(
+        label=_("USID example"),
+        required=False,
+        help_text=_("Optional: a USID that matches, shown to operators, e.g. PWR-0001."),
+    )
 
 
 class ProcedureImportForm(forms.Form):

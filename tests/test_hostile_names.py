@@ -73,6 +73,7 @@ def test_a_nasty_part_or_model_no_is_refused_clearly_or_kept_exactly(client_for,
 
 
 def test_a_nasty_station_name_is_refused_clearly_or_kept_exactly(client_for, engineer):
+    part_with_procedure(engineer)  # a part with the stage qc the stations scan
     client = client_for(engineer)
     max_length = Station._meta.get_field("name").max_length
     for name in FORM_NAMES:

@@ -319,5 +319,5 @@ def unit_story(*, usid):
         "plan": plan,
         "row": row,
         "stages": stages,
-        "timeline": unit_timeline(usid=usid, plan=plan),
+        "timeline": unit_timeline(usid=registration.usid, plan=plan),
     }

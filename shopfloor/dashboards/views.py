@@ -118,8 +118,9 @@ def unit_lookup(request):
         except ValidationError as invalid:
             error = " ".join(invalid.messages)
         else:
-            if UnitRegistration.objects.filter(usid=usid).exists():
-                return redirect("dashboards:unit", usid=usid)
+            registration = UnitRegistration.objects.find(usid)
+            if registration is not None:
+                return redirect("dashboards:unit", usid=registration.usid)
             error = f"No unit {usid} is registered."
     status = 404 if error else 200
     return render(

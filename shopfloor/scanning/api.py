@@ -4,7 +4,9 @@
 Bearer-token authentication (no session, so no CSRF); every answer is JSON, and every refusal
 has a stable ``error.code`` and a ``message`` in plain words. Status codes follow the contract
 in the product brief: 201 recorded, 200 already recorded, 400 invalid, 401/403 token, 404
-unknown part or unit, 409 stage order, hold or another conflict.
+unknown part or unit, 409 stage order, hold or another conflict. A scan sent again with the
+same ``scan_id`` by the same token is given its first answer again (same status, same
+``event_id``) and writes nothing.
 """
 
 import functools
@@ -31,7 +33,7 @@ from shopfloor.stations.models import ScanEvent, Station
 
 MAX_BODY_BYTES = 16 * 1024
 STATION_NAME_MAX_LENGTH = Station._meta.get_field("name").max_length
-SCAN_FIELDS = ("usid", "stage", "result", "part_no", "tag_no", "defect", "station")
+SCAN_FIELDS = ("usid", "stage", "result", "part_no", "tag_no", "defect", "station", "scan_id")
 STATUS_OF = {
     "invalid": 400,
     "token_missing": 401,
@@ -137,6 +139,7 @@ def scan_create(request, token):
         defect=data.get("defect"),
         station=_station_for(token, data.get("station")),
         token=token,
+        scan_id=data.get("scan_id"),
         source=ScanEvent.Source.API,
     )
     if outcome.is_refused:
@@ -168,6 +171,7 @@ def unit_detail(request, token, usid):
     if found is None or found[2] is None:
         raise ScanRefused("unknown_unit", f"{usid} is not registered.")
     registration, plan, row = found
+    usid = registration.usid
     return JsonResponse(
         {
             "usid": usid,

@@ -4,16 +4,28 @@ A keyboard-wedge scanner types the code and then a suffix (Enter, sometimes Tab)
 surrounding whitespace is removed. Any other control character (e.g. GS, which GS1 barcodes
 use as a separator) means the scanner is set up wrongly or the label is not a USID: the code is
 refused with a message naming the character, never silently changed.
+
+Unit identity: a USID or tag no. is printable ASCII (what Code 128, Code 39 and DataMatrix
+labels carry in practice). An accent, another script's lookalike letter (Cyrillic EN for
+Latin H), a combining mark or an invisible character would make a second unit that prints the
+same as the first, so each is refused naming the character and its position. Letter case is
+ignored by the USID index (``models.usid_key``). A part's procedure may also give the pattern
+its new units' USIDs follow (``usid_pattern``), checked when a unit is registered.
 """
+
+import functools
+import re
 
 from django.core.exceptions import ValidationError
 
 from parts.unit_tables.naming import KEY_MAX_LENGTH as STAGE_KEY_MAX_LENGTH
 from parts.unit_tables.naming import KEY_PATTERN as STAGE_KEY
 from parts.unit_tables.naming import USID_MAX_LENGTH
-from shopfloor.characters import first_refused
+from shopfloor.characters import character_name, first_refused
+from shopfloor.stations.models import SCAN_ID_MAX_LENGTH
 
 SCANNER_SUFFIX = " \t\r\n"
+PRINTABLE_ASCII = re.compile(r"[ -~]*\Z")
 
 
 def code_clean(raw, *, label="USID", max_length=USID_MAX_LENGTH):
@@ -50,6 +62,64 @@ def code_clean(raw, *, label="USID", max_length=USID_MAX_LENGTH):
             code="too_long",
         )
     return value
+
+
+def ascii_check(value, *, label="USID"):
+    """Raise ``ValidationError`` naming the first character of ``value`` that is not printable
+    ASCII, and its 1-based position."""
+    if PRINTABLE_ASCII.match(value):
+        return
+    for position, character in enumerate(value, start=1):
+        if not " " <= character <= "~":
+            raise ValidationError(
+                f"The {label} holds {_shown(character)} at position {position}: a {label} is "
+                "printable ASCII only (letters A-Z, digits, punctuation). Check the label.",
+                code="not_ascii",
+            )
+
+
+def _shown(character):
+    name = character_name(character)
+    if first_refused(character) is None and not name.startswith("COMBINING"):
+        return f"'{character}' (U+{ord(character):04X} {name})"
+    return f"U+{ord(character):04X} {name}"
+
+
+def usid_clean(raw, *, label="USID"):
+    """A USID or tag no. as ``code_clean`` cleans it, refused unless it is printable ASCII."""
+    value = code_clean(raw, label=label)
+    ascii_check(value, label=label)
+    return value
+
+
+def scan_id_clean(raw):
+    """The client's ``scan_id`` of a scan: 1 to 64 printable ASCII characters, e.g. a UUID."""
+    if not isinstance(raw, str):
+        raise ValidationError("The scan_id must be text, e.g. a UUID.", code="type")
+    if not raw or len(raw) > SCAN_ID_MAX_LENGTH:
+        raise ValidationError(
+            f"The scan_id is 1 to {SCAN_ID_MAX_LENGTH} characters long, e.g. a UUID.",
+            code="length",
+        )
+    ascii_check(raw, label="scan_id")
+    return raw
+
+
+@functools.lru_cache(maxsize=512)
+def usid_pattern_compiled(pattern):
+    return re.compile(pattern)
+
+
+def usid_pattern_check(usid, *, pattern, example, part_no):
+    """Refuse a new unit's ``usid`` that does not match its part's ``usid_pattern`` in full,
+    quoting the part's example (or else the pattern)."""
+    if not pattern or usid_pattern_compiled(pattern).fullmatch(usid):
+        return
+    expected = f"e.g. {example}" if example else f"the pattern {pattern}"
+    raise ValidationError(
+        f"{usid} is not a USID of part {part_no}: its USIDs look like {expected}.",
+        code="usid_pattern",
+    )
 
 
 def is_code(raw):

@@ -68,6 +68,8 @@ class PartPlan:
     stages: tuple
     retired_stages: frozenset
     unit_model: type
+    usid_pattern: str = ""
+    usid_example: str = ""
     sql: dict = field(default_factory=dict, compare=False, repr=False)  # built by scan_sql
 
     def stage(self, key):
@@ -161,4 +163,6 @@ def _plan_build(part_id, part=None):
         stages=stages,
         retired_stages=retired - active,
         unit_model=unit_model_for(part, procedure),
+        usid_pattern=config.get("usid_pattern") or "",
+        usid_example=config.get("usid_example") or "",
     )

@@ -7,9 +7,14 @@ or refused with a stable ``code`` and a reason in plain words. A refused scan wr
 
 The rules:
 
-- A USID belongs to exactly one part: the global index (``UnitRegistration``) says which. The
-  first scan of an unknown USID registers it, at a stage a new unit may start at (no
-  non-optional stage before it), to the part the request or the station names.
+- A USID belongs to exactly one part: the global index (``UnitRegistration``) says which,
+  whatever the letter case it is scanned in; the unit keeps the USID as registered. The first
+  scan of an unknown USID registers it, at a stage a new unit may start at (no non-optional
+  stage before it), to the part the request or the station names, when it is printable ASCII
+  and matches the part's ``usid_pattern``.
+- A scan sent with a ``scan_id`` is answered once: a replay from the same token (or the same
+  person at the same station) is given the first answer again and writes nothing
+  (``ScanReceipt``).
 - A stage is accepted only when every non-optional stage before it has passed.
 - A repeat of what is recorded is "already recorded"; a different result for a recorded stage
   is refused (a supervisor can undo the stage).
@@ -22,17 +27,30 @@ is recorded by ``sql.record_first`` in one statement whose WHERE clause holds th
 preconditions; everything else is decided here under a lock of the unit row.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from parts.models import ModelPart
-from shopfloor.scanning.input import code_clean, stage_clean
+from shopfloor.scanning.input import (
+    ascii_check,
+    code_clean,
+    scan_id_clean,
+    stage_clean,
+    usid_clean,
+    usid_pattern_check,
+)
 from shopfloor.scanning.plans import part_plan
 from shopfloor.scanning.sql import record_first, registration_row
-from shopfloor.stations.models import DefectReason, ScanEvent, UnitRegistration
+from shopfloor.stations.models import (
+    DefectReason,
+    ScanEvent,
+    ScanReceipt,
+    UnitRegistration,
+    usid_key,
+)
 
 RECORDED = "recorded"
 ALREADY_RECORDED = "already_recorded"
@@ -124,6 +142,7 @@ class _Request:
 
 @dataclass(frozen=True)
 class _Registration:
+    usid: str
     part_id: int
     part_no: str
     archived_at: object
@@ -143,11 +162,49 @@ def scan_record(
     part_no=None,
     tag_no=None,
     defect=None,
+    scan_id=None,
 ):
     """Record one scan of ``usid`` at ``stage``; returns a ``ScanOutcome`` (never raises for bad
     input). ``station`` is a ``StationSnapshot`` or None, ``user`` the signed-in person (screen),
-    ``token`` the API ``TokenHolder``; ``source`` is a ``ScanEvent.Source``."""
+    ``token`` the API ``TokenHolder``; ``source`` is a ``ScanEvent.Source``. With a ``scan_id``
+    the answer is kept, and a replay of the same ``scan_id`` is given it again."""
     context = ScanContext(source=source, station=station, user=user, token=token)
+    scan = {
+        "usid": usid,
+        "stage": stage,
+        "result": result,
+        "part_no": part_no,
+        "tag_no": tag_no,
+        "defect": defect,
+    }
+    if scan_id is None:
+        return _scan_answer(context, **scan)
+    try:
+        scan_id = scan_id_clean(scan_id)
+    except ValidationError as error:
+        return _refused(invalid({"scan_id": " ".join(error.messages)}), usid, stage)
+    scope = f"token:{token.id}" if token is not None else f"user:{user.pk}:station:{station.id}"
+    for attempt in range(2):
+        try:
+            with transaction.atomic():
+                kept = (
+                    ScanReceipt.objects.filter(scope=scope, scan_id=scan_id)
+                    .values_list("outcome", flat=True)
+                    .first()
+                )
+                if kept is not None:
+                    return ScanOutcome(**kept)
+                outcome = _scan_answer(context, **scan)
+                ScanReceipt.objects.create(scope=scope, scan_id=scan_id, outcome=asdict(outcome))
+                return outcome
+        except IntegrityError:
+            # A replay sent at the same moment was answered first: its answer is this one's.
+            if attempt:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _scan_answer(context, *, usid, stage, result, part_no, tag_no, defect):
     try:
         request = _request_clean(usid, stage, result, part_no, tag_no, defect)
         _check_place(request, context)
@@ -160,14 +217,18 @@ def scan_record(
                     raise
         raise AssertionError("unreachable")
     except ScanRefused as refusal:
-        return ScanOutcome(
-            status=REFUSED,
-            code=refusal.code,
-            message=refusal.message,
-            usid=usid if isinstance(usid, str) else "",
-            stage=stage if isinstance(stage, str) else "",
-            details=refusal.details,
-        )
+        return _refused(refusal, usid, stage)
+
+
+def _refused(refusal, usid, stage):
+    return ScanOutcome(
+        status=REFUSED,
+        code=refusal.code,
+        message=refusal.message,
+        usid=usid if isinstance(usid, str) else "",
+        stage=stage if isinstance(stage, str) else "",
+        details=refusal.details,
+    )
 
 
 def _request_clean(usid, stage, result, part_no, tag_no, defect):
@@ -178,7 +239,7 @@ def _request_clean(usid, stage, result, part_no, tag_no, defect):
         ("stage", lambda: stage_clean(stage)),
         ("result", lambda: _result_clean(result)),
         ("part_no", lambda: _part_no_clean(part_no)),
-        ("tag_no", lambda: code_clean(tag_no, label="tag no.") if tag_no else ""),
+        ("tag_no", lambda: usid_clean(tag_no, label="tag no.") if tag_no else ""),
     ]:
         try:
             cleaned[name] = clean()
@@ -249,6 +310,7 @@ def _scan(request, context):
         with transaction.atomic():
             return _register(request, context)
     registration = _Registration(*found)
+    request = replace(request, usid=registration.usid)
     if request.part_no and request.part_no.casefold() != registration.part_no.casefold():
         raise ScanRefused(
             "other_part",
@@ -298,9 +360,9 @@ def _part_find(request, station):
             raise ScanRefused("unknown_part", f"There is no part {request.part_no}.")
         if station is not None and station.part_ids and found[0] not in station.part_ids:
             raise invalid({"part_no": f"Station {station.name} does not run {request.part_no}."})
-        return _Registration(*found)
+        return _Registration(request.usid, *found)
     if station is not None and len(station.part_ids) == 1:
-        return _Registration(*parts.get(pk=next(iter(station.part_ids))))
+        return _Registration(request.usid, *parts.get(pk=next(iter(station.part_ids))))
     raise ScanRefused(
         "unknown_unit",
         f"{request.usid} is not registered yet: name its part to register it"
@@ -335,9 +397,22 @@ def _check_result(stage, request):
 
 
 def _register(request, context):
+    try:
+        ascii_check(request.usid)
+    except ValidationError as error:
+        raise invalid({"usid": " ".join(error.messages)}) from None
     found = _part_find(request, context.station)
     plan, stage = _plan_and_stage(found, request.stage)
     _check_result(stage, request)
+    try:
+        usid_pattern_check(
+            request.usid,
+            pattern=plan.usid_pattern,
+            example=plan.usid_example,
+            part_no=found.part_no,
+        )
+    except ValidationError as error:
+        raise invalid({"usid": " ".join(error.messages)}) from None
     if plan.missing_before(stage, {}):
         starts = ", ".join(s.label for s in plan.registering_stages) or "no stage"
         raise ScanRefused(
@@ -346,7 +421,9 @@ def _register(request, context):
         )
     if request.tag_no:
         _check_tag_free(plan, request.usid, request.tag_no)
-    UnitRegistration.objects.create(usid=request.usid, part_id=found.part_id)
+    UnitRegistration.objects.create(
+        usid=request.usid, usid_key=usid_key(request.usid), part_id=found.part_id
+    )
     now = timezone.now()
     changes = _record_changes(stage, request, context.user, now)
     plan.unit_model.objects.create(

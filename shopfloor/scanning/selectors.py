@@ -8,18 +8,18 @@ from shopfloor.stations.models import ScanEvent, UnitRegistration
 
 
 def unit_find(*, usid):
-    """The unit registered as ``usid``: (registration, plan, row as a dict), or None.
+    """The unit ``usid`` names, whatever its letter case: (registration, plan, row as a dict),
+    or None. ``registration.usid`` is the USID as registered.
 
     Text that cannot be a USID (a control character, too long) is no registered unit.
     """
     if not is_code(usid):
         return None
-    registration = UnitRegistration.objects.select_related("part__procedure").filter(usid=usid)
-    registration = registration.first()
+    registration = UnitRegistration.objects.select_related("part__procedure").find(usid)
     if registration is None:
         return None
     plan = plan_of_part(registration.part)
-    row = plan.unit_model.objects.filter(usid=usid).values().first() if plan else None
+    row = plan.unit_model.objects.filter(usid=registration.usid).values().first() if plan else None
     return registration, plan, row
 
 

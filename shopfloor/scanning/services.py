@@ -62,11 +62,9 @@ def _reason_clean(reason):
 def _unit_locked(usid):
     if not is_code(usid):
         raise ScanRefused("unknown_unit", f"{usid[:64]!r} is not a registered USID.")
-    registration = (
-        UnitRegistration.objects.select_related("part__procedure").filter(usid=usid).first()
-    )
+    registration = UnitRegistration.objects.select_related("part__procedure").find(usid)
     plan = plan_of_part(registration.part) if registration else None
-    row = unit_row_lock(plan, usid) if plan else None
+    row = unit_row_lock(plan, registration.usid) if plan else None
     if row is None:
         raise ScanRefused("unknown_unit", f"{usid} is not registered.")
     return registration, plan, row
@@ -97,6 +95,7 @@ def unit_override(*, usid, stage, action, reason, user):
     """
     reason = _reason_clean(reason)
     registration, plan, row = _unit_locked(usid)
+    usid = registration.usid
     target = plan.stage(stage)
     if target is None:
         raise invalid({"stage": f"Part {registration.part.part_no} has no stage {stage}."})
@@ -134,6 +133,7 @@ def unit_hold(*, usid, reason, user):
     """Hold unit ``usid``: every scan of it is refused until a supervisor releases it."""
     reason = _reason_clean(reason)
     registration, plan, row = _unit_locked(usid)
+    usid = registration.usid
     if supervisor_hold(usid) is not None:
         raise ScanRefused("already_held", f"{usid} is already on hold.")
     now = timezone.now()
@@ -152,6 +152,7 @@ def unit_release(*, usid, reason, user):
     """
     reason = _reason_clean(reason)
     registration, plan, row = _unit_locked(usid)
+    usid = registration.usid
     if supervisor_hold(usid) is None:
         raise ScanRefused("not_held", f"{usid} is not held by a supervisor.")
     now = timezone.now()

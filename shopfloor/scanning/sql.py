@@ -23,7 +23,12 @@ from django.db import connection, transaction
 
 from parts.models import ModelPart
 from procedures.models import PartProcedureDetail
-from shopfloor.stations.models import ScanEvent, UnitRegistration
+from shopfloor.stations.models import (
+    ScanEvent,
+    UnitRegistration,
+    registration_pick,
+    usid_lookup_keys,
+)
 
 EVENT_FIELDS = (
     "created_at",
@@ -52,21 +57,22 @@ def _registration_sql():
     part = ModelPart._meta
     procedure = PartProcedureDetail._meta
     return (
-        f"SELECT r.{_q('part_id')}, p.{_q('part_no')}, p.{_q('archived_at')}, "
+        f"SELECT r.{_q('usid')}, r.{_q('part_id')}, p.{_q('part_no')}, p.{_q('archived_at')}, "
         f"d.{_q('version')}, d.{_q('schema_fingerprint')} "
         f"FROM {_q(registration.db_table)} r "
         f"JOIN {_q(part.db_table)} p ON p.{_q('id')} = r.{_q('part_id')} "
         f"LEFT JOIN {_q(procedure.db_table)} d ON d.{_q('model_part_id')} = p.{_q('id')} "
-        f"WHERE r.{_q('usid')} = %s"
+        f"WHERE r.{_q('usid_key')} IN (%s, %s)"
     )
 
 
 def registration_row(usid):
-    """(part id, part no., archived at, procedure version, schema fingerprint) of ``usid``,
-    or None when it is not registered."""
+    """(USID as registered, part id, part no., archived at, procedure version, schema
+    fingerprint) of the unit ``usid`` names whatever its letter case, or None when it is not
+    registered. One statement on the unique USID key."""
     with connection.cursor() as cursor:
-        cursor.execute(_registration_sql(), [usid])
-        return cursor.fetchone()
+        cursor.execute(_registration_sql(), usid_lookup_keys(usid))
+        return registration_pick(cursor.fetchall(), usid, lambda row: row[0])
 
 
 @functools.cache

@@ -1,22 +1,80 @@
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from parts.models import ModelPart
 from shopfloor.characters import validate_printable
 from shopfloor.stations.models import REASON_MAX_LENGTH, DefectReason, ScanEvent, Station
+from shopfloor.stations.selectors import plan_of_part
+
+
+class StageSelect(forms.Select):
+    """The stage list: each option carries the parts that have the stage (``data-parts``), so
+    the page can offer only the stages of the parts chosen."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.parts_of = {}
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        part_ids = self.parts_of.get(value)
+        if part_ids is not None:
+            option["attrs"]["data-parts"] = " ".join(str(pk) for pk in sorted(part_ids))
+        return option
+
+
+def stages_of_parts(parts):
+    """{stage key: (labels, {part pk: part no.})} over the procedures of ``parts``, in process
+    order of the first part that has each stage; a stage labelled differently by two parts
+    has both labels."""
+    stages = {}
+    for part in parts:
+        plan = plan_of_part(part)
+        for stage in plan.stages if plan else ():
+            labels, holders = stages.setdefault(stage.key, ([], {}))
+            if stage.label not in labels:
+                labels.append(stage.label)
+            holders[part.pk] = part.part_no
+    return stages
 
 
 class StationForm(forms.ModelForm):
+    """A station's set-up. Its stage is chosen among the stages of its parts (of every active
+    part when it runs them all), shown with their labels; a stage none of them has is
+    refused, since every scan there would be."""
+
+    stage = forms.ChoiceField(
+        label=_("Stage"),
+        widget=StageSelect,
+        help_text=_("The stage scanned here, among the stages of the station's parts."),
+    )
+
     class Meta:
         model = Station
-        fields = ["name", "line", "stage", "parts", "pairs_tag", "is_active"]
+        fields = ["name", "line", "parts", "stage", "pairs_tag", "is_active"]
         widgets = {"parts": forms.SelectMultiple(attrs={"size": 8})}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["parts"].queryset = ModelPart.objects.active()
+        self.stages = stages_of_parts(
+            ModelPart.objects.active().select_related("procedure").order_by("part_no")
+        )
+        choices = [("", _("Choose the stage"))]
+        for key, (labels, holders) in self.stages.items():
+            choices.append((key, f"{' / '.join(labels)} ({key}) · {', '.join(holders.values())}"))
+        current = self.instance.stage if self.instance.pk else ""
+        if current and current not in self.stages:
+            choices.append((current, _("%(key)s · no part has this stage") % {"key": current}))
+        self.fields["stage"].choices = choices
+        self.fields["stage"].widget.parts_of = {
+            key: holders.keys() for key, (_labels, holders) in self.stages.items()
+        }
+        self.fields["stage"].widget.attrs["data-stage-select"] = ""
+        self.fields["parts"].widget.attrs["data-parts-select"] = ""
         self.helper = FormHelper()
         self.helper.add_input(Submit("save", _("Save station")))
 
@@ -30,8 +88,34 @@ class StationForm(forms.ModelForm):
         validate_printable(line)
         return line
 
-    def clean_stage(self):
-        return self.cleaned_data["stage"].strip().lower()
+    def clean(self):
+        cleaned = super().clean()
+        stage = cleaned.get("stage")
+        parts = cleaned.get("parts")
+        if not stage or parts is None:
+            return cleaned
+        holders = self.stages.get(stage, (None, {}))[1]
+        chosen = {part.pk for part in parts}
+        if chosen and not chosen & holders.keys():
+            names = ", ".join(part.part_no for part in parts)
+            self.add_error(
+                "stage",
+                ValidationError(
+                    _("None of this station's parts (%(parts)s) has the stage %(stage)s."),
+                    code="stage_of_no_part",
+                    params={"parts": names, "stage": stage},
+                ),
+            )
+        elif not holders:
+            self.add_error(
+                "stage",
+                ValidationError(
+                    _("No part has the stage %(stage)s."),
+                    code="stage_of_no_part",
+                    params={"stage": stage},
+                ),
+            )
+        return cleaned
 
 
 class ScanForm(forms.Form):

@@ -1,4 +1,5 @@
-"""Stations, their API tokens, defect reasons, the global USID index and the scan event log."""
+"""Stations, their API tokens, defect reasons, the global USID index, the scan event log and
+the receipts that answer a replayed scan."""
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -12,6 +13,12 @@ from parts.models import ModelPart
 from parts.unit_tables.naming import KEY_MAX_LENGTH, KEY_PATTERN, USID_MAX_LENGTH
 
 STAGE_KEY_MAX_LENGTH = KEY_MAX_LENGTH
+SCAN_ID_MAX_LENGTH = 64
+# A unit registered before USIDs ignored case, whose USID differs only by case from an older
+# unit's, is keyed by this mark and its exact USID: no case-folded key can start with it (new
+# USIDs are printable ASCII), so it stays reachable by its exact USID and never by another case.
+CASE_TWIN_MARK = "\u2260"
+USID_KEY_MAX_LENGTH = USID_MAX_LENGTH + len(CASE_TWIN_MARK)
 REASON_MAX_LENGTH = 500
 
 stage_key_validator = RegexValidator(
@@ -166,14 +173,51 @@ class DefectReason(models.Model):
         return self.label
 
 
+def usid_key(usid):
+    """The key a USID is registered and found by: letter case never makes another unit, so
+    ``pwr-0003`` finds the unit registered as ``PWR-0003``."""
+    return usid.lower()
+
+
+def usid_lookup_keys(usid):
+    """The keys that may hold the unit ``usid`` names: its case-free key, and the key of a
+    case twin registered before USIDs ignored case (``CASE_TWIN_MARK``)."""
+    return [usid_key(usid), CASE_TWIN_MARK + usid]
+
+
+def registration_pick(rows, usid, usid_of):
+    """Of the rows found by ``usid_lookup_keys`` (at most two), the unit ``usid`` names: the
+    one registered exactly so, else the one registered with another case (a case twin is
+    found only by its exact USID)."""
+    for row in rows:
+        if usid_of(row) == usid:
+            return row
+    return rows[0] if rows else None
+
+
+class UnitRegistrationQuerySet(models.QuerySet):
+    def find(self, usid):
+        """The registration of the unit ``usid`` names, whatever its letter case, or None."""
+        rows = list(self.filter(usid_key__in=usid_lookup_keys(usid))[:2])
+        return registration_pick(rows, usid, lambda row: row.usid)
+
+
 class UnitRegistration(models.Model):
     """The global USID index: the part each registered unit belongs to.
 
-    The unique ``usid`` makes a USID belong to exactly one part across all parts, and lets a
-    scan at a later stage find the unit's part (and so its unit table) from the USID alone.
+    The unique ``usid_key`` (the USID without letter case) makes a USID belong to exactly one
+    part across all parts, whatever its case, and lets a scan at a later stage find the unit's
+    part (and so its unit table) from the USID alone. ``usid`` keeps the USID as registered.
     """
 
     usid = models.CharField(_("USID"), max_length=USID_MAX_LENGTH, unique=True)
+    usid_key = models.CharField(
+        _("USID key"),
+        max_length=USID_KEY_MAX_LENGTH,
+        unique=True,
+        editable=False,
+        help_text=_("The USID in lower case: a USID differing only by case is the same unit."),
+    )
     part = models.ForeignKey(
         ModelPart,
         on_delete=models.PROTECT,
@@ -181,6 +225,8 @@ class UnitRegistration(models.Model):
         verbose_name=_("part"),
     )
     created_at = models.DateTimeField(_("registered at"), default=timezone.now)
+
+    objects = UnitRegistrationQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("registered unit")
@@ -190,6 +236,40 @@ class UnitRegistration(models.Model):
 
     def __str__(self):
         return self.usid
+
+    def save(self, *args, **kwargs):
+        if not self.usid_key:
+            self.usid_key = usid_key(self.usid)
+        super().save(*args, **kwargs)
+
+
+class ScanReceipt(models.Model):
+    """The first answer to a scan sent with a ``scan_id``, given again to every replay of it.
+
+    A station that lost the answer (a network outage, a closed tab) sends the scan again with
+    the same ``scan_id``; the unique (scope, scan_id) pair lets only one of two concurrent
+    replays write, and the other is given this answer.
+    """
+
+    scope = models.CharField(
+        _("sent by"),
+        max_length=60,
+        help_text=_("token:<id> for the scan API, user:<id>:station:<id> for the scan screen."),
+    )
+    scan_id = models.CharField(_("scan id"), max_length=SCAN_ID_MAX_LENGTH)
+    outcome = models.JSONField(_("answer"))
+    created_at = models.DateTimeField(_("answered at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("scan receipt")
+        verbose_name_plural = _("scan receipts")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["scope", "scan_id"], name="stations_receipt_once")
+        ]
+
+    def __str__(self):
+        return f"{self.scope} {self.scan_id}"
 
 
 class AppendOnlyError(Exception):

@@ -1,5 +1,6 @@
 """Reads of stations: the list an operator picks from and a station's latest scans."""
 
+from shopfloor.scanning.plans import plan_of_part
 from shopfloor.stations.models import ScanEvent, Station
 
 RECENT_SCANS = 12
@@ -8,6 +9,33 @@ RECENT_SCANS = 12
 def station_list(*, active_only=True):
     stations = Station.objects.all()
     return stations.filter(is_active=True) if active_only else stations
+
+
+def station_stage_label(station, parts):
+    """The label the station's stage has in its parts' procedures (its key when none has it)."""
+    for part in parts:
+        plan = plan_of_part(part)
+        stage = plan.stage(station.stage) if plan else None
+        if stage is not None:
+            return stage.label
+    return station.stage
+
+
+def station_tiles():
+    """The active stations as the pick page shows them: each with its stage's label and the
+    part numbers it runs."""
+    stations = station_list().prefetch_related("parts__procedure")
+    tiles = []
+    for station in stations:
+        parts = [part for part in station.parts.all() if part.archived_at is None]
+        tiles.append(
+            {
+                "station": station,
+                "stage_label": station_stage_label(station, parts),
+                "part_nos": [part.part_no for part in parts],
+            }
+        )
+    return tiles
 
 
 def station_recent_events(*, station, limit=RECENT_SCANS):

@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core import signing
 from django.core.exceptions import ValidationError
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -20,7 +21,12 @@ from shopfloor.scanning.services import (
 )
 from shopfloor.stations.forms import OverrideForm, ReasonForm, ScanForm, StationForm
 from shopfloor.stations.models import ScanEvent, Station
-from shopfloor.stations.selectors import station_list, station_recent_events
+from shopfloor.stations.selectors import (
+    station_list,
+    station_recent_events,
+    station_stage_label,
+    station_tiles,
+)
 
 REMEMBERED_STATION = "sf_station"
 REMEMBERED_SALT = "shopfloor.stations.remembered"
@@ -46,7 +52,7 @@ def station_current(request):
 @require_GET
 @permission_required("stations.scan_unit", raise_exception=True)
 def station_pick(request):
-    context = {"stations": station_list(), "remembered": _remembered_station(request)}
+    context = {"tiles": station_tiles(), "remembered": _remembered_station(request)}
     return render(request, "stations/station_pick.html", context)
 
 
@@ -55,6 +61,9 @@ def station_pick(request):
 def station_scan(request, pk):
     station = get_object_or_404(Station, pk=pk, is_active=True)
     context = _scan_context(station, ScanForm(station=station), outcome=None, pending="")
+    if request.htmx:
+        # The screen fetches the station's last scans when its queue of scans has been sent.
+        return render(request, "stations/station_scan.html#recent", context)
     response = render(request, "stations/station_scan.html", context)
     response.set_signed_cookie(
         REMEMBERED_STATION,
@@ -74,14 +83,23 @@ def scan_submit(request, pk):
     station = get_object_or_404(Station, pk=pk)
     form = ScanForm(request.POST, station=station)
     outcome, pending = _scan_from_screen(station, request.user, request.POST)
+    if request.get_preferred_type(["text/html", "application/json"]) == "application/json":
+        # The screen's queue of scans: each answer is shown against its own scan.
+        return JsonResponse(_outcome_json(outcome))
     template = "stations/station_scan.html"
     if request.htmx:
         template += "#scan-response"
     return render(request, template, _scan_context(station, form, outcome, pending))
 
 
+def _outcome_json(outcome):
+    fields = ("status", "code", "message", "usid", "stage", "part_no", "result", "event_id")
+    return {name: getattr(outcome, name) for name in fields}
+
+
 def _scan_from_screen(station, user, data):
-    """The outcome of one scan at the screen, and the USID still waiting for its tag."""
+    """The outcome of one scan at the screen, and the USID still waiting for its tag. A scan
+    sent with a ``scan_id`` is answered once for this person at this station."""
     code = data.get("code", "")
     pending = data.get("pending_usid", "")
     if station.pairs_tag and not pending:
@@ -101,6 +119,7 @@ def _scan_from_screen(station, user, data):
         station=StationSnapshot.of(station),
         user=user,
         source=ScanEvent.Source.SCREEN,
+        scan_id=data.get("scan_id") or None,
     )
     return outcome, ""
 
@@ -121,6 +140,7 @@ def _scan_context(station, form, outcome, pending):
         "recent": station_recent_events(station=station),
         "help": _stage_help(help_part, station.stage),
         "shows_result_choice": _shows_result_choice(station, parts),
+        "stage_label": station_stage_label(station, parts),
     }
 
 

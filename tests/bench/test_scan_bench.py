@@ -89,9 +89,10 @@ def add_units(part, first, last, prefix="B"):
             [prefix, first, last - 1],
         )
         cursor.execute(
-            'INSERT INTO "stations_unitregistration" ("usid", "part_id", "created_at") '
-            "SELECT %s || g, %s, now() FROM generate_series(%s, %s) AS g",
-            [prefix, part.pk, first, last - 1],
+            'INSERT INTO "stations_unitregistration" ("usid", "usid_key", "part_id", '
+            '"created_at") SELECT %s || g, lower(%s || g), %s, now() '
+            "FROM generate_series(%s, %s) AS g",
+            [prefix, prefix, part.pk, first, last - 1],
         )
         cursor.execute(f'ANALYZE "{table}"')
         cursor.execute('ANALYZE "stations_unitregistration"')

@@ -143,3 +143,35 @@ def test_a_new_key_may_not_reuse_a_column_that_keeps_retired_data():
     assert messages == [
         'stages[0].key: would make column "is_x_at", which keeps the data of stage "x_at"'
     ]
+
+
+def _with_usid_rule(**rule):
+    return {"version": 1, "stages": [{"key": "smd", "label": "SMD"}], "fields": [], **rule}
+
+
+def test_a_usid_pattern_and_its_example_are_kept():
+    config = validate_procedure_config(
+        _with_usid_rule(usid_pattern="^PWR-[0-9]{4}$", usid_example="PWR-0001")
+    )
+
+    assert (config["usid_pattern"], config["usid_example"]) == ("^PWR-[0-9]{4}$", "PWR-0001")
+
+
+@pytest.mark.parametrize(
+    ("rule", "expected"),
+    [
+        ({"usid_pattern": "^PWR-[0-9"}, "usid_pattern: is not a regular expression"),
+        ({"usid_pattern": "A" * 201}, "usid_pattern: is 201 characters long"),
+        ({"usid_pattern": 5}, "usid_pattern: must be a text"),
+        (
+            {"usid_pattern": "^PWR-[0-9]{4}$", "usid_example": "PWR-12"},
+            'usid_example: "PWR-12" does not match the usid_pattern',
+        ),
+        ({"usid_example": "P\u00c9R-1"}, "usid_example:"),
+    ],
+)
+def test_a_bad_usid_rule_is_refused_naming_it(rule, expected):
+    with pytest.raises(ValidationError) as refused:
+        validate_procedure_config(_with_usid_rule(**rule))
+
+    assert any(expected in message for message in refused.value.messages), refused.value.messages

@@ -233,3 +233,16 @@ def test_a_save_over_someone_elses_newer_version_shows_who_and_keeps_both(
     assert "Saved version 3" in over
     procedure.refresh_from_db()
     assert [s["label"] for s in procedure.procedure_config["stages"]] == ["SMD line", "QC"]
+
+
+def test_the_usid_pattern_is_saved_shown_again_and_a_bad_one_is_named(htmx_post, part):
+    rule = {"usid_pattern": "^PWR-[0-9]{4}$", "usid_example": "PWR-0001"}
+
+    html = htmx_post(edit_url(part), editor_post([stage("smd")], action="save", **rule))
+    bad = htmx_post(edit_url(part), editor_post([stage("smd")], action="save", usid_pattern="(["))
+
+    config = PartProcedureDetail.objects.get(model_part=part).procedure_config
+    assert (config["usid_pattern"], config["usid_example"]) == ("^PWR-[0-9]{4}$", "PWR-0001")
+    assert 'value="^PWR-[0-9]{4}$"' in html.content.decode()
+    assert "usid_pattern: is not a regular expression" in bad.content.decode()
+    assert PartProcedureDetail.objects.get(model_part=part).version == 1

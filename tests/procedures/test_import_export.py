@@ -158,3 +158,20 @@ def test_an_oversized_upload_is_refused_with_its_size(client_for, engineer, part
 
     assert "a procedure is at most 1000000" in response.content.decode()
     assert not PartProcedureDetail.objects.filter(model_part=part).exists()
+
+
+def test_the_usid_pattern_travels_through_export_and_import(client_for, engineer, part):
+    config = {**CONFIG, "usid_pattern": "^PWR-[0-9]{4}$", "usid_example": "PWR-0001"}
+    source = ModelPart.objects.create(model_no="EICS300", part_no="EICS300_Board")
+    procedure_apply(part=source, config=config, user=engineer)
+    client = client_for(engineer)
+
+    exported = client.get(reverse("procedures:export", args=[source.pk])).content
+    response = client.post(
+        reverse("procedures:import", args=[part.pk]),
+        {"file": SimpleUploadedFile("p.json", exported, content_type="application/json")},
+    )
+
+    assert json.loads(exported)["usid_pattern"] == "^PWR-[0-9]{4}$"
+    html = response.content.decode()
+    assert 'value="^PWR-[0-9]{4}$"' in html and 'value="PWR-0001"' in html

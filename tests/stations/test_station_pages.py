@@ -4,16 +4,18 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from parts.models import ModelPart
 from shopfloor.stations.models import Station
 from shopfloor.stations.views import REMEMBERED_STATION
+from tests.stations.scan_support import part_with_procedure
 
 pytestmark = pytest.mark.django_db
 
 
 def test_an_engineer_defines_a_station_with_its_stage_and_parts(client_for, engineer):
-    part = ModelPart.objects.create(model_no="EICS112", part_no="EICS112_Part")
+    part = part_with_procedure(engineer)
     client = client_for(engineer)
+    form = client.get(reverse("stations:create")).content.decode()
+    assert f'<option value="qc" data-parts="{part.pk}">QC (qc) · EICS112_Part</option>' in form
 
     response = client.post(
         reverse("stations:create"),
@@ -27,13 +29,38 @@ def test_an_engineer_defines_a_station_with_its_stage_and_parts(client_for, engi
     assert "Station QC-1 saved." in response.content.decode()
 
 
-def test_a_bad_stage_key_is_named_and_no_station_is_saved(client_for, engineer):
+def test_a_stage_no_part_has_is_named_and_no_station_is_saved(client_for, engineer):
     response = client_for(engineer).post(
-        reverse("stations:create"), {"name": "QC-1", "line": "Line A", "stage": "Q C!"}
+        reverse("stations:create"), {"name": "QC-1", "line": "Line A", "stage": "qcc"}
     )
 
-    assert "A stage key is lowercase letters" in response.content.decode()
+    assert "qcc is not one of the available choices" in response.content.decode()
     assert not Station.objects.exists()
+
+
+def test_a_stage_none_of_the_stations_parts_has_is_refused(client_for, engineer):
+    smd_only = {"version": 1, "stages": [{"key": "smd", "label": "SMD"}], "fields": []}
+    part_with_procedure(engineer)
+    other = part_with_procedure(engineer, part_no="EICS200_Board", config=smd_only)
+    data = {"name": "QC-1", "line": "Line A", "stage": "qc", "parts": [other.pk]}
+
+    response = client_for(engineer).post(reverse("stations:create"), data)
+
+    assert "None of this station&#x27;s parts (EICS200_Board) has the stage qc." in (
+        response.content.decode()
+    )
+    assert not Station.objects.exists()
+
+
+def test_the_pick_tiles_show_the_stage_label_line_and_parts(client_for, engineer, operator):
+    part = part_with_procedure(engineer)
+    station = Station.objects.create(name="QC-1", line="Line A", stage="qc")
+    station.parts.set([part])
+
+    body = client_for(operator).get(reverse("stations:pick")).content.decode()
+
+    tile = body.split(f'data-testid="station-{station.pk}"')[1].split("</a>")[0]
+    assert 'data-testid="station-stage">QC<' in tile and "Line A · EICS112_Part" in tile
 
 
 @pytest.mark.parametrize("url_name", ["stations:manage", "stations:create"])
