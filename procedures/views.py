@@ -1,8 +1,6 @@
 """Procedure pages: read, edit (htmx), history and restore, import and export; and the JSON
 endpoints that apply or preview a procedure for programs rather than people."""
 
-import json
-
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
@@ -13,7 +11,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from parts.models import ModelPart
+from parts.selectors import parts_visible
 from parts.unit_tables import UnitTableBusy, UnitTableError
 from procedures import selectors
 from procedures.catalogue import STAGE_CATALOGUE
@@ -29,6 +27,7 @@ from procedures.exceptions import ProcedureConflict
 from procedures.forms import ProcedureImportForm, ProcedureRestoreForm
 from procedures.models import PartProcedureDetail, ProcedureVersion
 from procedures.services import procedure_apply, procedure_preview, procedure_restore
+from shopfloor.json_input import DuplicateKey, json_loads
 
 VIEW = "procedures.view_partproceduredetail"
 CHANGE = "procedures.change_partproceduredetail"
@@ -38,7 +37,7 @@ EDIT_TEMPLATE = "procedures/procedure_edit.html"
 @require_GET
 @permission_required(VIEW, raise_exception=True)
 def procedure_detail(request, part_pk):
-    part = get_object_or_404(ModelPart, pk=part_pk)
+    part = get_object_or_404(parts_visible(user=request.user), pk=part_pk)
     procedure = selectors.procedure_of_part(part=part)
     return render(
         request,
@@ -50,7 +49,7 @@ def procedure_detail(request, part_pk):
 @require_GET
 @permission_required(VIEW, raise_exception=True)
 def procedure_export(request, part_pk):
-    part = get_object_or_404(ModelPart, pk=part_pk)
+    part = get_object_or_404(parts_visible(user=request.user), pk=part_pk)
     procedure = get_object_or_404(PartProcedureDetail, model_part=part)
     response = JsonResponse(procedure.procedure_config, json_dumps_params={"indent": 2})
     filename = f"{slugify(part.part_no)}-procedure-v{procedure.version}.json"
@@ -61,7 +60,7 @@ def procedure_export(request, part_pk):
 @require_http_methods(["GET", "POST"])
 @permission_required(CHANGE, raise_exception=True)
 def procedure_edit(request, part_pk):
-    part = get_object_or_404(ModelPart, pk=part_pk)
+    part = get_object_or_404(parts_visible(user=request.user), pk=part_pk)
     procedure = selectors.procedure_of_part(part=part)
     if request.method == "GET":
         state = EditorState.saved(procedure)
@@ -96,7 +95,7 @@ def procedure_edit(request, part_pk):
 @require_http_methods(["GET", "POST"])
 @permission_required(CHANGE, raise_exception=True)
 def procedure_import(request, part_pk):
-    part = get_object_or_404(ModelPart, pk=part_pk)
+    part = get_object_or_404(parts_visible(user=request.user), pk=part_pk)
     procedure = selectors.procedure_of_part(part=part)
     if request.method == "GET":
         form = ProcedureImportForm()
@@ -119,7 +118,7 @@ def procedure_import(request, part_pk):
 @require_GET
 @permission_required(VIEW, raise_exception=True)
 def procedure_history(request, part_pk):
-    part = get_object_or_404(ModelPart, pk=part_pk)
+    part = get_object_or_404(parts_visible(user=request.user), pk=part_pk)
     procedure = get_object_or_404(PartProcedureDetail, model_part=part)
     return render(
         request,
@@ -135,14 +134,14 @@ def procedure_history(request, part_pk):
 @require_GET
 @permission_required(VIEW, raise_exception=True)
 def procedure_version(request, part_pk, version):
-    part = get_object_or_404(ModelPart, pk=part_pk)
+    part = get_object_or_404(parts_visible(user=request.user), pk=part_pk)
     return _render_version(request, part, version)
 
 
 @require_POST
 @permission_required(CHANGE, raise_exception=True)
 def procedure_version_restore(request, part_pk, version):
-    part = get_object_or_404(ModelPart, pk=part_pk)
+    part = get_object_or_404(parts_visible(user=request.user), pk=part_pk)
     kept, _previous = _version_or_404(part, version)
     if kept.version == kept.procedure.version:
         messages.info(request, _("Version %(version)s is the current one.") % {"version": version})
@@ -320,7 +319,7 @@ def error(code, status, **details):
 
 def _payload(request):
     try:
-        body = json.loads(request.body)
+        body = json_loads(request.body)
     except RecursionError:
         raise ValueError("nested too deeply") from None
     if not isinstance(body, dict) or "config" not in body:
@@ -337,9 +336,11 @@ BAD_BODY = 'send {"config": <procedure_config v1>, "expected_version": <int or n
 @require_POST
 @permission_required("procedures.change_partproceduredetail", raise_exception=True)
 def procedure_apply_view(request, part_pk):
-    part = get_object_or_404(ModelPart, pk=part_pk)
+    part = get_object_or_404(parts_visible(user=request.user), pk=part_pk)
     try:
         config, expected_version = _payload(request)
+    except DuplicateKey as duplicate:
+        return error("invalid", 400, messages=[str(duplicate)])
     except ValueError:
         return error("invalid", 400, messages=[BAD_BODY])
     try:
@@ -365,7 +366,7 @@ def procedure_apply_view(request, part_pk):
 @require_POST
 @permission_required("procedures.change_partproceduredetail", raise_exception=True)
 def procedure_preview_view(request, part_pk):
-    part = get_object_or_404(ModelPart, pk=part_pk)
+    part = get_object_or_404(parts_visible(user=request.user), pk=part_pk)
     try:
         config, _version = _payload(request)
     except ValueError:

@@ -190,7 +190,11 @@ def station_edit(request, pk):
 @permission_required("stations.add_apitoken", raise_exception=True)
 def station_token_issue(request, pk):
     station = get_object_or_404(Station, pk=pk)
-    token, secret = api_token_issue(name=station.name, station=station, created_by=request.user)
+    try:
+        token, secret = api_token_issue(name=station.name, station=station, created_by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("stations:manage")
     context = {"station": station, "token": token, "secret": secret}
     response = render(request, "stations/station_token.html", context)
     response["Cache-Control"] = "no-store"
