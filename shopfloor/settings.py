@@ -6,6 +6,7 @@ production mode: secure cookies, HTTPS redirect, HSTS and compressed, hashed sta
 so that ``manage.py check --deploy`` reports nothing.
 """
 
+import datetime
 import os
 import sys
 from pathlib import Path
@@ -73,6 +74,7 @@ INSTALLED_APPS = [
     "procedures",
     "shopfloor.stations",
     "shopfloor.dashboards",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -87,6 +89,8 @@ MIDDLEWARE = [
     "shopfloor.nul_characters.RefuseNulCharactersMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as axes asks: it turns a refused sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "shopfloor.urls"
@@ -140,7 +144,27 @@ UNIT_TABLE_LOCK_TIMEOUT = os.environ.get("UNIT_TABLE_LOCK_TIMEOUT", "3s")
 UNIT_MODEL_CACHE_SIZE = int(os.environ.get("UNIT_MODEL_CACHE_SIZE", "2000"))
 
 AUTH_USER_MODEL = "accounts.User"
-AUTHENTICATION_BACKENDS = ["shopfloor.accounts.backends.EmailBackend"]
+AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out account or address before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "shopfloor.accounts.backends.EmailBackend",
+]
+# Sign-in throttling (django-axes; shopfloor/accounts/throttling.py): failures counted per
+# account and per address; past the limit, sign-in pauses for the lockout, restarted by each
+# refused try. Behind a reverse proxy, TRUSTED_PROXY_COUNT says how many proxies append to
+# X-Forwarded-For (nginx in front: 1); with 0 the peer address is the client's.
+SIGN_IN_FAILURE_LIMIT = env_int("SIGN_IN_FAILURE_LIMIT", 10)
+SIGN_IN_LOCKOUT_MINUTES = env_int("SIGN_IN_LOCKOUT_MINUTES", 15)
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+AXES_FAILURE_LIMIT = SIGN_IN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=SIGN_IN_LOCKOUT_MINUTES)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = True
+AXES_USERNAME_CALLABLE = "shopfloor.accounts.throttling.account_of"
+AXES_CLIENT_IP_CALLABLE = "shopfloor.accounts.throttling.client_address"
+AXES_LOCKOUT_CALLABLE = "shopfloor.accounts.throttling.locked_out"
+AXES_SENSITIVE_PARAMETERS = ["password"]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
