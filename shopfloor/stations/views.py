@@ -1,3 +1,4 @@
+from csp.decorators import csp_update
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core import signing
@@ -7,6 +8,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from parts.models import ModelPart
+from shopfloor.browser_policies import allow_camera
 from shopfloor.stations.forms import OverrideForm, ReasonForm, ScanForm, StationForm
 from shopfloor.stations.models import ScanEvent, Station
 from shopfloor.stations.scan_input import code_clean
@@ -57,6 +59,8 @@ def station_pick(request):
 
 @require_GET
 @permission_required("stations.scan_unit", raise_exception=True)
+@allow_camera
+@csp_update({"script-src": ["'wasm-unsafe-eval'"]})  # the camera barcode reader (WebAssembly)
 def station_scan(request, pk):
     station = get_object_or_404(Station, pk=pk, is_active=True)
     context = _scan_context(station, ScanForm(station=station), outcome=None, pending="")

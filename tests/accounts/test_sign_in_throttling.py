@@ -53,9 +53,7 @@ def test_the_account_is_paused_from_every_address_and_letter_case(client, engine
     assert PAUSED in response.content.decode()
 
 
-def test_an_address_guessing_many_accounts_is_paused_for_every_account(
-    client, make_user, limit
-):
+def test_an_address_guessing_many_accounts_is_paused_for_every_account(client, make_user, limit):
     for n in range(limit):
         sign_in(client, f"nobody-{n}@plant.example", "wrong", address="10.2.0.1")
     operator = make_user("Operator")
@@ -92,7 +90,9 @@ def test_failures_and_the_pause_are_logged_with_the_address(client, supervisor, 
 def test_the_admin_sign_in_is_throttled_too(client, admin_user, limit):
     url = reverse("admin:login")
     for n in range(limit):
-        client.post(url, {"username": admin_user.email, "password": f"x{n}"}, REMOTE_ADDR="10.4.0.1")
+        client.post(
+            url, {"username": admin_user.email, "password": f"x{n}"}, REMOTE_ADDR="10.4.0.1"
+        )
 
     response = client.post(
         url, {"username": admin_user.email, "password": PASSWORD}, REMOTE_ADDR="10.4.0.1"
