@@ -209,12 +209,16 @@ def test_every_page_of_the_walk_carries_the_strict_content_security_policy(world
                 continue
             policy = response.get("Content-Security-Policy", "")
             directives = dict(
-                (part.split(" ", 1) + [""])[:2] for part in policy.replace("; ", ";").split(";")
+                [*part.split(" ", 1), ""][:2] for part in policy.replace("; ", ";").split(";")
             )
-            if directives.get("script-src", "").split() not in (
-                ["'self'"],
-                ["'self'", "'wasm-unsafe-eval'"],
-            ) or directives.get("style-src") != "'self'":
+            if (
+                directives.get("script-src", "").split()
+                not in (
+                    ["'self'"],
+                    ["'self'", "'wasm-unsafe-eval'"],
+                )
+                or directives.get("style-src") != "'self'"
+            ):
                 missing.append(f"GET {url} ({name}) as {role}: {policy or 'no policy'}")
 
     assert missing == [], "\n".join(missing)
