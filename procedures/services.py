@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from parts.models import ModelPart
 from parts.unit_tables import cache, engine
+from parts.unit_tables.capacity import table_capacity
 from parts.unit_tables.schema import fingerprint, plan_schema
 from procedures.config import validate_procedure_config
 from procedures.exceptions import ProcedureConflict
@@ -57,6 +58,7 @@ def procedure_validate(*, procedure):
         procedure.procedure_config,
         previous_config=stored.get("procedure_config"),
         applied_schema=stored.get("applied_schema"),
+        capacity=table_capacity(procedure.model_part_id),
     )
 
 
@@ -77,6 +79,7 @@ def procedure_migrate(*, procedure):
         procedure.procedure_config,
         previous_config=stored.procedure_config if stored else None,
         applied_schema=applied_schema,
+        capacity=table_capacity(procedure.model_part_id),
     )
     plan = plan_schema(applied_schema, config)
     engine.apply_plan(part=procedure.model_part, plan=plan, applied_schema=applied_schema)
@@ -123,6 +126,7 @@ def procedure_preview(*, part, config):
         config,
         previous_config=procedure.procedure_config if procedure else None,
         applied_schema=applied_schema,
+        capacity=table_capacity(part.pk),
     )
     plan = plan_schema(applied_schema, config)
     plan.units_holding_data = engine.count_units_holding_data(part, plan, applied_schema)

@@ -145,6 +145,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # table (PostgreSQL lock_timeout), and how many generated models each process keeps.
 UNIT_TABLE_LOCK_TIMEOUT = os.environ.get("UNIT_TABLE_LOCK_TIMEOUT", "3s")
 UNIT_MODEL_CACHE_SIZE = int(os.environ.get("UNIT_MODEL_CACHE_SIZE", "2000"))
+# At most this many columns per unit table (0: the database's own limit, 1,600 on PostgreSQL,
+# 2,000 on SQLite); retired columns and PostgreSQL's dropped-column slots count.
+UNIT_TABLE_MAX_COLUMNS = env_int("UNIT_TABLE_MAX_COLUMNS", 0)
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
