@@ -23,6 +23,9 @@ from parts.media import CONTENT_TYPES
 
 CHUNK_SIZE = 64 * 1024
 RANGE_PATTERN = re.compile(r"^bytes=(\d*)-(\d*)$")
+# A byte position with more digits than this is past the end of any file; reading it as a
+# number would cost time (and over 4,300 digits Python refuses to).
+POSITION_MAX_DIGITS = 18
 # Files are never rewritten in place (a replaced file gets a new name), so browsers may keep
 # them; "private" keeps shared proxies from storing what needs a sign-in.
 CACHE_CONTROL = "private, max-age=86400"
@@ -34,7 +37,8 @@ CONTENT_SECURITY_POLICY = "default-src 'none'; img-src 'self'; media-src 'self';
 @permission_required("parts.view_modelpart", raise_exception=True)
 def part_media(request, path):
     """One stored part image, thumbnail or video, for a signed-in user who may view parts."""
-    if not selectors.part_media_is_stored(name=path) or not default_storage.exists(path):
+    stored = selectors.part_media_is_stored(name=path, user=request.user)
+    if not stored or not default_storage.exists(path):
         raise Http404("No such media file.")
     extension = PurePosixPath(path).suffix.lower().lstrip(".")
     content_type = CONTENT_TYPES.get(extension, "application/octet-stream")
@@ -84,21 +88,31 @@ def _requested_range(request, size, etag):
     if_range = request.headers.get("If-Range")
     if if_range is not None and if_range.strip() != etag:
         return None
-    first, last = match.groups()
-    if first == "" and last == "":
+    first, last = (_position(text) for text in match.groups())
+    if first is None and last is None:
         return None
-    if first == "":  # the last N bytes
-        suffix = int(last)
+    if first is None:  # the last N bytes
+        suffix = last
         if suffix == 0 or size == 0:
             return "unsatisfiable"
         return max(size - suffix, 0), size - 1
-    start = int(first)
+    start = first
     if start >= size:
         return "unsatisfiable"
-    end = min(int(last), size - 1) if last else size - 1
+    end = min(last, size - 1) if last is not None else size - 1
     if end < start:
         return None
     return start, end
+
+
+def _position(digits):
+    """A byte position from its digits: None when empty, beyond any file when too long."""
+    if digits == "":
+        return None
+    digits = digits.lstrip("0") or "0"
+    if len(digits) > POSITION_MAX_DIGITS:
+        return 10**POSITION_MAX_DIGITS
+    return int(digits)
 
 
 def _with_headers(response, etag, modified, content_type, path):

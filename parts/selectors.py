@@ -20,6 +20,15 @@ def part_list(*, search="", model_no="", archived=False):
     return parts.order_by("model_no", "part_no", "pk")
 
 
+def parts_visible(*, user):
+    """The parts ``user`` may open: all for whoever may change parts (to restore an archived
+    one), active ones only for everyone else; an archived part, its procedure and its media
+    are then "not found", however its id is guessed."""
+    if user.has_perm("parts.change_modelpart"):
+        return ModelPart.objects.all()
+    return ModelPart.objects.active()
+
+
 def part_model_numbers(*, archived=False):
     """The model numbers that have parts, for the model filter."""
     parts = ModelPart.objects.archived() if archived else ModelPart.objects.active()
@@ -47,15 +56,15 @@ def part_changes(*, part):
     return PartChange.objects.filter(part=part).select_related("changed_by")
 
 
-def part_media_is_stored(*, name):
-    """Whether a stored media file (or thumbnail) belongs to a part."""
+def part_media_is_stored(*, name, user):
+    """Whether a stored media file (or thumbnail) belongs to a part ``user`` may open."""
     if not name:
         return False
     fields = [*MEDIA_FIELDS, *THUMBNAIL_FIELDS.values()]
     query = Q()
     for field in fields:
         query |= Q(**{field: name})
-    return ModelPart.objects.filter(query).exists()
+    return parts_visible(user=user).filter(query).exists()
 
 
 def part_referenced_media():

@@ -44,7 +44,7 @@ def part_list(request):
 @require_GET
 @permission_required("parts.view_modelpart", raise_exception=True)
 def part_detail(request, pk):
-    part = get_object_or_404(ModelPart, pk=pk)
+    part = get_object_or_404(selectors.parts_visible(user=request.user), pk=pk)
     changes = None
     if request.user.has_perm("parts.view_partchange"):
         changes = selectors.part_changes(part=part)

@@ -28,6 +28,14 @@ from shopfloor.characters import first_refused
 CONFIG_VERSION = 1
 LABEL_MAX_LENGTH = 100
 CHOICE_MAX_LENGTH = 255
+# Caps that keep a procedure within what a screen, a person and a unit table can hold: each
+# stage makes up to 4 columns, each field one, so the caps alone stay under any database's
+# column limit (retired and dropped columns are counted separately, see _check_capacity).
+MAX_STAGES = 100
+MAX_FIELDS = 200
+MAX_CHOICES = 200
+INSTRUCTIONS_MAX_LENGTH = 5000
+HELP_MAX_LENGTH = 1000
 
 STAGE_RESULTS = ("done", "pass_fail")
 FIELD_TYPES = ("text", "integer", "decimal", "boolean", "date", "choice")
@@ -179,6 +187,11 @@ def _normalise_stage(problems, where, stage):
     if "instructions" in stage:
         if not isinstance(stage["instructions"], str):
             problems.add(f"{where}.instructions", "must be a text")
+        elif len(stage["instructions"]) > INSTRUCTIONS_MAX_LENGTH:
+            problems.add(
+                f"{where}.instructions",
+                f"is longer than {INSTRUCTIONS_MAX_LENGTH:,} characters",
+            )
         else:
             _check_printable(
                 problems, f"{where}.instructions", stage["instructions"], line_breaks=True
@@ -227,6 +240,8 @@ def _normalise_field(problems, where, field, stage_keys):
     if "help" in field:
         if not isinstance(field["help"], str):
             problems.add(f"{where}.help", "must be a text")
+        elif len(field["help"]) > HELP_MAX_LENGTH:
+            problems.add(f"{where}.help", f"is longer than {HELP_MAX_LENGTH:,} characters")
         else:
             _check_printable(problems, f"{where}.help", field["help"], line_breaks=True)
         normalised["help"] = field["help"]
@@ -242,6 +257,9 @@ def _normalise_field(problems, where, field, stage_keys):
 def _check_choices(problems, where, choices):
     if not isinstance(choices, list) or not choices:
         problems.add(where, 'a field of type "choice" needs a non-empty list of choices')
+        return
+    if len(choices) > MAX_CHOICES:
+        problems.add(where, f"has {len(choices):,} choices; at most {MAX_CHOICES} are allowed")
         return
     seen = set()
     for index, choice in enumerate(choices):
@@ -322,13 +340,45 @@ def _check_columns(problems, stages, fields, applied_schema):
             taken.setdefault(column, (where, owner))
 
 
-def validate_procedure_config(config, *, previous_config=None, applied_schema=None):
+def _check_capacity(problems, stages, fields, applied_schema, capacity):
+    """The unit table, its retired columns and (PostgreSQL) its dropped columns' slots
+    included, stays within the database's column limit."""
+    if capacity is None:
+        return
+    existing = set((applied_schema or {}).get("columns", {}))
+    wanted = {column for stage in stages for column in stage_columns(stage["key"], "pass_fail")}
+    wanted |= {field_columns(field["key"]) for field in fields}
+    columns = set(BASE_COLUMNS) | existing | wanted
+    total = len(columns) + capacity.dropped
+    if total <= capacity.limit:
+        return
+    retired = len(existing - wanted)
+    parts = [f"{len(columns) - retired} in use"]
+    if retired:
+        parts.append(f"{retired} kept for removed stages and fields")
+    if capacity.dropped:
+        parts.append(f"{capacity.dropped:,} slots of dropped columns")
+    advice = "remove stages or fields"
+    if retired:
+        advice += ", drop retired columns"
+    if capacity.dropped:
+        advice += ", or rebuild the unit table (manage.py unit_tables rebuild) to free the slots"
+    problems.add(
+        "procedure",
+        f"the unit table would need {total:,} columns ({', '.join(parts)}), more than the "
+        f"database allows ({capacity.limit:,}); {advice}",
+    )
+
+
+def validate_procedure_config(config, *, previous_config=None, applied_schema=None, capacity=None):
     """Check ``config`` against procedure_config v1 and return it normalised.
 
     ``previous_config`` (the saved config, if any) lets saved keys be held immutable;
     ``applied_schema`` (the unit table's columns, if any) keeps new keys from reusing a
-    column that still holds another entry's retired data. Raises ``ValidationError``
-    listing every problem, each naming its entry.
+    column that still holds another entry's retired data; ``capacity`` (a
+    ``parts.unit_tables.capacity.TableCapacity``) refuses a procedure whose table would pass
+    the database's column limit. Raises ``ValidationError`` listing every problem, each
+    naming its entry.
     """
     problems = _Problems()
     if not isinstance(config, dict):
@@ -343,10 +393,16 @@ def validate_procedure_config(config, *, previous_config=None, applied_schema=No
     if not isinstance(raw_stages, list) or not raw_stages:
         problems.add("stages", "must be a non-empty list: a procedure has at least one stage")
         raw_stages = []
+    elif len(raw_stages) > MAX_STAGES:
+        problems.add("stages", f"has {len(raw_stages):,} stages; at most {MAX_STAGES} allowed")
+        problems.raise_if_any()
     raw_fields = config.get("fields", [])
     if not isinstance(raw_fields, list):
         problems.add("fields", "must be a list")
         raw_fields = []
+    elif len(raw_fields) > MAX_FIELDS:
+        problems.add("fields", f"has {len(raw_fields):,} fields; at most {MAX_FIELDS} allowed")
+        problems.raise_if_any()
 
     usid_rule = _normalise_usid_rule(problems, config)
     stages = [
@@ -379,5 +435,7 @@ def validate_procedure_config(config, *, previous_config=None, applied_schema=No
         _check_changed_keys(problems, stages, previous_config.get("stages") or [], "stages")
         _check_changed_keys(problems, fields, previous_config.get("fields") or [], "fields")
     _check_columns(problems, stages, fields, applied_schema)
+    problems.raise_if_any()
+    _check_capacity(problems, stages, fields, applied_schema, capacity)
     problems.raise_if_any()
     return {"version": CONFIG_VERSION, **usid_rule, "stages": stages, "fields": fields}

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from parts.models import ModelPart
 from procedures.config import MEDIA
+from shopfloor.json_input import DuplicateKey, json_loads
 
 RESULT_CHOICES = [("done", _("Done (a plain tick)")), ("pass_fail", _("Pass / fail"))]
 FIELD_TYPE_CHOICES = [
@@ -211,7 +212,9 @@ class ProcedureImportForm(forms.Form):
                     _("The file is not UTF-8 text."), code="not_text"
                 ) from None
         try:
-            cleaned["config"] = json.loads(text)
+            cleaned["config"] = json_loads(text)
+        except DuplicateKey as duplicate:
+            raise forms.ValidationError(str(duplicate), code="duplicate_key") from None
         except json.JSONDecodeError as error:
             raise forms.ValidationError(
                 _("Not valid JSON: %(problem)s (line %(line)s, column %(column)s)."),

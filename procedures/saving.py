@@ -8,6 +8,7 @@ rows through the procedure it is handed), so ``procedures.models`` can import it
 """
 
 from parts.unit_tables import engine
+from parts.unit_tables.capacity import table_capacity
 from procedures.config import validate_procedure_config
 from procedures.exceptions import ProcedureConflict
 
@@ -61,6 +62,7 @@ def procedure_validate(*, procedure):
         procedure.procedure_config,
         previous_config=stored.get("procedure_config"),
         applied_schema=stored.get("applied_schema"),
+        capacity=table_capacity(procedure.model_part_id),
     )
 
 
@@ -81,6 +83,7 @@ def procedure_migrate(*, procedure):
         procedure.procedure_config,
         previous_config=stored.procedure_config if stored else None,
         applied_schema=applied_schema,
+        capacity=table_capacity(procedure.model_part_id),
     )
     applied = engine.apply_config(
         part=procedure.model_part, config=config, applied_schema=applied_schema

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from parts.unit_tables import cache, engine
+from parts.unit_tables.capacity import table_capacity
 from procedures.config import validate_procedure_config
 from procedures.models import PartProcedureDetail, ProcedureVersion
 from procedures.saving import procedure_locked
@@ -50,6 +51,7 @@ def procedure_preview(*, part, config):
         config,
         previous_config=procedure.procedure_config if procedure else None,
         applied_schema=applied_schema,
+        capacity=table_capacity(part.pk),
     )
     return engine.preview_config(part=part, config=config, applied_schema=applied_schema)
 

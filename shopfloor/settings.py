@@ -6,6 +6,7 @@ production mode: secure cookies, HTTPS redirect, HSTS and compressed, hashed sta
 so that ``manage.py check --deploy`` reports nothing.
 """
 
+import datetime
 import os
 import sys
 from pathlib import Path
@@ -73,19 +74,26 @@ INSTALLED_APPS = [
     "procedures",
     "shopfloor.stations",
     "shopfloor.dashboards",
+    "axes",
+    "csp",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "shopfloor.browser_policies.BrowserPoliciesMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "shopfloor.nul_characters.RefuseNulCharactersMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as axes asks: it turns a refused sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "shopfloor.urls"
@@ -137,9 +145,32 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # table (PostgreSQL lock_timeout), and how many generated models each process keeps.
 UNIT_TABLE_LOCK_TIMEOUT = os.environ.get("UNIT_TABLE_LOCK_TIMEOUT", "3s")
 UNIT_MODEL_CACHE_SIZE = env_int("UNIT_MODEL_CACHE_SIZE", 2000)
+# At most this many columns per unit table (0: the database's own limit, 1,600 on PostgreSQL,
+# 2,000 on SQLite); retired columns and PostgreSQL's dropped-column slots count.
+UNIT_TABLE_MAX_COLUMNS = env_int("UNIT_TABLE_MAX_COLUMNS", 0)
 
 AUTH_USER_MODEL = "accounts.User"
-AUTHENTICATION_BACKENDS = ["shopfloor.accounts.backends.EmailBackend"]
+AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out account or address before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "shopfloor.accounts.backends.EmailBackend",
+]
+# Sign-in throttling (django-axes; shopfloor/accounts/throttling.py): failures counted per
+# account and per address; past the limit, sign-in pauses for the lockout, restarted by each
+# refused try. Behind a reverse proxy, TRUSTED_PROXY_COUNT says how many proxies append to
+# X-Forwarded-For (nginx in front: 1); with 0 the peer address is the client's.
+SIGN_IN_FAILURE_LIMIT = env_int("SIGN_IN_FAILURE_LIMIT", 10)
+SIGN_IN_LOCKOUT_MINUTES = env_int("SIGN_IN_LOCKOUT_MINUTES", 15)
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+AXES_FAILURE_LIMIT = SIGN_IN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=SIGN_IN_LOCKOUT_MINUTES)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = True
+AXES_USERNAME_CALLABLE = "shopfloor.accounts.throttling.account_of"
+AXES_CLIENT_IP_CALLABLE = "shopfloor.accounts.throttling.client_address"
+AXES_LOCKOUT_CALLABLE = "shopfloor.accounts.throttling.locked_out"
+AXES_SENSITIVE_PARAMETERS = ["password"]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
@@ -210,6 +241,28 @@ SHIFT_STARTS = env_list("SHIFT_STARTS", ["06:00", "14:00", "22:00"])
 
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 12 * 60 * 60)
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (django-csp) on every page: scripts and styles only from the app's
+# own files, no inline script, style attribute or event handler anywhere. Bootstrap draws a
+# few icons as data: SVG from its CSS. The scan screen adds 'wasm-unsafe-eval' for its barcode
+# reader (WebAssembly), on that view only (shopfloor/stations/views.py). Media files send
+# their own, stricter policy (parts/media_views.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "media-src": ["'self'"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+# htmx sends the token from <body hx-headers>; no script needs to read the cookie.
+CSRF_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 

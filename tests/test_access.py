@@ -194,3 +194,31 @@ def test_every_url_answers_every_role_as_the_permission_table_says(world, make_u
                     wrong.append(f"{method} {url} ({name}) as {role}: {got}, table says {expected}")
 
     assert wrong == [], "\n".join(wrong)
+
+
+def test_every_page_of_the_walk_carries_the_strict_content_security_policy(world, make_user):
+    client_for = clients(make_user)
+    missing = []
+    for name, route, pattern in url_patterns():
+        url = url_of(name, route, pattern, world)
+        for role in ("signed out", "operator", "engineer", "admin"):
+            with transaction.atomic():
+                response = client_for(role).get(url)
+                transaction.set_rollback(True)
+            if not response.get("Content-Type", "").startswith("text/html"):
+                continue
+            policy = response.get("Content-Security-Policy", "")
+            directives = dict(
+                [*part.split(" ", 1), ""][:2] for part in policy.replace("; ", ";").split(";")
+            )
+            if (
+                directives.get("script-src", "").split()
+                not in (
+                    ["'self'"],
+                    ["'self'", "'wasm-unsafe-eval'"],
+                )
+                or directives.get("style-src") != "'self'"
+            ):
+                missing.append(f"GET {url} ({name}) as {role}: {policy or 'no policy'}")
+
+    assert missing == [], "\n".join(missing)

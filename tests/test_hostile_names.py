@@ -102,8 +102,11 @@ def test_a_nasty_usid_typed_into_the_unit_lookup_gets_an_answer(client_for, supe
     for name in FORM_NAMES:
         response = client.get(reverse("dashboards:unit-lookup"), {"usid": name}, follow=True)
 
-        assert response.status_code in (200, 404), name
         page = response.content.decode()
+        if "\x00" in name:  # refused before any view: tests/test_hostile_requests.py
+            assert response.status_code == 400 and "NUL" in page, name
+            continue
+        assert response.status_code in (200, 404), name
         assert "is not registered" in page or "USID" in page, name
 
 

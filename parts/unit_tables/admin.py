@@ -95,6 +95,10 @@ class UnitAdmin(admin.ModelAdmin):
         usids = ", ".join(unit.usid for unit in queryset)
         return [self._log(request, f"Units deleted in the admin: {usids}.")]
 
+    def get_object(self, request, object_id, from_field=None):
+        # Django's admin takes an empty ``?_to_field=`` for a field named "" and fails.
+        return super().get_object(request, object_id, from_field or None)
+
     def render_change_form(self, request, context, *args, **kwargs):
         context["unit_part"] = self.part
         return super().render_change_form(request, context, *args, **kwargs)

@@ -1,17 +1,16 @@
 """A unit read and a field write, as JSON, through the part's current unit model."""
 
-import json
-
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_GET, require_POST
 
-from parts.models import ModelPart
+from parts.selectors import parts_visible
 from parts.unit_tables.exceptions import NoUnitTable
 from parts.unit_tables.selectors import unit_as_dict, unit_get
 from parts.unit_tables.services import unit_fields_set
+from shopfloor.json_input import DuplicateKey, json_loads
 
 
 def error(code, status, **details):
@@ -21,7 +20,7 @@ def error(code, status, **details):
 @require_GET
 @permission_required("parts.view_modelpart", raise_exception=True)
 def unit_detail(request, part_pk, usid):
-    part = get_object_or_404(ModelPart, pk=part_pk)
+    part = get_object_or_404(parts_visible(user=request.user), pk=part_pk)
     try:
         unit = unit_get(part=part, usid=usid)
     except NoUnitTable as no_table:
@@ -34,11 +33,13 @@ def unit_detail(request, part_pk, usid):
 @require_POST
 @permission_required("parts.change_modelpart", raise_exception=True)
 def unit_fields(request, part_pk, usid):
-    part = get_object_or_404(ModelPart, pk=part_pk)
+    part = get_object_or_404(parts_visible(user=request.user), pk=part_pk)
     try:
-        values = json.loads(request.body)["fields"]
+        values = json_loads(request.body)["fields"]
         if not isinstance(values, dict):
             raise TypeError
+    except DuplicateKey as duplicate:
+        return error("invalid", 400, message=str(duplicate))
     except (ValueError, KeyError, TypeError):
         return error("invalid", 400, message='send {"fields": {"<key>": value, ...}}')
     try:

@@ -4,20 +4,19 @@ Errors answer as the scan API does, ``{"error": {"code": ..., "message": ...}}``
 config also lists each problem in ``error.messages``.
 """
 
-import json
-
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_POST
 
-from parts.models import ModelPart
+from parts.selectors import parts_visible
 from parts.unit_tables import UnitTableBusy
 from procedures.exceptions import ProcedureConflict
 from procedures.services import procedure_apply, procedure_preview
 from procedures.views.pages import CHANGE
 from shopfloor.errors import json_error
+from shopfloor.json_input import DuplicateKey, json_loads
 
 
 def _invalid(messages):
@@ -27,7 +26,7 @@ def _invalid(messages):
 
 def _payload(request):
     try:
-        body = json.loads(request.body)
+        body = json_loads(request.body)
     except RecursionError:
         raise ValueError("nested too deeply") from None
     if not isinstance(body, dict) or "config" not in body:
@@ -44,9 +43,11 @@ BAD_BODY = 'send {"config": <procedure_config v1>, "expected_version": <int or n
 @require_POST
 @permission_required(CHANGE, raise_exception=True)
 def procedure_apply_view(request, part_pk):
-    part = get_object_or_404(ModelPart, pk=part_pk)
+    part = get_object_or_404(parts_visible(user=request.user), pk=part_pk)
     try:
         config, expected_version = _payload(request)
+    except DuplicateKey as duplicate:
+        return _invalid([str(duplicate)])
     except ValueError:
         return _invalid([BAD_BODY])
     try:
@@ -72,9 +73,11 @@ def procedure_apply_view(request, part_pk):
 @require_POST
 @permission_required(CHANGE, raise_exception=True)
 def procedure_preview_view(request, part_pk):
-    part = get_object_or_404(ModelPart, pk=part_pk)
+    part = get_object_or_404(parts_visible(user=request.user), pk=part_pk)
     try:
         config, _version = _payload(request)
+    except DuplicateKey as duplicate:
+        return _invalid([str(duplicate)])
     except ValueError:
         return _invalid([BAD_BODY])
     try:

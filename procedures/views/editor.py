@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from parts.models import ModelPart
+from parts.selectors import parts_visible
 from parts.unit_tables import UnitTableError
 from procedures import selectors
 from procedures.catalogue import STAGE_CATALOGUE
@@ -36,7 +36,7 @@ EDIT_TEMPLATE = "procedures/procedure_edit.html"
 @require_http_methods(["GET", "POST"])
 @permission_required(CHANGE, raise_exception=True)
 def procedure_edit(request, part_pk):
-    part = get_object_or_404(ModelPart, pk=part_pk)
+    part = get_object_or_404(parts_visible(user=request.user), pk=part_pk)
     procedure = selectors.procedure_of_part(part=part)
     if request.method == "GET":
         state = EditorState.saved(procedure)
@@ -71,7 +71,7 @@ def procedure_edit(request, part_pk):
 @require_http_methods(["GET", "POST"])
 @permission_required(CHANGE, raise_exception=True)
 def procedure_import(request, part_pk):
-    part = get_object_or_404(ModelPart, pk=part_pk)
+    part = get_object_or_404(parts_visible(user=request.user), pk=part_pk)
     procedure = selectors.procedure_of_part(part=part)
     if request.method == "GET":
         form = ProcedureImportForm()

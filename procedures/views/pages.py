@@ -10,7 +10,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from parts.models import ModelPart
+from parts.selectors import parts_visible
 from parts.unit_tables import UnitTableError
 from procedures import selectors
 from procedures.config_diff import config_changes
@@ -31,7 +31,7 @@ CHANGE = "procedures.change_partproceduredetail"
 @require_GET
 @permission_required(VIEW, raise_exception=True)
 def procedure_detail(request, part_pk):
-    part = get_object_or_404(ModelPart, pk=part_pk)
+    part = get_object_or_404(parts_visible(user=request.user), pk=part_pk)
     procedure = selectors.procedure_of_part(part=part)
     return render(
         request,
@@ -43,7 +43,7 @@ def procedure_detail(request, part_pk):
 @require_GET
 @permission_required(VIEW, raise_exception=True)
 def procedure_export(request, part_pk):
-    part = get_object_or_404(ModelPart, pk=part_pk)
+    part = get_object_or_404(parts_visible(user=request.user), pk=part_pk)
     procedure = get_object_or_404(PartProcedureDetail, model_part=part)
     response = JsonResponse(procedure.procedure_config, json_dumps_params={"indent": 2})
     filename = f"{slugify(part.part_no)}-procedure-v{procedure.version}.json"
@@ -54,7 +54,7 @@ def procedure_export(request, part_pk):
 @require_GET
 @permission_required(VIEW, raise_exception=True)
 def procedure_history(request, part_pk):
-    part = get_object_or_404(ModelPart, pk=part_pk)
+    part = get_object_or_404(parts_visible(user=request.user), pk=part_pk)
     procedure = get_object_or_404(PartProcedureDetail, model_part=part)
     return render(
         request,
@@ -70,14 +70,14 @@ def procedure_history(request, part_pk):
 @require_GET
 @permission_required(VIEW, raise_exception=True)
 def procedure_version(request, part_pk, version):
-    part = get_object_or_404(ModelPart, pk=part_pk)
+    part = get_object_or_404(parts_visible(user=request.user), pk=part_pk)
     return _render_version(request, part, version)
 
 
 @require_POST
 @permission_required(CHANGE, raise_exception=True)
 def procedure_version_restore(request, part_pk, version):
-    part = get_object_or_404(ModelPart, pk=part_pk)
+    part = get_object_or_404(parts_visible(user=request.user), pk=part_pk)
     kept, _previous = version_or_404(part, version)
     if kept.version == kept.procedure.version:
         messages.info(request, _("Version %(version)s is the current one.") % {"version": version})

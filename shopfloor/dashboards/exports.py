@@ -8,8 +8,9 @@ zip archives written at the end, so XlsxWriter builds the file in its constant-m
 (one row in memory; sheets spill to temporary files) and the finished file is then sent; a
 sheet holds at most 1,048,575 rows, so larger exports continue on further sheets.
 
-Text that a spreadsheet would run as a formula (starting with = + - @ or a tab) is written
-with a leading apostrophe in CSV, and always as plain text in Excel.
+Text that a spreadsheet would run as a formula (starting with = + - @, also after spaces or
+other white space, or with a tab or a carriage return) is written with a leading apostrophe in
+CSV, and always as plain text in Excel.
 """
 
 import csv
@@ -26,7 +27,8 @@ from shopfloor.stations.models import ScanEvent
 
 CHUNK_SIZE = 5000
 EXCEL_MAX_ROWS = 1_048_576
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_START = ("=", "+", "-", "@")
+FORMULA_WHITESPACE_START = ("\t", "\r")
 
 EVENT_COLUMNS = [
     ("id", "id"),
@@ -86,10 +88,15 @@ def _text(value, zone):
     if value is True or value is False:
         return "true" if value else "false"
     if isinstance(value, str):
-        return "'" + value if value.startswith(FORMULA_START) else value
+        return "'" + value if _may_run_as_formula(value) else value
     if isinstance(value, datetime.datetime):
         return value.astimezone(zone).isoformat() if value.tzinfo else value.isoformat()
     return str(value)
+
+
+def _may_run_as_formula(text):
+    """Spreadsheets skip leading white space before a formula: `` =1+1`` runs too."""
+    return text.startswith(FORMULA_WHITESPACE_START) or text.lstrip().startswith(FORMULA_START)
 
 
 class _Line:

@@ -11,6 +11,10 @@ from shopfloor.scanning.input import code_clean
 from shopfloor.stations.models import USID_MAX_LENGTH
 
 MAX_RANGE_DAYS = 366
+# Days the charts can be drawn for: a range must be turned into local times and a day past its
+# end, which the calendar's own edges (year 1, year 9999) do not allow.
+FIRST_DAY = datetime.date(1900, 1, 1)
+LAST_DAY = datetime.date(9998, 12, 31)
 
 
 class WindowForm(forms.Form):
@@ -34,6 +38,12 @@ class WindowForm(forms.Form):
                 code="incomplete",
             )
         if start and end:
+            if not (FIRST_DAY <= start <= LAST_DAY and FIRST_DAY <= end <= LAST_DAY):
+                raise ValidationError(
+                    _("Choose days between %(first)s and %(last)s.")
+                    % {"first": FIRST_DAY, "last": LAST_DAY},
+                    code="out_of_calendar",
+                )
             if end < start:
                 raise ValidationError(
                     _("The last day (%(end)s) is before the first (%(start)s).")

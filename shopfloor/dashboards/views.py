@@ -173,5 +173,12 @@ def part_export(request, pk, what, extension):
     token = request.GET.get("download", "")
     if DOWNLOAD_TOKEN.match(token):
         # The page's download indicator watches for this cookie: the file is on its way.
-        response.set_cookie(DOWNLOAD_COOKIE, token, max_age=120, samesite="Lax")
+        # Read by the page's script, so not HttpOnly; Secure wherever the session cookie is.
+        response.set_cookie(
+            DOWNLOAD_COOKIE,
+            token,
+            max_age=120,
+            samesite="Lax",
+            secure=settings.SESSION_COOKIE_SECURE,
+        )
     return response

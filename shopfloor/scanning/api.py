@@ -10,7 +10,6 @@ same ``scan_id`` by the same token is given its first answer again (same status,
 """
 
 import functools
-import json
 
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
@@ -18,6 +17,7 @@ from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from parts.models import ModelPart
+from shopfloor.json_input import DuplicateKey, json_loads
 from shopfloor.scanning.input import code_clean
 from shopfloor.scanning.rules import (
     PART_NO_MAX_LENGTH,
@@ -41,6 +41,7 @@ STATUS_OF = {
     "stage_not_allowed": 403,
     "station_not_allowed": 403,
     "station_inactive": 403,
+    "read_not_allowed": 403,
     "unknown_part": 404,
     "unknown_unit": 404,
     "not_found": 404,
@@ -55,7 +56,10 @@ def error_response(code, message, **details):
 
 
 def api_endpoint(method):
-    """An API view: token checked, only ``method`` allowed, refusals answered as JSON."""
+    """An API view: token checked, only ``method`` allowed, refusals answered as JSON.
+
+    A GET reads units or summaries: only tokens given the read scope may.
+    """
 
     def decorate(view):
         @csrf_exempt
@@ -76,6 +80,12 @@ def api_endpoint(method):
                 response = error_response(refusal.code, refusal.message)
                 response["WWW-Authenticate"] = 'Bearer realm="shopfloor"'
                 return response
+            if method == "GET" and not token.may_read:
+                return error_response(
+                    "read_not_allowed",
+                    f"The token of {token.name} may scan but not read units; an engineer can "
+                    "issue it with reading allowed (issue_token --read, or the admin).",
+                )
             try:
                 return view(request, token, *args, **kwargs)
             except ScanRefused as refusal:
@@ -97,7 +107,9 @@ def _json_body(request):
     if len(raw) > MAX_BODY_BYTES:
         raise invalid({"body": f"The body is larger than {MAX_BODY_BYTES // 1024} KB."})
     try:
-        data = json.loads(raw)
+        data = json_loads(raw)
+    except DuplicateKey as duplicate:
+        raise invalid({"body": str(duplicate)}) from None
     except (ValueError, RecursionError):
         raise invalid({"body": "The body is not valid JSON."}) from None
     if not isinstance(data, dict):

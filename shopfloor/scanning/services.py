@@ -1,8 +1,11 @@
 """Writes of the stations app: API tokens and the supervisor's actions on units."""
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from shopfloor.characters import validate_printable
 from shopfloor.scanning.input import is_code
 from shopfloor.scanning.plans import plan_of_part
 from shopfloor.scanning.rules import ScanRefused, invalid, supervisor_hold, unit_row_lock
@@ -17,18 +20,37 @@ from shopfloor.stations.models import (
 
 
 @transaction.atomic
-def api_token_issue(*, name, stages=None, station=None, created_by=None):
+def api_token_issue(*, name, stages=None, station=None, may_read=False, created_by=None):
     """Create the token of station or device ``name``, or rotate it; returns (token, secret).
 
     ``station``, or else a station of that name, binds the token to it: it may then scan only
     that station's stage. ``stages`` limits what a device token may scan; ``None`` or empty
-    allows every stage. The old secret of a rotated token stops working. The secret is
-    returned once and never stored.
+    allows every stage. ``may_read`` lets it read units and part summaries. The old secret of
+    a rotated token stops working. The secret is returned once and never stored.
+
+    A name held by the live token of another station or device is refused (ValidationError):
+    issuing a station's token never takes over a device's, nor the other way round.
     """
     secret = token_generate()
     token = ApiToken.objects.select_for_update().filter(name=name).first() or ApiToken(name=name)
-    token.station = station or Station.objects.filter(name=name).first()
+    station = station or Station.objects.filter(name=name).first()
+    if (
+        not token._state.adding
+        and not token.is_revoked
+        and token.station_id != (station.pk if station else None)
+    ):
+        holder = f"station {token.station.name}" if token.station else "a device"
+        raise ValidationError(
+            _(
+                "The name %(name)s is already the token of %(holder)s. Revoke that token first, "
+                "or choose another name."
+            )
+            % {"name": name, "holder": holder},
+            code="name_taken",
+        )
+    token.station = station
     token.stages = ",".join(stages or [])
+    token.may_read = may_read
     token.key_prefix = secret[:8]
     token.key_hash = token_hash(secret)
     token.is_revoked = False
@@ -56,6 +78,10 @@ def _reason_clean(reason):
         raise invalid({"reason": "Give a reason: it is kept in the unit's history."})
     if len(reason) > REASON_MAX_LENGTH:
         raise invalid({"reason": f"Keep the reason under {REASON_MAX_LENGTH} characters."})
+    try:
+        validate_printable(reason)
+    except ValidationError as error:
+        raise invalid({"reason": " ".join(error.messages)}) from None
     return reason
 
 

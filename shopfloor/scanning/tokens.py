@@ -52,6 +52,7 @@ class TokenHolder:
     name: str
     station: StationSnapshot | None
     stages: frozenset
+    may_read: bool = False
 
     def may_scan(self, stage):
         if self.station is not None:
@@ -105,6 +106,7 @@ def token_authenticate(raw):
             name=token.name,
             station=StationSnapshot.of(token.station) if token.station else None,
             stages=frozenset(token.stage_list),
+            may_read=token.may_read,
         )
         with _cache_lock:
             _cache[digest] = (holder, now + CACHE_SECONDS)

@@ -29,10 +29,18 @@ class DefectReasonAdmin(admin.ModelAdmin):
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):
-    list_display = ["name", "station", "stages", "key_prefix", "is_revoked", "last_used_at"]
+    list_display = [
+        "name",
+        "station",
+        "stages",
+        "may_read",
+        "key_prefix",
+        "is_revoked",
+        "last_used_at",
+    ]
     list_filter = ["is_revoked"]
     search_fields = ["name"]
-    fields = ["name", "station", "stages", "key_prefix", "is_revoked", "last_used_at"]
+    fields = ["name", "station", "stages", "may_read", "key_prefix", "is_revoked", "last_used_at"]
     readonly_fields = ["key_prefix", "is_revoked", "last_used_at"]
     actions = ["rotate", "revoke"]
 
@@ -41,7 +49,11 @@ class ApiTokenAdmin(admin.ModelAdmin):
             super().save_model(request, obj, form, change)
             return
         token, secret = api_token_issue(
-            name=obj.name, stages=obj.stage_list, station=obj.station, created_by=request.user
+            name=obj.name,
+            stages=obj.stage_list,
+            station=obj.station,
+            may_read=obj.may_read,
+            created_by=request.user,
         )
         obj.pk = token.pk
         self._show_secret(request, token, secret)
@@ -57,7 +69,10 @@ class ApiTokenAdmin(admin.ModelAdmin):
     def rotate(self, request, queryset):
         for token in queryset:
             token, secret = api_token_issue(
-                name=token.name, stages=token.stage_list, station=token.station
+                name=token.name,
+                stages=token.stage_list,
+                station=token.station,
+                may_read=token.may_read,
             )
             self._show_secret(request, token, secret)
 

@@ -152,6 +152,7 @@ class ReasonForm(forms.Form):
     reason = forms.CharField(
         label=_("Reason"),
         max_length=REASON_MAX_LENGTH,
+        validators=[validate_printable],
         widget=forms.TextInput,
         help_text=_("Kept in the unit's history."),
     )

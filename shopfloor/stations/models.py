@@ -102,6 +102,14 @@ class ApiToken(models.Model):
         blank=True,
         help_text=_("Comma-separated stage keys this token may scan; empty allows every stage."),
     )
+    may_read = models.BooleanField(
+        _("may read units"),
+        default=False,
+        help_text=_(
+            "Lets the token read units (their history, with names and hold reasons) and part "
+            "summaries through the API; scanning needs no reading."
+        ),
+    )
     key_prefix = models.CharField(_("token starts with"), max_length=12, editable=False)
     key_hash = models.CharField(_("token hash"), max_length=64, unique=True, editable=False)
     is_revoked = models.BooleanField(_("revoked"), default=False)

@@ -1,3 +1,4 @@
+from csp.decorators import csp_update
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core import signing
@@ -7,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from parts.models import ModelPart
+from shopfloor.browser_policies import allow_camera
 from shopfloor.dashboards.views import unit_story_page
 from shopfloor.scanning.input import code_clean
 from shopfloor.scanning.plans import plan_of_part
@@ -58,6 +60,8 @@ def station_pick(request):
 
 @require_GET
 @permission_required("stations.scan_unit", raise_exception=True)
+@allow_camera
+@csp_update({"script-src": ["'wasm-unsafe-eval'"]})  # the camera barcode reader (WebAssembly)
 def station_scan(request, pk):
     station = get_object_or_404(Station, pk=pk, is_active=True)
     context = _scan_context(station, ScanForm(station=station), outcome=None, pending="")
@@ -205,7 +209,11 @@ def station_edit(request, pk):
 @permission_required("stations.add_apitoken", raise_exception=True)
 def station_token_issue(request, pk):
     station = get_object_or_404(Station, pk=pk)
-    token, secret = api_token_issue(name=station.name, station=station, created_by=request.user)
+    try:
+        token, secret = api_token_issue(name=station.name, station=station, created_by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("stations:manage")
     context = {"station": station, "token": token, "secret": secret}
     response = render(request, "stations/station_token.html", context)
     response["Cache-Control"] = "no-store"

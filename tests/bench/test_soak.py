@@ -334,7 +334,7 @@ def partners_of(stations, index):
 
 def test_soak_64_stations_lose_and_double_nothing(engineer, tmp_path):
     parts, stations = setup_line(engineer)
-    reader_token = api_token_issue(name="soak-supervisor-screen")[1]
+    reader_token = api_token_issue(name="soak-supervisor-screen", may_read=True)[1]
     server = Gunicorn(
         database_url=database_url_of(connection.settings_dict),
         log_dir=tmp_path,

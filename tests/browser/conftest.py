@@ -47,13 +47,38 @@ def browser():
         browser.close()
 
 
+# Every page reports what its Content-Security-Policy blocked to the console, where the
+# fixture below collects it: a browser test fails on any violation.
+REPORT_CSP_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", function (event) {
+  console.error("CSP violation: " + event.violatedDirective + " blocked " +
+                (event.blockedURI || "inline") + " at " + event.sourceFile + ":" +
+                event.lineNumber);
+});
+"""
+
+
+def is_csp_violation(message):
+    text = message.text
+    return message.type == "error" and (
+        text.startswith("CSP violation") or "Content Security Policy" in text
+    )
+
+
 @pytest.fixture
 def page(browser):
     context = browser.new_context(viewport={"width": 1280, "height": 800})
+    context.add_init_script(REPORT_CSP_VIOLATIONS)
+    violations = []
+    context.on(
+        "console",
+        lambda message: violations.append(message.text) if is_csp_violation(message) else None,
+    )
     page = context.new_page()
     page.set_default_timeout(10_000)
     yield page
     context.close()
+    assert violations == [], "the Content-Security-Policy blocked:\n" + "\n".join(violations)
 
 
 @pytest.fixture

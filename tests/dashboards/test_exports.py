@@ -107,6 +107,29 @@ def test_text_a_spreadsheet_would_run_is_exported_as_text(client_for, supervisor
     assert tag == "'=HYPERLINK(1)"
 
 
+@pytest.mark.parametrize(
+    "tag", ["  =HYPERLINK(1)", " +1+1", "\u00a0-2+3", "\n@SUM(1)", "\t=1", "\r=1", "=1"]
+)
+def test_a_formula_behind_white_space_is_exported_as_text(client_for, supervisor, line, tag):
+    line.unit_model().objects.filter(usid="U8").update(tag_no=tag)
+    url = reverse("dashboards:export", args=[line.pk, "units", "csv"])
+
+    header, *rows = csv_rows(client_for(supervisor).get(url))
+
+    cell = next(row[header.index("tag_no")] for row in rows if row[header.index("usid")] == "U8")
+    assert cell == "'" + tag
+
+
+def test_text_with_a_sign_inside_is_exported_as_it_is(client_for, supervisor, line):
+    line.unit_model().objects.filter(usid="U8").update(tag_no="T-1 =ok")
+    url = reverse("dashboards:export", args=[line.pk, "units", "csv"])
+
+    header, *rows = csv_rows(client_for(supervisor).get(url))
+
+    cell = next(row[header.index("tag_no")] for row in rows if row[header.index("usid")] == "U8")
+    assert cell == "T-1 =ok"
+
+
 def test_units_excel_opens_with_every_unit(client_for, supervisor, line):
     line.unit_model().objects.filter(usid="U8").update(tag_no="=HYPERLINK(1)")
     url = reverse("dashboards:export", args=[line.pk, "units", "xlsx"])

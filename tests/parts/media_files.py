@@ -92,3 +92,76 @@ def stored_files(media_root):
     return sorted(
         str(path.relative_to(media_root)) for path in media_root.rglob("*") if path.is_file()
     )
+
+
+def jpeg_with_camera_metadata(size=(120, 80), orientation=6):
+    """A real JPEG as a phone writes it: EXIF with camera make and model, a GPS position, an
+    orientation (6: turn 90 degrees clockwise to show), a comment and XMP."""
+    image = Image.new("RGB", size, (200, 40, 40))
+    ImageDraw.Draw(image).rectangle([0, 0, size[0] // 3, size[1] // 3], fill="white")
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"  # Make
+    exif[0x0110] = "Pocket Camera 12"  # Model
+    exif[0x0112] = orientation
+    exif[0x8825] = {1: "N", 2: (52.0, 31.0, 12.5), 3: "E", 4: (13.0, 24.0, 36.75)}  # GPS
+    output = io.BytesIO()
+    image.save(
+        output,
+        format="JPEG",
+        exif=exif,
+        comment=b"shot at the secret plant",
+        xmp=b"<x:xmpmeta><rdf:Description creator='Jane Doe'/></x:xmpmeta>",
+        quality=90,
+    )
+    return output.getvalue()
+
+
+def png_with_metadata():
+    """A PNG with text chunks (author, GPS) and an EXIF chunk naming the camera."""
+    info = PngInfo()
+    info.add_text("Author", "Jane Doe")
+    info.add_itxt("GPS", "52.5200 N, 13.4050 E")
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"
+    image = Image.new("RGBA", (40, 30), (10, 200, 10, 128))
+    output = io.BytesIO()
+    image.save(output, format="PNG", pnginfo=info, exif=exif)
+    return output.getvalue()
+
+
+def png_of_empty_chunks(count=1_700_000):
+    """A 1x1 PNG padded with ``count`` empty private chunks (about 12 bytes each)."""
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + _png_chunk(b"IHDR", header)
+        + _png_chunk(b"teSt", b"") * count
+        + _png_chunk(b"IDAT", zlib.compress(b"\x00\x00"))
+        + _png_chunk(b"IEND", b"")
+    )
+
+
+def large_png(width=8000, height=5000):
+    """A real RGBA PNG of width x height pixels (40 megapixels by default), small on disk."""
+    compressor = zlib.compressobj(6)
+    row = b"\x00" + bytes(width * 4)
+    data = b"".join(compressor.compress(row) for _ in range(height)) + compressor.flush()
+    header = struct.pack(">IIBBBBB", width, height, 8, 6, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + _png_chunk(b"IHDR", header)
+        + _png_chunk(b"IDAT", data)
+        + _png_chunk(b"IEND", b"")
+    )
+
+
+def with_garbage_box(mp4, box_type=b"moov"):
+    """The MP4 with the content of one box replaced by random bytes (its size kept)."""
+    offset = 0
+    while offset < len(mp4):
+        size, kind = struct.unpack(">I4s", mp4[offset : offset + 8])
+        if kind == box_type:
+            garbage = random.Random(7).randbytes(size - 8)
+            return mp4[: offset + 8] + garbage + mp4[offset + size :]
+        offset += size
+    raise ValueError(box_type)

@@ -5,6 +5,8 @@ from django.urls import reverse
 
 from parts.media import check_image
 from parts.models import ModelPart
+from parts.services import part_archive
+from shopfloor.accounts.roles import Role
 from tests.parts.media_files import image_upload
 
 pytestmark = pytest.mark.django_db
@@ -85,3 +87,49 @@ def test_media_cannot_be_written_through_its_url(client_for, engineer, part):
     response = client_for(engineer).post(part.part_image.url, {"x": "y"})
 
     assert response.status_code == 405
+
+
+@pytest.fixture
+def archived_part(engineer, make_part):
+    from procedures.services import procedure_apply
+    from tests.stations.scan_support import PROCEDURE, scan
+
+    part = make_part(with_media=True)
+    procedure_apply(part=part, config=PROCEDURE, user=engineer)
+    scan("U1", "smd", part_no=part.part_no)
+    return part_archive(part=part, archived_by=engineer)
+
+
+def archived_part_urls(part):
+    return [
+        part.get_absolute_url(),
+        part.part_image.url,
+        part.part_image_thumbnail.url,
+        part.qc_video.url,
+        reverse("procedures:detail", args=[part.pk]),
+        reverse("procedures:export", args=[part.pk]),
+        reverse("procedures:history", args=[part.pk]),
+        reverse("procedures:version", args=[part.pk, 1]),
+        reverse("units:detail", args=[part.pk, "U1"]),
+    ]
+
+
+@pytest.mark.parametrize("role", [Role.OPERATOR, Role.SUPERVISOR])
+def test_an_archived_part_its_procedure_and_media_are_not_found_by_counting_ids(
+    client_for, make_user, archived_part, role
+):
+    client = client_for(make_user(role))
+
+    answers = {url: client.get(url).status_code for url in archived_part_urls(archived_part)}
+
+    assert answers == dict.fromkeys(answers, 404)
+
+
+def test_an_engineer_still_opens_an_archived_part_to_restore_it(
+    client_for, engineer, archived_part
+):
+    client = client_for(engineer)
+
+    answers = {url: client.get(url).status_code for url in archived_part_urls(archived_part)}
+
+    assert answers == dict.fromkeys(answers, 200)

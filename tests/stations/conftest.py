@@ -45,4 +45,4 @@ def api(client):
 @pytest.fixture
 def device_token(db):
     """The secret of a device token allowed to scan every stage."""
-    return api_token_issue(name="test-rig-1")[1]
+    return api_token_issue(name="test-rig-1", may_read=True)[1]

@@ -4,6 +4,7 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
+from shopfloor.scanning.services import api_token_issue
 from shopfloor.stations.models import Station
 from shopfloor.stations.views import REMEMBERED_STATION
 from tests.stations.scan_support import part_with_procedure
@@ -143,7 +144,23 @@ def test_an_engineer_issues_a_stations_token_shown_once(client_for, engineer, ma
     secret = response.context["secret"]
     assert secret in response.content.decode()
     assert response["Cache-Control"] == "no-store"
-    assert api.get("/api/v1/units/U1", token=secret).json()["error"]["code"] == "unknown_unit"
+    assert api.post({"usid": "U1", "stage": "qc"}, token=secret).status_code == 404
+    read = api.get("/api/v1/units/U1", token=secret)
+    assert read.status_code == 403 and read.json()["error"]["code"] == "read_not_allowed"
+
+
+def test_a_stations_token_never_takes_over_a_device_token_of_the_same_name(
+    client_for, engineer, make_station, api
+):
+    device, device_secret = api_token_issue(name="QC-1", stages=["smd"], may_read=True)
+    station = make_station("QC-1", "qc")
+
+    response = client_for(engineer).post(reverse("stations:token", args=[station.pk]), follow=True)
+
+    assert "already the token of a device" in response.content.decode()
+    device.refresh_from_db()
+    assert device.station is None and device.stage_list == ["smd"] and device.may_read
+    assert api.get("/api/v1/units/U1", token=device_secret).status_code == 404  # still works
 
 
 def test_an_operator_cannot_issue_tokens(client_for, operator, make_station):

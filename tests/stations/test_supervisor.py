@@ -182,3 +182,39 @@ def test_the_unit_page_and_the_part_dashboard_name_stage_states_with_the_same_wo
         assert ">done</span>" in words
         for other_word in ("passed", "pass", "fail", "pending", "\N{EN DASH}"):
             assert f">{other_word}</span>" not in words
+
+
+BIDI_AND_CONTROLS = ["Scrap \u202eevil", "ok\u200b", "line\nbreak", "\u2066isolate", "bell\x07"]
+
+
+@pytest.mark.parametrize("reason", BIDI_AND_CONTROLS)
+@pytest.mark.parametrize("act", ["hold", "release", "override"])
+def test_a_reason_with_a_bidi_or_control_character_is_refused_and_writes_nothing(
+    part, supervisor, reason, act
+):
+    if act == "release":
+        unit_hold(usid="U1", reason="Held", user=supervisor)
+    before = ScanEvent.objects.count()
+
+    with pytest.raises(ScanRefused) as refused:
+        if act == "hold":
+            unit_hold(usid="U1", reason=reason, user=supervisor)
+        elif act == "release":
+            unit_release(usid="U1", reason=reason, user=supervisor)
+        else:
+            unit_override(usid="U1", stage="qc", action="mark_done", reason=reason, user=supervisor)
+
+    assert refused.value.code == "invalid"
+    assert "Remove the character" in refused.value.details["fields"]["reason"]
+    assert ScanEvent.objects.count() == before
+
+
+def test_the_unit_page_names_the_right_to_left_override_in_a_reason(part, client_for, supervisor):
+    client = client_for(supervisor)
+
+    response = client.post(
+        reverse("stations:unit-action", args=["U1", "hold"]), {"reason": "Scrap \u202eevil"}
+    )
+
+    assert "RIGHT-TO-LEFT OVERRIDE" in response.content.decode()
+    assert not unit_of(part, "U1")["on_hold"]

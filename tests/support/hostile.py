@@ -52,3 +52,30 @@ json_values = st.recursive(
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner),
     max_leaves=6,
 )
+
+# Values for query parameters and headers: numbers, dates and positions at and past their
+# edges, besides the names above. Each kind once gave a 500: a NUL reaching PostgreSQL, a
+# date one day short of the calendar's end, a byte position of thousands of digits.
+EDGE_VALUES = [
+    "9" * 5000,
+    "0" * 5000 + "1",
+    "-1",
+    "0",
+    "-0",
+    "1e400",
+    "18446744073709551616",
+    "-9223372036854775809",
+    "NaN",
+    "inf",
+    "9999-12-31",
+    "0001-01-01",
+    "10000-01-01",
+    "2026-02-30",
+    "2026-13-01",
+    "1",
+    "on",
+    "%00",
+    "%",
+    "a\x00b",
+]
+query_values = st.sampled_from(NASTY_NAMES + EDGE_VALUES) | st.text(max_size=12)

@@ -41,7 +41,7 @@ def key_registered_units(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("stations", "0002_role_permissions_and_defect_reasons")]
+    dependencies = [("stations", "0003_apitoken_may_read")]
 
     operations = [
         migrations.AddField(

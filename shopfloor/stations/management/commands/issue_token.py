@@ -17,16 +17,22 @@ class Command(BaseCommand):
             default="",
             help="Comma-separated stage keys the token may scan, e.g. smd,qc (default: all).",
         )
+        parser.add_argument(
+            "--read",
+            action="store_true",
+            help="Let the token also read units (history, names, hold reasons) and summaries.",
+        )
 
-    def handle(self, *args, name, stages, **options):
+    def handle(self, *args, name, stages, read, **options):
         stage_keys = [key.strip() for key in stages.split(",") if key.strip()]
         try:
-            token, secret = api_token_issue(name=name.strip(), stages=stage_keys)
+            token, secret = api_token_issue(name=name.strip(), stages=stage_keys, may_read=read)
         except ValidationError as error:
             raise CommandError("; ".join(error.messages)) from None
         allowed = ", ".join(token.stage_list) or (
             token.station.stage if token.station else "every stage"
         )
         where = f"station {token.station.name}" if token.station else "device"
-        self.stdout.write(f"Token of {where} {token.name}, may scan: {allowed}. Shown once:")
+        reads = "; may read units" if token.may_read else ""
+        self.stdout.write(f"Token of {where} {token.name}, may scan: {allowed}{reads}. Shown once:")
         self.stdout.write(secret)
