@@ -100,7 +100,9 @@ def run_job(job_id, handler):
 
 def _finish(job, finished):
     now = timezone.now()
-    changes = {"state": JobState.DONE, "finished_at": now, "message": finished.message}
+    changes = {"state": JobState.DONE, "finished_at": now}
+    if finished.message:
+        changes["message"] = finished.message  # else a note of an earlier attempt stays
     if finished.file is not None:
         changes |= {
             "file_size": files.publish(job.pk, finished.file),

@@ -130,7 +130,7 @@ def _reap_stale(now):
                 "state": JobState.WAITING,
                 "message": (
                     f"The worker running it stopped after {job.rows_done:,} rows; "
-                    "it is being run again from the start."
+                    "it was run again from the start."
                 ),
             }
         else:
