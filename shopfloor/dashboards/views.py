@@ -13,6 +13,7 @@ from shopfloor.dashboards.forms import UnitFilterForm, WindowForm
 from shopfloor.dashboards.selectors import (
     line_overview,
     line_version,
+    no_figures,
     part_defects,
     part_figures,
     part_throughput,
@@ -34,6 +35,8 @@ def overview(request):
         return HttpResponse(status=204)  # nothing new: htmx leaves the page alone
     parts = panels.overview_cards(line_overview())
     part_ids = ".".join(str(entry.part.pk) for entry in parts)
+    if any(entry.figures is None for entry in parts):
+        version += "-recounting"  # the next refresh draws again, until the recount is done
     context = {
         "parts": parts,
         "part_ids": part_ids,
@@ -83,6 +86,9 @@ def part_dashboard(request, pk):
     figures = part_figures(plan=plan)
     starts, series = part_throughput(plan=plan, window=window)
     per = "hour" if window.hourly else "day"
+    if figures is None:
+        context |= {"recounting": True, "refresh_seconds": settings.DASHBOARD_REFRESH_SECONDS}
+        figures = no_figures(plan)
     context |= {
         "window_form": window_form,
         "window": window,

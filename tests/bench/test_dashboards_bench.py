@@ -275,8 +275,9 @@ def first_ms(client, url):
 
 def measure_procedure_changes(client, part, engineer):
     """Save the million-unit part's procedure with new labels (counts kept), then with a new
-    stage (the table migrated and the part counted afresh on commit), timing each save and the
-    first part page and overview after it."""
+    stage (the table migrated; the recount job is queued on commit, which this test's
+    transaction never reaches, so the first page after it counts the part afresh), timing each
+    save and the first part page and overview after it."""
     part_url = reverse("dashboards:part", args=[part.pk])
     overview_url = reverse("dashboards:overview")
     relabelled = {
