@@ -358,11 +358,12 @@ class JobWorker:
     """``manage.py jobs_worker`` (django-tasks' database worker) on ``database_url``: a real
     process taking jobs from the queue, logging to ``log_dir``. ``kill()`` sends SIGKILL."""
 
-    def __init__(self, *, database_url, log_dir, queues="*", env=None, name="worker"):
+    def __init__(self, *, database_url, log_dir, queues="*", env=None, name="worker", nice=None):
         self.log_path = Path(log_dir) / f"{name}-{secrets.token_hex(4)}.log"
         self._log = open(self.log_path, "w+")  # noqa: SIM115 (closed in stop)
         self.process = subprocess.Popen(
             [
+                *(["nice", "-n", str(nice)] if nice else []),
                 sys.executable,
                 "manage.py",
                 "jobs_worker",
