@@ -182,28 +182,31 @@ def parts_recounting(part_ids):
 def figures_current(plans, *, today_start, wait_for_recounts=True):
     """{part_id: PartFigures} for each plan, current to the latest committed scan.
 
-    A part that needs counting afresh while a recount job for it is queued or running is left
-    out (``wait_for_recounts``): the page shows it as recounting instead of counting it too.
+    A part whose counts were kept for other stages, while a recount job for it is queued or
+    running, is left out (``wait_for_recounts``): the page shows it as recounting instead of
+    counting it too. A part never counted (a new one, with few units) is counted here.
     """
     plans = list(plans)
     now = timezone.now()
     day = today_start.date()
     stored = _stored(plans)
-    entries, afresh, kept, new_day = {}, [], [], set()
+    entries, afresh, kept, new_day, reshaped = {}, [], [], set(), []
     for plan in plans:
         entry = stored.get(plan.part_id)
         shape = counts_shape(plan)
         if entry is None or entry.shape != shape or entry.day > day:
             entries[plan.part_id] = CountedPart(shape=shape, day=day)
             afresh.append(plan)
+            if entry is not None and entry.shape != shape:
+                reshaped.append(plan.part_id)
             continue
         if entry.day < day:
             entry.start_day(day, plan)
             new_day.add(plan.part_id)
         entries[plan.part_id] = entry
         kept.append((plan, entry))
-    if afresh and wait_for_recounts:
-        recounting = parts_recounting(plan.part_id for plan in afresh)
+    if reshaped and wait_for_recounts:
+        recounting = parts_recounting(reshaped)
         afresh = [plan for plan in afresh if plan.part_id not in recounting]
         plans = [plan for plan in plans if plan.part_id not in recounting]
     blocks = _changed_blocks(kept)

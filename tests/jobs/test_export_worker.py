@@ -24,7 +24,7 @@ def test_an_export_is_written_by_the_worker_and_offered_when_ready(
     client = client_for(supervisor)
 
     asked = client.post(reverse("dashboards:export", args=[part.pk, "units", "csv"]))
-    job = Job.objects.get()
+    job = Job.objects.get(kind="export")
     page_while_running = client.get(asked["Location"])
     job = wait_for(job, finished, worker=worker)
     page = client.get(reverse("jobs:detail", args=[job.pk])).content.decode()
@@ -49,12 +49,12 @@ def test_progress_is_reported_as_rows_done_of_the_total_while_it_runs(
     client = client_for(supervisor)
 
     client.post(reverse("dashboards:export", args=[part.pk, "units", "xlsx"]))
-    job = wait_for(Job.objects.get(), lambda job: job.rows_done > 0, worker=worker)
+    job = wait_for(Job.objects.get(kind="export"), lambda job: job.rows_done > 0, worker=worker)
     status = client.get(reverse("jobs:detail", args=[job.pk]), headers={"HX-Request": "true"})
     done = wait_for(job, finished, worker=worker)
 
     text = status.content.decode()
     assert "<html" not in text
-    assert " of 10000 rows" in text and 'max="10000"' in text
+    assert " of 10,000 rows" in text and 'max="10000"' in text
     assert 'hx-trigger="every 1s"' in text  # the page keeps asking while it runs
     assert done.state == "done" and done.rows_done == 10_000

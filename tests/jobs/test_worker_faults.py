@@ -24,7 +24,7 @@ def killed_mid_export(job_worker, client, part):
     """Start a units export, SIGKILL its worker once rows are written: the job then."""
     worker = job_worker(env=FAST)
     client.post(reverse("dashboards:export", args=[part.pk, "units", "xlsx"]))
-    job = wait_for(Job.objects.get(), lambda job: job.rows_done > 0, worker=worker)
+    job = wait_for(Job.objects.get(kind="export"), lambda job: job.rows_done > 0, worker=worker)
     assert files.work_ids() == [str(job.pk)]  # it was writing
     worker.kill()
     return Job.objects.get(pk=job.pk)
@@ -83,7 +83,7 @@ def test_a_worker_stopped_gracefully_finishes_its_export_first(
     worker = job_worker(env=FAST)
 
     client.post(reverse("dashboards:export", args=[part.pk, "units", "csv"]))
-    job = wait_for(Job.objects.get(), lambda job: job.state == "running", worker=worker)
+    job = wait_for(Job.objects.get(kind="export"), lambda job: job.state == "running", worker=worker)
     worker.stop()  # SIGTERM, as systemd or make run stop it
     job = Job.objects.get(pk=job.pk)
     download = client.get(reverse("jobs:download", args=[job.pk]))
