@@ -83,7 +83,8 @@ def test_a_worker_stopped_gracefully_finishes_its_export_first(
     worker = job_worker(env=FAST)
 
     client.post(reverse("dashboards:export", args=[part.pk, "units", "csv"]))
-    job = wait_for(Job.objects.get(kind="export"), lambda job: job.state == "running", worker=worker)
+    job = Job.objects.get(kind="export")
+    job = wait_for(job, lambda job: job.state == "running", worker=worker)
     worker.stop()  # SIGTERM, as systemd or make run stop it
     job = Job.objects.get(pk=job.pk)
     download = client.get(reverse("jobs:download", args=[job.pk]))
