@@ -1,4 +1,4 @@
-# Shopfloor: `make run` serves the app with demo data; `make test` runs the whole suite.
+# Shopfloor: `make run` serves the app with demo data (and runs its job workers); `make test` runs the whole suite.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -20,6 +20,10 @@ install: $(STAMP)
 run: install
 	DEBUG=true $(BIN)/python manage.py migrate --noinput
 	DEBUG=true $(BIN)/python manage.py load_demo
+	@# The job workers (exports; recounts and other work) run beside the server and stop with it.
+	DEBUG=true $(BIN)/python manage.py jobs_worker --no-reload --queue-name exports & exports=$$!; \
+	DEBUG=true $(BIN)/python manage.py jobs_worker --no-reload --queue-name default & other=$$!; \
+	trap 'kill $$exports $$other 2>/dev/null; wait $$exports $$other' EXIT INT TERM; \
 	DEBUG=true $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 test: install

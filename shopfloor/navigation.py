@@ -22,6 +22,7 @@ ENTRIES = [
     NavEntry("Stations", "stations:manage", "stations.change_station"),
     NavEntry("Units", "dashboards:unit-lookup", "stations.view_scanevent"),
     NavEntry("Dashboards", "dashboards:overview", "dashboards.view_dashboard"),
+    NavEntry("Jobs", "jobs:list", "dashboards.export_data"),
 ]
 
 

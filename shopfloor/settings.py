@@ -76,6 +76,9 @@ INSTALLED_APPS = [
     "shopfloor.dashboards",
     "axes",
     "csp",
+    "django_tasks",
+    "django_tasks_db",
+    "shopfloor.jobs",
 ]
 
 MIDDLEWARE = [
@@ -228,6 +231,25 @@ DASHBOARD_REFRESH_SECONDS = env_int("DASHBOARD_REFRESH_SECONDS", 5)
 # The dashboards count again the units that scans changed, and, block by block, units counted
 # longer ago than this (catching edits made outside the app); see dashboards/figure_cache.py.
 DASHBOARD_RECOUNT_SECONDS = env_int("DASHBOARD_RECOUNT_SECONDS", 300)
+# Long work (exports, recounts) runs in worker processes (``manage.py jobs_worker``), queued in
+# the database by django-tasks. Export files are written under EXPORT_ROOT, which every web
+# server and worker must share, and kept EXPORT_KEEP_HOURS; see shopfloor/jobs.
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default", "exports"],
+    }
+}
+EXPORT_ROOT = Path(os.environ.get("EXPORT_ROOT", BASE_DIR / "var" / "exports"))
+EXPORT_KEEP_HOURS = env_int("EXPORT_KEEP_HOURS", 24)
+EXPORTS_PER_USER = env_int("EXPORTS_PER_USER", 2)
+EXPORTS_AT_ONCE = env_int("EXPORTS_AT_ONCE", 3)
+# A running job's worker touches it every JOB_HEARTBEAT_SECONDS; a job silent for
+# JOB_STALE_SECONDS lost its worker and is run again, JOB_MAX_ATTEMPTS times in all.
+JOB_HEARTBEAT_SECONDS = env_int("JOB_HEARTBEAT_SECONDS", 5)
+JOB_STALE_SECONDS = env_int("JOB_STALE_SECONDS", 60)
+JOB_MAX_ATTEMPTS = env_int("JOB_MAX_ATTEMPTS", 2)
+JOB_HOUSEKEEPING_SECONDS = env_int("JOB_HOUSEKEEPING_SECONDS", 60)
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     # Each part's drawn overview card, by its figures (a few kB); per process.

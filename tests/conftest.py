@@ -119,3 +119,68 @@ def _fresh_scan_caches():
     part_plan_cache_clear()
     caches["dashboards"].clear()
     yield
+
+
+@pytest.fixture(scope="session")
+def migrated_sqlite_file(tmp_path_factory):
+    """A migrated SQLite database file, made once; tests that need one copy it."""
+    from tests.support.servers import manage
+
+    path = tmp_path_factory.mktemp("sqlite-template") / "shopfloor.sqlite3"
+    result = manage("migrate", "--noinput", database_url=f"sqlite:///{path}")
+    assert result.returncode == 0, result.stdout + result.stderr
+    return path
+
+
+@pytest.fixture
+def shared_database(request, tmp_path, settings):
+    """The test database as another process can reach it: its ``DATABASE_URL``.
+
+    PostgreSQL's test database is already shared. SQLite's lives in this process's memory, so
+    for the test the connection is moved to a fresh file copy (the in-memory one is kept open
+    and comes back afterwards). Request it before any fixture that writes to the database.
+    """
+    import shutil
+
+    from django.db import connection
+
+    from tests.support.servers import database_url_of
+
+    request.getfixturevalue("transactional_db")
+    settings.EXPORT_ROOT = tmp_path / "exports"
+    if connection.vendor == "postgresql":
+        yield database_url_of(connection.settings_dict)
+        return
+    path = tmp_path / "shared.sqlite3"
+    shutil.copyfile(request.getfixturevalue("migrated_sqlite_file"), path)
+    in_memory, name = connection.connection, connection.settings_dict["NAME"]
+    connection.connection = None
+    connection.settings_dict["NAME"] = str(path)
+    try:
+        yield f"sqlite:///{path}"
+    finally:
+        from parts.unit_tables import cache
+
+        cache.forget()
+        if connection.connection is not None:
+            connection.connection.close()
+        connection.settings_dict["NAME"] = name
+        connection.connection = in_memory
+
+
+@pytest.fixture
+def job_worker(shared_database, tmp_path):
+    """Start real job workers (``manage.py jobs_worker``) on the shared test database: call
+    with ``env`` for settings of their own; each is stopped after the test."""
+    from tests.support.servers import JobWorker
+
+    started = []
+
+    def start(env=None, queues="*"):
+        worker = JobWorker(database_url=shared_database, log_dir=tmp_path, queues=queues, env=env)
+        started.append(worker)
+        return worker
+
+    yield start
+    for worker in started:
+        worker.stop()

@@ -25,6 +25,7 @@ from parts.media import check_image
 from parts.services import part_create
 from procedures.services import procedure_apply
 from shopfloor.accounts.roles import Role
+from shopfloor.dashboards.export_jobs import export_start
 from shopfloor.stations.models import Station
 from tests.parts.media_files import image_upload
 from tests.stations.scan_support import PROCEDURE, scan
@@ -93,7 +94,10 @@ def world(engineer, settings, tmp_path):
     scan("U1", "smd", part_no=part.part_no)
     station = Station.objects.create(name="QC-1", line="Line A", stage="qc")
     unit = part.unit_model().objects.get(usid="U1")
+    # The walked roles are other people: someone else's job is not found, for everyone.
+    job = export_start(user=engineer, part=part, what="units", extension="csv")
     return {
+        "job_id": job.pk,
         "part_pk": part.pk,
         "pk": part.pk,
         "station_pk": station.pk,

@@ -76,7 +76,7 @@ def test_every_cookie_is_secure_when_production_says_so(client, engineer, settin
     )
 
 
-def test_production_mode_makes_session_csrf_and_download_cookies_secure():
+def test_production_mode_makes_session_and_csrf_cookies_secure_and_csrf_http_only():
     result = run_manage(
         "shell",
         "-c",

@@ -4,7 +4,7 @@ The pages are the URL patterns of the access walk (tests/test_access.py), filled
 real objects. Which parameters a page reads is found by asking it: each page is requested once
 with the reads of its query string recorded, then hypothesis sends those parameters (and the
 page's address) hostile values: NUL characters, numbers of thousands of digits, dates at the
-calendar's edges, markup, SQL, other scripts (tests/hostile.py).
+calendar's edges, markup, SQL, other scripts (tests/support/hostile.py).
 """
 
 import contextlib

@@ -5,10 +5,11 @@ from django.utils.translation import gettext_lazy as _
 
 
 def _procedure_saved(sender, instance, **kwargs):
-    from shopfloor.dashboards.figure_cache import count_after_procedure_change
+    from shopfloor.dashboards.recount_jobs import recount_start
 
     part_id = instance.model_part_id
-    transaction.on_commit(lambda: count_after_procedure_change(part_id))
+    # Queued once the save is committed; a worker counts (the save does not wait for it).
+    transaction.on_commit(lambda: recount_start(part_id))
 
 
 class DashboardsConfig(AppConfig):

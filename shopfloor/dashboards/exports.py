@@ -2,11 +2,11 @@
 
 Rows are read in primary-key order, a chunk at a time (``WHERE id > last ORDER BY id LIMIT
 n``): each chunk is a short indexed query, so an export of a million units holds one chunk in
-memory, keeps no transaction or server-side cursor open while the client downloads, and
-behaves the same on SQLite and PostgreSQL. CSV is streamed as it is read. Excel files are
-zip archives written at the end, so XlsxWriter builds the file in its constant-memory mode
-(one row in memory; sheets spill to temporary files) and the finished file is then sent; a
-sheet holds at most 1,048,575 rows, so larger exports continue on further sheets.
+memory, keeps no transaction or server-side cursor open for long, and behaves the same on
+SQLite and PostgreSQL. Exports are written to a file by a worker, never in a request (see
+``export_jobs``). XlsxWriter builds Excel files in its constant-memory mode (one row in
+memory; sheets spill to temporary files); a sheet holds at most 1,048,575 rows, so larger
+exports continue on further sheets.
 
 Text that a spreadsheet would run as a formula (starting with = + - @, also after spaces or
 other white space, or with a tab or a carriage return) is written with a leading apostrophe in
@@ -15,9 +15,7 @@ CSV, and always as plain text in Excel.
 
 import csv
 import datetime
-import os
 import re
-import tempfile
 from decimal import Decimal
 
 import xlsxwriter
@@ -121,18 +119,16 @@ def csv_stream(headers, rows, *, lines_per_chunk=500):
         yield "".join(lines).encode()
 
 
-def xlsx_file(headers, rows, *, sheet_name):
-    """Write ``headers`` and ``rows`` to a new Excel file in constant memory; returns its path.
+def xlsx_write(path, headers, rows, *, sheet_name, tmpdir):
+    """Write ``headers`` and ``rows`` to the Excel file ``path`` in constant memory.
 
-    The caller deletes the file (``open_and_unlink``).
+    XlsxWriter keeps its temporary files in ``tmpdir`` (the job's own folder, removed with it).
     """
-    handle, path = tempfile.mkstemp(suffix=".xlsx", prefix="shopfloor-export-")
-    os.close(handle)
     workbook = xlsxwriter.Workbook(
-        path,
+        str(path),
         {
             "constant_memory": True,
-            "tmpdir": tempfile.gettempdir(),
+            "tmpdir": str(tmpdir),
             "remove_timezone": True,
             "strings_to_formulas": False,
             "strings_to_urls": False,
@@ -152,36 +148,30 @@ def xlsx_file(headers, rows, *, sheet_name):
             )
             sheet.write_row(0, 0, headers, bold)
             row_number = 1
-        for column, value in enumerate(row):
-            _write_cell(sheet, row_number, column, value, when)
+        _write_row(sheet, row_number, row, when)
         row_number += 1
     if sheet is None:
         workbook.add_worksheet(sheet_name).write_row(0, 0, headers, bold)
     workbook.close()
-    return path
 
 
-def _write_cell(sheet, row, column, value, when_format):
-    if value is None:
-        return
-    if isinstance(value, bool):
-        sheet.write_boolean(row, column, value)
-    elif isinstance(value, (int, float, Decimal)):
-        sheet.write_number(row, column, float(value))
-    elif isinstance(value, datetime.datetime):
-        local = timezone.localtime(value) if timezone.is_aware(value) else value
-        sheet.write_datetime(row, column, local.replace(tzinfo=None), when_format)
-    elif isinstance(value, datetime.date):
-        sheet.write_string(row, column, value.isoformat())
-    else:
-        sheet.write_string(row, column, str(value))
-
-
-def open_and_unlink(path):
-    """Open a finished export for reading and remove its name: the file goes when it closes."""
-    handle = open(path, "rb")  # noqa: SIM115 - the response closes it
-    os.unlink(path)
-    return handle
+def _write_row(sheet, row_number, row, when_format):
+    """One row in one ``write_row`` call; only date-times need a call of their own, for their
+    format (most cells of a unit row are flags, numbers, text or empty)."""
+    values = list(row)
+    moments = []
+    for column, value in enumerate(values):
+        if isinstance(value, datetime.datetime):
+            local = timezone.localtime(value) if timezone.is_aware(value) else value
+            moments.append((column, local.replace(tzinfo=None)))
+            values[column] = None
+        elif isinstance(value, Decimal):
+            values[column] = float(value)
+        elif isinstance(value, datetime.date):
+            values[column] = value.isoformat()
+    sheet.write_row(row_number, 0, values)
+    for column, moment in moments:
+        sheet.write_datetime(row_number, column, moment, when_format)
 
 
 def export_filename(part_no, what, extension, now=None):

@@ -17,9 +17,10 @@ since the last one, not the size of the part.
   each request also counts again the one block of each part counted longest ago, once it is
   older than ``settings.DASHBOARD_RECOUNT_SECONDS``.
 - Counts hold for the stages they were counted for (keys, order, optional, pass or fail). A
-  procedure change that alters those counts the part afresh as soon as it is saved (see
-  ``count_after_procedure_change``), so a supervisor does not wait for it; a change of labels,
-  instructions or unit fields keeps the counts.
+  procedure change that alters those queues a recount of the part (``recount_jobs``): the
+  engineer's save does not wait for a million units to be counted, and neither does a
+  supervisor's page, which shows the part as recounting (left out of the result) until a
+  worker has counted it. A change of labels, instructions or unit fields keeps the counts.
 - On a new day, "finished today" is 0 in every block no unit changed in since the last count:
   a unit finishes through a scan or an override, which writes an event, so every unit that
   finished since midnight is in a block that is counted again. A new day costs what changed.
@@ -38,6 +39,7 @@ from django.utils import timezone
 
 from shopfloor.dashboards import figures
 from shopfloor.dashboards.models import PartCounts
+from shopfloor.jobs.models import ACTIVE_STATES, Job, JobKind
 from shopfloor.stations.models import ScanEvent
 
 logger = logging.getLogger(__name__)
@@ -168,25 +170,45 @@ def _changed_blocks(kept):
     return blocks
 
 
-def figures_current(plans, *, today_start):
-    """{part_id: PartFigures} for each plan, current to the latest committed scan."""
+def parts_recounting(part_ids):
+    """The parts among ``part_ids`` with a recount job queued or running."""
+    return set(
+        Job.objects.filter(
+            kind=JobKind.RECOUNT, state__in=ACTIVE_STATES, part_id__in=list(part_ids)
+        ).values_list("part_id", flat=True)
+    )
+
+
+def figures_current(plans, *, today_start, wait_for_recounts=True):
+    """{part_id: PartFigures} for each plan, current to the latest committed scan.
+
+    A part whose counts were kept for other stages, while a recount job for it is queued or
+    running, is left out (``wait_for_recounts``): the page shows it as recounting instead of
+    counting it too. A part never counted (a new one, with few units) is counted here.
+    """
     plans = list(plans)
     now = timezone.now()
     day = today_start.date()
     stored = _stored(plans)
-    entries, afresh, kept, new_day = {}, [], [], set()
+    entries, afresh, kept, new_day, reshaped = {}, [], [], set(), []
     for plan in plans:
         entry = stored.get(plan.part_id)
         shape = counts_shape(plan)
         if entry is None or entry.shape != shape or entry.day > day:
             entries[plan.part_id] = CountedPart(shape=shape, day=day)
             afresh.append(plan)
+            if entry is not None and entry.shape != shape:
+                reshaped.append(plan.part_id)
             continue
         if entry.day < day:
             entry.start_day(day, plan)
             new_day.add(plan.part_id)
         entries[plan.part_id] = entry
         kept.append((plan, entry))
+    if reshaped and wait_for_recounts:
+        recounting = parts_recounting(reshaped)
+        afresh = [plan for plan in afresh if plan.part_id not in recounting]
+        plans = [plan for plan in plans if plan.part_id not in recounting]
     blocks = _changed_blocks(kept)
     recount_before = now - datetime.timedelta(seconds=settings.DASHBOARD_RECOUNT_SECONDS)
     for plan, entry in kept:
@@ -217,9 +239,9 @@ def figures_current(plans, *, today_start):
 def count_after_procedure_change(part_id):
     """Count a part afresh when its procedure changed what its counts are for.
 
-    Run once a procedure save is committed, by the engineer's request, so that no
-    supervisor's page waits for a million units to be counted. A failure only leaves the
-    counting to the next page that shows the part.
+    Run by the recount job a procedure save queues (``recount_jobs``), so that neither the
+    save nor a supervisor's page waits for a million units to be counted. A failure only
+    leaves the counting to the next page that shows the part.
     """
     from parts.models import ModelPart
     from shopfloor.dashboards.windows import today_start
@@ -232,6 +254,6 @@ def count_after_procedure_change(part_id):
             return
         kept = PartCounts.objects.filter(part_id=part_id).values_list("shape", flat=True).first()
         if kept != counts_shape(plan):
-            figures_current([plan], today_start=today_start())
+            figures_current([plan], today_start=today_start(), wait_for_recounts=False)
     except DatabaseError:
         logger.warning("Could not count part %s after its new procedure", part_id, exc_info=True)

@@ -81,6 +81,9 @@ def overview_cards(entries):
     stored = cache.get_many(list(keys.values()))
     new = {}
     for entry in entries:
+        if entry.figures is None:
+            entry.live_html = render_to_string("dashboards/_recounting.html")
+            continue
         key = keys[entry.part.pk]
         if key not in stored:
             part_no = entry.part.part_no

@@ -17,6 +17,7 @@ from django.utils import timezone
 from parts.models import ModelPart
 from shopfloor.dashboards import stage_states, windows
 from shopfloor.dashboards.figure_cache import figures_current
+from shopfloor.dashboards.figures import figures_from_counts
 from shopfloor.scanning.plans import plan_of_part
 from shopfloor.scanning.selectors import unit_events, unit_find, unit_stage_states
 from shopfloor.stations.models import ScanEvent, Station
@@ -114,16 +115,23 @@ def line_overview(*, now=None):
     parts = dashboard_parts()
     plans = {plan.part_id: plan for plan in part_plans(parts)}
     figures = figures_current(plans.values(), today_start=windows.today_start(now))
+    # A part left out of the figures is being recounted: its card says so (figures None).
     return [
-        PartOverview(part=part, plan=plans[part.pk], figures=figures[part.pk])
+        PartOverview(part=part, plan=plans[part.pk], figures=figures.get(part.pk))
         for part in parts
-        if part.pk in figures
+        if part.pk in plans
     ]
 
 
 def part_figures(*, plan, now=None):
-    """The figures of one part (see ``figure_cache``)."""
-    return figures_current([plan], today_start=windows.today_start(now))[plan.part_id]
+    """The figures of one part (see ``figure_cache``); None while a job recounts it."""
+    return figures_current([plan], today_start=windows.today_start(now)).get(plan.part_id)
+
+
+def no_figures(plan):
+    """Figures of nothing counted yet (the part's stages, every count 0): what the charts
+    draw from while a part is recounted; the page says so instead of showing counts."""
+    return figures_from_counts(plan, (), today_start=windows.today_start())
 
 
 def _stage_keys(plan):

@@ -1,19 +1,19 @@
-import re
-
 from django.conf import settings
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from parts.models import ModelPart
-from shopfloor.dashboards import exports, panels
+from shopfloor.dashboards import panels
+from shopfloor.dashboards.export_jobs import EXPORTS, FORMATS, export_start
 from shopfloor.dashboards.forms import UnitFilterForm, WindowForm
 from shopfloor.dashboards.selectors import (
     line_overview,
     line_version,
+    no_figures,
     part_defects,
     part_figures,
     part_throughput,
@@ -27,10 +27,6 @@ from shopfloor.scanning.plans import plan_of_part
 from shopfloor.stations.forms import OverrideForm, ReasonForm
 from shopfloor.stations.models import UnitRegistration
 
-DOWNLOAD_COOKIE = "sf_download"
-DOWNLOAD_TOKEN = re.compile(r"[A-Za-z0-9]{1,32}\Z")
-EXPORTS = {"units": "units", "events": "scan events"}
-
 
 @require_GET
 @permission_required("dashboards.view_dashboard", raise_exception=True)
@@ -40,6 +36,8 @@ def overview(request):
         return HttpResponse(status=204)  # nothing new: htmx leaves the page alone
     parts = panels.overview_cards(line_overview())
     part_ids = ".".join(str(entry.part.pk) for entry in parts)
+    if any(entry.figures is None for entry in parts):
+        version += "-recounting"  # the next refresh draws again, until the recount is done
     context = {
         "parts": parts,
         "part_ids": part_ids,
@@ -89,6 +87,9 @@ def part_dashboard(request, pk):
     figures = part_figures(plan=plan)
     starts, series = part_throughput(plan=plan, window=window)
     per = "hour" if window.hourly else "day"
+    if figures is None:
+        context |= {"recounting": True, "refresh_seconds": settings.DASHBOARD_REFRESH_SECONDS}
+        figures = no_figures(plan)
     context |= {
         "window_form": window_form,
         "window": window,
@@ -103,6 +104,7 @@ def part_dashboard(request, pk):
         "yields": panels.yield_chart(figures, title="First-pass yield per stage"),
         "queues": panels.stage_queue_chart(figures, title="Units waiting and failed per stage"),
         "exports": EXPORTS,
+        "formats": FORMATS,
     }
     return render(request, "dashboards/part.html", context)
 
@@ -148,37 +150,10 @@ def unit_story_page(request, usid, *, override_form=None, reason_form=None, stat
     return render(request, "dashboards/unit.html", story, status=status)
 
 
-@require_GET
+@require_POST
 @permission_required("dashboards.export_data", raise_exception=True)
 def part_export(request, pk, what, extension):
-    part, plan = _dashboard_part(pk)
-    if what == "units":
-        columns = exports.unit_columns(plan.unit_model)
-        rows = exports.unit_rows(plan.unit_model)
-    else:
-        columns = exports.EVENT_COLUMNS
-        rows = exports.event_rows(part_id=part.pk)
-    headers = [header for _name, header in columns]
-    filename = exports.export_filename(part.part_no, what, extension)
-    if extension == "csv":
-        response = StreamingHttpResponse(
-            exports.csv_stream(headers, rows), content_type="text/csv; charset=utf-8"
-        )
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    else:
-        path = exports.xlsx_file(headers, rows, sheet_name=what)
-        response = FileResponse(
-            exports.open_and_unlink(path), as_attachment=True, filename=filename
-        )
-    token = request.GET.get("download", "")
-    if DOWNLOAD_TOKEN.match(token):
-        # The page's download indicator watches for this cookie: the file is on its way.
-        # Read by the page's script, so not HttpOnly; Secure wherever the session cookie is.
-        response.set_cookie(
-            DOWNLOAD_COOKIE,
-            token,
-            max_age=120,
-            samesite="Lax",
-            secure=settings.SESSION_COOKIE_SECURE,
-        )
-    return response
+    """Start an export job and show its page, where its progress and then its file appear."""
+    part, _plan = _dashboard_part(pk)
+    job = export_start(user=request.user, part=part, what=what, extension=extension)
+    return redirect("jobs:detail", job_id=job.pk)

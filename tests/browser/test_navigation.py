@@ -6,9 +6,9 @@ from tests.conftest import PASSWORD
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 EXPECTED_NAV = {
-    "Engineer": ["Parts", "New part", "Stations", "Dashboards"],
+    "Engineer": ["Parts", "New part", "Stations", "Dashboards", "Jobs"],
     "Operator": ["Parts", "Station"],
-    "Supervisor": ["Parts", "Units", "Dashboards"],
+    "Supervisor": ["Parts", "Units", "Dashboards", "Jobs"],
 }
 
 

@@ -6,7 +6,9 @@ import pytest
 from django.core.cache import caches
 
 from shopfloor.dashboards import figure_cache, figures
+from shopfloor.dashboards.recount_jobs import recount_task
 from shopfloor.dashboards.selectors import line_overview, line_version, part_figures
+from shopfloor.jobs.models import Job
 from shopfloor.scanning.plans import plan_of_part
 from shopfloor.scanning.services import unit_release
 from tests.dashboards.conftest import NOW, at, counted_queries
@@ -160,7 +162,7 @@ def test_a_new_day_counts_again_only_the_blocks_that_changed_since_midnight(line
     assert ">= 8 AND" in counting and ">= 0 AND" not in counting and ">= 4 AND" not in counting
 
 
-def test_a_label_change_keeps_the_counts_and_a_new_stage_is_counted_when_saved(
+def test_a_label_change_keeps_the_counts_and_a_new_stage_is_recounted_by_a_job(
     line, engineer, django_capture_on_commit_callbacks
 ):
     from procedures.services import procedure_apply
@@ -185,9 +187,18 @@ def test_a_label_change_keeps_the_counts_and_a_new_stage_is_counted_when_saved(
         procedure_apply(part=line, config=packing, user=engineer)
     line.refresh_from_db()
     plan = plan_of_part(line)
+    (job,) = Job.objects.filter(kind="recount", part=line, state="queued")
+    with counted_queries() as statements:
+        while_queued = figures_at(plan, NOW)
+    assert while_queued is None  # shown as recounting; the page does not count it itself
+    assert counting_statements(statements, plan) == []
+
+    with at(NOW):
+        recount_task.call(str(job.pk))
     assert PartCounts.objects.get(part=line).shape == figure_cache.counts_shape(plan)
     with counted_queries() as statements:
         counted = figures_at(plan, NOW)
 
-    assert counting_statements(statements, plan) == []  # counted when the procedure was saved
+    assert Job.objects.get(pk=job.pk).state == "done"
+    assert counting_statements(statements, plan) == []  # counted by the job
     assert counted.stage("packing").waiting == 3

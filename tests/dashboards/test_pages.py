@@ -40,10 +40,11 @@ def test_operators_are_refused_the_dashboards_and_exports(client_for, operator, 
         reverse("dashboards:part", args=[line.pk]),
         reverse("dashboards:unit", args=["U6"]),
         reverse("dashboards:unit-lookup") + "?usid=U6",
-        reverse("dashboards:export", args=[line.pk, "units", "csv"]),
     ]
+    export = reverse("dashboards:export", args=[line.pk, "units", "csv"])
 
     assert [client.get(url).status_code for url in urls] == [403] * len(urls)
+    assert client.post(export).status_code == 403
     home = client.get("/").content.decode()
     assert 'id="header-usid"' not in home
     assert "Dashboards" not in home

@@ -352,3 +352,56 @@ class PrivatePostgres:
         with contextlib.suppress(RuntimeError):
             self.stop()
         shutil.rmtree(self.directory, ignore_errors=True)
+
+
+class JobWorker:
+    """``manage.py jobs_worker`` (django-tasks' database worker) on ``database_url``: a real
+    process taking jobs from the queue, logging to ``log_dir``. ``kill()`` sends SIGKILL."""
+
+    def __init__(self, *, database_url, log_dir, queues="*", env=None, name="worker", nice=None):
+        self.log_path = Path(log_dir) / f"{name}-{secrets.token_hex(4)}.log"
+        self._log = open(self.log_path, "w+")  # noqa: SIM115 (closed in stop)
+        self.process = subprocess.Popen(
+            [
+                *(["nice", "-n", str(nice)] if nice else []),
+                sys.executable,
+                "manage.py",
+                "jobs_worker",
+                "--no-reload",
+                "--no-startup-delay",
+                "--interval=0.1",
+                f"--queue-name={queues}",
+            ],
+            cwd=ROOT,
+            env=_server_env(
+                database_url,
+                {
+                    "LOG_LEVEL": "WARNING",
+                    "EXPORT_ROOT": str(settings.EXPORT_ROOT),
+                    "EXPORTS_PER_USER": str(settings.EXPORTS_PER_USER),
+                    "EXPORTS_AT_ONCE": str(settings.EXPORTS_AT_ONCE),
+                    **(env or {}),
+                },
+            ),
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+        )
+
+    def output(self):
+        if not self._log.closed:
+            self._log.flush()
+        return self.log_path.read_text(errors="replace")
+
+    def kill(self):
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+    def stop(self):
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+        self._log.close()
