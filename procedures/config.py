@@ -33,7 +33,8 @@ STAGE_RESULTS = ("done", "pass_fail")
 FIELD_TYPES = ("text", "integer", "decimal", "boolean", "date", "choice")
 MEDIA = ("form_image", "part_image", "qc_video", "testing_video")
 
-TOP_LEVEL_KEYS = ("version", "stages", "fields")
+TOP_LEVEL_KEYS = ("version", "stages", "fields", "usid_pattern", "usid_example")
+USID_PATTERN_MAX_LENGTH = 200
 STAGE_KEYS = ("key", "label", "optional", "result", "instructions", "media")
 FIELD_KEYS = ("key", "label", "type", "required", "stage", "choices", "help")
 
@@ -335,5 +336,37 @@ def validate_procedure_config(config, *, previous_config=None, applied_schema=No
         _check_changed_keys(problems, stages, previous_config.get("stages") or [], "stages")
         _check_changed_keys(problems, fields, previous_config.get("fields") or [], "fields")
     _check_columns(problems, stages, fields, applied_schema)
+    identity = _usid_rules(problems, config)
     problems.raise_if_any()
-    return {"version": CONFIG_VERSION, "stages": stages, "fields": fields}
+    return {"version": CONFIG_VERSION, "stages": stages, "fields": fields, **identity}
+
+
+def _usid_rules(problems, config):
+    """The optional ``usid_pattern`` (a regular expression a new USID matches in full) and
+    ``usid_example`` (a USID shown in messages, which must match the pattern)."""
+    rules = {}
+    pattern = config.get("usid_pattern")
+    compiled = None
+    if pattern is not None:
+        if not isinstance(pattern, str) or not pattern:
+            problems.add("usid_pattern", "must be a non-empty text (a regular expression)")
+        elif len(pattern) > USID_PATTERN_MAX_LENGTH:
+            problems.add("usid_pattern", f"is longer than {USID_PATTERN_MAX_LENGTH} characters")
+        else:
+            try:
+                compiled = re.compile(pattern)
+            except re.error as error:
+                problems.add(
+                    "usid_pattern", f"{_quoted(pattern)} is not a regular expression: {error}"
+                )
+        rules["usid_pattern"] = pattern
+    example = config.get("usid_example")
+    if example is not None:
+        if not isinstance(example, str) or not example:
+            problems.add("usid_example", "must be a non-empty text")
+        elif compiled is not None and not compiled.fullmatch(example):
+            problems.add(
+                "usid_example", f"{_quoted(example)} does not match usid_pattern {_quoted(pattern)}"
+            )
+        rules["usid_example"] = example
+    return rules

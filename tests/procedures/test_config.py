@@ -143,3 +143,26 @@ def test_a_new_key_may_not_reuse_a_column_that_keeps_retired_data():
     assert messages == [
         'stages[0].key: would make column "is_x_at", which keeps the data of stage "x_at"'
     ]
+
+
+def test_a_usid_pattern_and_its_example_are_kept():
+    result = validate_procedure_config(cfg(usid_pattern="^PWR-[0-9]{4}$", usid_example="PWR-0001"))
+
+    assert result["usid_pattern"] == "^PWR-[0-9]{4}$"
+    assert result["usid_example"] == "PWR-0001"
+
+
+@pytest.mark.parametrize(
+    ("extra", "expected"),
+    [
+        ({"usid_pattern": "PWR-[0-9"}, "usid_pattern: "),
+        ({"usid_pattern": "x" * 201}, "usid_pattern: is longer than 200 characters"),
+        ({"usid_pattern": 5}, "usid_pattern: must be a non-empty text"),
+        (
+            {"usid_pattern": "^PWR-[0-9]{4}$", "usid_example": "PWR-1"},
+            'usid_example: "PWR-1" does not match usid_pattern',
+        ),
+    ],
+)
+def test_a_bad_usid_pattern_or_example_is_refused_naming_it(extra, expected):
+    assert any(message.startswith(expected) for message in problems(cfg(**extra)))
