@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "procedures",
     "shopfloor.stations",
     "shopfloor.dashboards",
+    "shopfloor.labels",
 ]
 
 MIDDLEWARE = [
@@ -206,6 +207,8 @@ CACHES = {
         "OPTIONS": {"MAX_ENTRIES": 20000},
     },
 }
+# Seconds a label printer has to accept the connection and answer its status query.
+LABEL_PRINTER_TIMEOUT = float(os.environ.get("LABEL_PRINTER_TIMEOUT", "5"))
 SHIFT_STARTS = env_list("SHIFT_STARTS", ["06:00", "14:00", "22:00"])
 
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(12 * 60 * 60)))

@@ -19,6 +19,7 @@ urlpatterns = [
     path("admin/units/", include("parts.unit_tables.admin_urls")),
     path("stations/", include("shopfloor.stations.urls")),
     path("dashboards/", include("shopfloor.dashboards.urls")),
+    path("labels/", include("shopfloor.labels.urls")),
     path("api/v1/", include("shopfloor.stations.api_urls")),
     path("admin/", admin.site.urls),
     # Uploaded media is private: served after a sign-in and permission check, never as static.

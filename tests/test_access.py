@@ -26,6 +26,7 @@ from parts.services import part_create
 from procedures.services import procedure_apply
 from shopfloor.accounts.roles import Role
 from shopfloor.stations.models import Station
+from tests.labels.support import label_world
 from tests.parts.media_files import image_upload
 from tests.stations.scan_support import PROCEDURE, scan
 
@@ -93,6 +94,7 @@ def world(engineer, settings, tmp_path):
     scan("U1", "smd", part_no=part.part_no)
     station = Station.objects.create(name="QC-1", line="Line A", stage="qc")
     unit = part.unit_model().objects.get(usid="U1")
+    labels = label_world(part=part, engineer=engineer)
     return {
         "part_pk": part.pk,
         "pk": part.pk,
@@ -110,6 +112,7 @@ def world(engineer, settings, tmp_path):
         "id": 1,
         "what": "units",
         "extension": "csv",
+        **labels,
     }
 
 

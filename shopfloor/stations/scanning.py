@@ -23,6 +23,7 @@ preconditions; everything else is decided here under a lock of the unit row.
 """
 
 from dataclasses import dataclass, field
+from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -33,6 +34,7 @@ from shopfloor.stations.models import DefectReason, ScanEvent, UnitRegistration
 from shopfloor.stations.part_plans import part_plan
 from shopfloor.stations.scan_input import code_clean, stage_clean
 from shopfloor.stations.scan_sql import record_first, registration_row
+from shopfloor.stations.signals import unit_registered
 
 RECORDED = "recorded"
 ALREADY_RECORDED = "already_recorded"
@@ -338,6 +340,14 @@ def _register(request, *, station, user, token, source):
         **changes,
     )
     event = _event_write(request, found.part_id, station, user, token, source, now)
+    registered = partial(
+        unit_registered.send,
+        sender=UnitRegistration,
+        usid=request.usid,
+        part_id=found.part_id,
+        station_id=station.id if station else None,
+    )
+    transaction.on_commit(registered)
     return _recorded(request, stage, found.part_no, event)
 
 
