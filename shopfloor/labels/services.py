@@ -42,15 +42,24 @@ def _usid_rule(part):
     return re.compile(pattern), config.get("usid_example") or pattern
 
 
-def _check_usids(part, usids):
-    """Every USID is a code a scanner can send and matches the part's ``usid_pattern``."""
-    rule, shown = _usid_rule(part)
-    for usid in usids:
+def _check_usids(part, parsed, day, first, last):
+    """The numbers ``first`` to ``last`` of ``parsed`` on ``day`` are codes a scanner can
+    send, and each matches the part's ``usid_pattern``. Only the digits of the counter
+    change between them, so the characters and the length are checked on the first and last.
+    """
+    for usid in (parsed.usid(day, first), parsed.usid(day, last)):
         try:
             code_clean(usid)
         except ValidationError as error:
             raise ValidationError(f"{usid}: {' '.join(error.messages)}", code="usid") from None
-        if rule is not None and not rule.fullmatch(usid):
+    rule, shown = _usid_rule(part)
+    if rule is None:
+        return
+    before, after = parsed.prefix_and_suffix(day)
+    width = parsed.width
+    for seq in range(first, last + 1):
+        usid = f"{before}{seq:0{width}d}{after}"
+        if not rule.fullmatch(usid):
             raise ValidationError(
                 f"{usid} does not match the USID pattern of part {part.part_no} ({shown}).",
                 code="usid_pattern",
@@ -63,7 +72,8 @@ def serial_scheme_set(*, part, pattern, user, today=None):
     today's counter) do not match the part's ``usid_pattern``."""
     parsed = pattern_parse(pattern)
     today = today or timezone.localdate()
-    _check_usids(part, [parsed.usid(today, 1), parsed.usid(today, parsed.capacity)])
+    _check_usids(part, parsed, today, 1, 1)
+    _check_usids(part, parsed, today, parsed.capacity, parsed.capacity)
     scheme = SerialScheme.objects.filter(part=part).first() or SerialScheme(part=part)
     scheme.pattern = pattern
     scheme.updated_by = user
@@ -121,7 +131,7 @@ def serial_batch_issue(*, part, count, user, work_run="", today=None):
             "widen the counter.",
             code="capacity",
         )
-    _check_usids(part, (parsed.usid(today, seq) for seq in range(first, last + 1)))
+    _check_usids(part, parsed, today, first, last)
     return SerialBatch.objects.create(
         part=part,
         pattern=parsed.text,

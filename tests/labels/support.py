@@ -34,14 +34,18 @@ class FakeZebra:
         self.silent = silent
         self.received = []
         self._server = socket.create_server(("127.0.0.1", 0))
+        self._server.settimeout(0.1)
+        self._stop = threading.Event()
         self.port = self._server.getsockname()[1]
         self._thread = threading.Thread(target=self._serve, daemon=True)
         self._thread.start()
 
     def _serve(self):
-        while True:
+        while not self._stop.is_set():
             try:
                 connection, _address = self._server.accept()
+            except TimeoutError:
+                continue
             except OSError:
                 return
             with connection:
@@ -60,8 +64,10 @@ class FakeZebra:
                 self.received.append(data)
 
     def close(self):
+        """Stop listening, once the connection being served (if any) has ended."""
+        self._stop.set()
+        self._thread.join(10)
         self._server.close()
-        self._thread.join(5)
 
     def __enter__(self):
         return self
