@@ -12,6 +12,7 @@ from shopfloor.stations.models import DefectReason
 
 CARD_WIDTH_MM = 85.6  # a bank card
 CARD_HEIGHT_MM = 54.0
+CARD_TEXT_PT = 16
 
 
 def defect_reasons():
@@ -27,6 +28,7 @@ def defect_card(reason):
             symbology=CODE128,
             data=reason.code,
             lines=[reason.label, reason.code],
+            text_pt=CARD_TEXT_PT,
         )
     except LabelDoesNotFit as error:
         raise ValidationError(f"The card of {reason.code}: {error}") from None

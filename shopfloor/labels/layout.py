@@ -70,14 +70,16 @@ def _mm(value):
     return f"{value:.1f} mm"
 
 
-def label_layout(*, width, height, symbology, data, lines):
-    """Lay out ``data`` in ``symbology`` with text ``lines`` below on a ``width`` x ``height``
-    mm label. Raises ``LabelDoesNotFit`` naming what does not fit and how much it needs."""
+def label_layout(*, width, height, symbology, data, lines, text_pt=TEXT_PT):
+    """Lay out ``data`` in ``symbology`` with text ``lines`` (``text_pt`` points) below, the
+    whole centred on a ``width`` x ``height`` mm label. Raises ``LabelDoesNotFit`` naming
+    what does not fit and how much it needs."""
     width, height = float(width), float(height)
     inner_width = width - 2 * MARGIN_MM
-    text_height = LINE_MM * len(lines)
+    line_mm = LINE_MM * text_pt / TEXT_PT
+    text_height = line_mm * len(lines)
     for line in lines:
-        needed = text_width_mm(line)
+        needed = text_width_mm(line, text_pt)
         if needed > inner_width:
             raise LabelDoesNotFit(
                 f'The text "{line}" needs {_mm(needed + 2 * MARGIN_MM)} of width; '
@@ -116,18 +118,21 @@ def label_layout(*, width, height, symbology, data, lines):
         bar_height = module
         rows_height = len(symbol.rows) * module
     symbol_width = symbol.columns * module
+    quiet_height = quiet * module if not symbol.linear else 0
+    content_height = rows_height + 2 * quiet_height + text_height
     origin_x = (width - symbol_width) / 2
-    origin_y = MARGIN_MM + (quiet * module if not symbol.linear else 0)
+    origin_y = max(MARGIN_MM, (height - content_height) / 2) + quiet_height
     boxes = tuple(
         Box(origin_x + start * module, origin_y + row * bar_height, length * module, bar_height)
         for row, start, length in symbol.dark_runs()
     )
-    text_top = origin_y + rows_height + (quiet * module if not symbol.linear else 0)
+    text_top = origin_y + rows_height + quiet_height
     text_lines = tuple(
         TextLine(
-            x=(width - text_width_mm(line)) / 2,
-            y=text_top + LINE_MM * (index + 1) - 0.5,
+            x=(width - text_width_mm(line, text_pt)) / 2,
+            y=text_top + line_mm * (index + 1) - line_mm / 6,
             text=line,
+            size_pt=text_pt,
         )
         for index, line in enumerate(lines)
     )

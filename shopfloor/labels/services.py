@@ -237,10 +237,11 @@ def _send(printer, layouts_and_data, symbology):
     zpl_send(name=printer.name, host=printer.host, port=printer.port, zpl=zpl)
 
 
-def _print(*, template, usids, user, printer, reason="", batch=None, station=None):
+def _print(*, template, usids, user, printer, reason="", batch=None, station=None, reprint=False):
     """Print the labels of ``usids`` (to ``printer``, or as a PDF returned) and log one
-    event per label: a reprint when the number was printed before. A printer that fails
-    raises ``PrinterError`` and nothing is logged."""
+    event per label: a reprint when the number was printed before (or ``reprint`` says so,
+    for a unit's label printed outside Shopfloor). A printer that fails raises
+    ``PrinterError`` and nothing is logged."""
     if not usids:
         raise ValidationError("There is no label to print in that range.", code="empty")
     if len(usids) > PRINT_MAX:
@@ -249,7 +250,7 @@ def _print(*, template, usids, user, printer, reason="", batch=None, station=Non
         )
     if printer is not None and not printer.is_active:
         raise ValidationError(f"Printer {printer.name} is switched off in Shopfloor.")
-    before = printed_usids(usids)
+    before = set(usids) if reprint else printed_usids(usids)
     if before and not (reason or "").strip():
         first = next(usid for usid in usids if usid in before)
         raise ValidationError(
@@ -323,7 +324,9 @@ def unit_reprint(*, usid, user, reason, printer=None):
             f"Part {registration.part.part_no} has no label template yet: an engineer adds one.",
             code="no_template",
         )
-    return _print(template=template, usids=[usid], user=user, printer=printer, reason=reason)
+    return _print(
+        template=template, usids=[usid], user=user, printer=printer, reason=reason, reprint=True
+    )
 
 
 def label_print_at_registration(*, usid, station):

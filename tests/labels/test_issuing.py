@@ -141,7 +141,7 @@ def test_engineers_issuing_at_once_never_get_the_same_number(part, engineer):
             start.wait()
             for _ in range(batches_each):
                 serial_batch_issue(part=part, count=size, user=engineer)
-        except Exception as error:  # noqa: BLE001 (reported by the assertion below)
+        except Exception as error:  # reported by the assertion below
             failures.append(error)
         finally:
             connection.close()
