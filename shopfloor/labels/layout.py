@@ -77,7 +77,8 @@ def label_layout(*, width, height, symbology, data, lines, text_pt=TEXT_PT):
     width, height = float(width), float(height)
     inner_width = width - 2 * MARGIN_MM
     line_mm = LINE_MM * text_pt / TEXT_PT
-    text_height = line_mm * len(lines)
+    # Lines below the barcode, a third of a line apart from it.
+    text_height = line_mm * len(lines) + (line_mm / 3 if lines else 0)
     for line in lines:
         needed = text_width_mm(line, text_pt)
         if needed > inner_width:
@@ -130,7 +131,7 @@ def label_layout(*, width, height, symbology, data, lines, text_pt=TEXT_PT):
     text_lines = tuple(
         TextLine(
             x=(width - text_width_mm(line, text_pt)) / 2,
-            y=text_top + line_mm * (index + 1) - line_mm / 6,
+            y=text_top + line_mm / 3 + line_mm * (index + 1) - line_mm / 6,
             text=line,
             size_pt=text_pt,
         )

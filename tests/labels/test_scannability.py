@@ -66,7 +66,7 @@ def test_the_svg_preview_draws_the_same_bars_and_escapes_its_text():
     ("symbology", "width", "height", "expected"),
     [
         ("code128", 40, 30, "needs 55.2 mm of width; the label is 40.0 mm wide"),
-        ("code128", 70, 12, "need 17.0 mm of height; the label is 12.0 mm high"),
+        ("code128", 70, 12, "need 18.0 mm of height; the label is 12.0 mm high"),
         ("qr", 20, 14, 'The text "PWR-2611-00001" needs 22.8 mm of width'),
         ("qr", 30, 14, "the label is 30.0 mm x 14.0 mm"),
         ("datamatrix", 30, 8, "the label is 30.0 mm x 8.0 mm"),
