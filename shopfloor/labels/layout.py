@@ -66,6 +66,16 @@ def text_width_mm(text, size_pt=TEXT_PT):
     return _metrics.get_string_width(text)
 
 
+def _check_printable(text, what):
+    """Labels carry printable ASCII only: what barcodes and the printers' fonts hold alike."""
+    for position, char in enumerate(text, start=1):
+        if not " " <= char <= "~":
+            raise LabelDoesNotFit(
+                f"{what} {text[:40]!r} holds {char!r} at position {position}: labels print "
+                "ASCII letters, digits and signs only."
+            )
+
+
 def _mm(value):
     return f"{value:.1f} mm"
 
@@ -75,6 +85,9 @@ def label_layout(*, width, height, symbology, data, lines, text_pt=TEXT_PT):
     whole centred on a ``width`` x ``height`` mm label. Raises ``LabelDoesNotFit`` naming
     what does not fit and how much it needs."""
     width, height = float(width), float(height)
+    _check_printable(data, "The barcode's text")
+    for line in lines:
+        _check_printable(line, "The line")
     inner_width = width - 2 * MARGIN_MM
     line_mm = LINE_MM * text_pt / TEXT_PT
     # Lines below the barcode, a third of a line apart from it.

@@ -1,7 +1,7 @@
 """Serial numbering, label templates, printers and the label events of each unit."""
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -205,7 +205,16 @@ class Printer(models.Model):
 
     name = models.CharField(_("name"), max_length=60, unique=True, help_text=_("e.g. Zebra SMD."))
     host = models.CharField(
-        _("host"), max_length=253, help_text=_("Its IP address or host name, e.g. 10.0.4.21.")
+        _("host"),
+        max_length=253,
+        validators=[
+            RegexValidator(
+                r"^[A-Za-z0-9][A-Za-z0-9.:-]*\Z",
+                _("An IP address or host name: letters, digits, dots, colons and hyphens."),
+                code="host",
+            )
+        ],
+        help_text=_("Its IP address or host name, e.g. 10.0.4.21."),
     )
     port = models.PositiveIntegerField(
         _("port"), default=9100, validators=[MinValueValidator(1), MaxValueValidator(65535)]

@@ -67,10 +67,9 @@ def zpl_send(*, name, host, port, zpl, timeout=None):
         ) from None
     except TimeoutError:
         raise PrinterError(f"Printer {where} did not answer within {timeout:g} s.") from None
-    except OSError as error:
-        raise PrinterError(
-            f"Printer {where} cannot be reached: {error.strerror or error}."
-        ) from None
+    except (OSError, ValueError) as error:  # ValueError: a host name that cannot be encoded
+        reason = getattr(error, "strerror", None) or error
+        raise PrinterError(f"Printer {where} cannot be reached: {reason}.") from None
     with connection:
         try:
             connection.sendall(STATUS_QUERY)

@@ -6,8 +6,11 @@ import threading
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
+from django.test import Client
+from django.urls import reverse
 
 from procedures.services import procedure_apply
+from shopfloor.accounts.roles import Role
 from shopfloor.labels.models import LabelEvent, SerialBatch, SerialCounter, SerialVoid
 from shopfloor.labels.services import serial_batch_issue, serial_scheme_set, serial_void
 from tests.stations.scan_support import PROCEDURE, scan
@@ -130,32 +133,40 @@ def test_voiding_needs_a_reason_and_is_logged_and_a_registered_number_cannot_be_
     connection.vendor != "postgresql",
     reason="concurrent writers need a server database; the SQLite test database is in-memory",
 )
-def test_engineers_issuing_at_once_never_get_the_same_number(part, engineer):
+def test_engineers_issuing_at_once_never_get_the_same_number(part, engineer, make_user):
+    """Eight engineers, each on a connection of their own, send issue requests at once."""
     serial_scheme_set(part=part, pattern="PWR-{seq:06}", user=engineer)
     workers, batches_each, size = 8, 5, 7
+    clients = []
+    for _ in range(workers):
+        client = Client()
+        client.force_login(make_user(Role.ENGINEER))
+        clients.append(client)
+    url = reverse("labels:issue", args=[part.pk])
     start = threading.Barrier(workers)
-    failures = []
+    answers, failures = [], []
 
-    def issue():
+    def issue(client):
         try:
             start.wait()
             for _ in range(batches_each):
-                serial_batch_issue(part=part, count=size, user=engineer)
+                answers.append(client.post(url, {"count": str(size)}).status_code)
         except Exception as error:  # reported by the assertion below
             failures.append(error)
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=issue) for _ in range(workers)]
+    threads = [threading.Thread(target=issue, args=(client,)) for client in clients]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(60)
 
-    assert failures == []
+    assert failures == [] and answers == [302] * workers * batches_each
     numbers = sorted(
         seq
         for batch in SerialBatch.objects.all()
         for seq in range(batch.first_seq, batch.last_seq + 1)
     )
     assert numbers == list(range(1, workers * batches_each * size + 1))
+    assert SerialBatch.objects.values("issued_by").distinct().count() == workers

@@ -79,3 +79,9 @@ def test_a_label_that_does_not_fit_its_size_is_refused_saying_what_it_needs(
         layout(symbology, "PWR-2611-00001", width=width, height=height)
 
     assert expected in str(caught.value)
+
+
+@pytest.mark.parametrize(("data", "line"), [("PWR-É1", "PWR-É1"), ("PWR-1", "Part ✓")])
+def test_text_a_label_cannot_carry_is_refused_naming_the_character(data, line):
+    with pytest.raises(LabelDoesNotFit, match="labels print ASCII letters, digits and signs only"):
+        label_layout(width=70, height=30, symbology="qr", data=data, lines=[line])

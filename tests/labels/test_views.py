@@ -184,3 +184,21 @@ def test_defect_cards_carry_each_active_reason_as_a_scannable_code(engineer, def
 
     assert 'data-code="solder_bridge"' in page
     assert "solder_bridge" in pdf_codes(pdf.content)
+
+
+def test_a_preview_of_text_no_label_can_carry_is_refused_not_an_error(engineer, template):
+    url = reverse("labels:template-preview", args=[template.pk])
+
+    response = signed_in(engineer).get(url, {"usid": "PWR-\u00e9\u0000"})
+
+    assert response.status_code == 400
+    assert "labels print ASCII letters, digits and signs only" in response.content.decode()
+
+
+def test_a_printer_host_that_is_no_host_name_is_refused(engineer):
+    form = {"name": "Odd", "host": "printer one", "port": "9100", "dpi": "203", "is_active": "on"}
+
+    response = signed_in(engineer).post(reverse("labels:printer-create"), form)
+
+    assert "An IP address or host name" in response.content.decode()
+    assert not Printer.objects.exists()
