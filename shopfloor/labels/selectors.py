@@ -30,31 +30,47 @@ def part_batches(*, part):
     return SerialBatch.objects.filter(part=part).select_related("issued_by")
 
 
-def batch_registered_count(batch):
-    """How many numbers of ``batch`` a unit was registered with (exact, one query on the
-    USID index's range between the batch's first and last number)."""
+def _registered_in(batch):
+    """The numbers of ``batch`` a unit was registered with, in order: one query on the USID
+    index's range between the batch's first and last number, checked number by number."""
     parsed = pattern_parse(batch.pattern)
     before, after = parsed.prefix_and_suffix(batch.issued_on)
     candidates = UnitRegistration.objects.filter(
         usid__gte=batch.first_usid, usid__lte=batch.last_usid
     ).values_list("usid", flat=True)
     length = len(batch.first_usid)
-    count = 0
+    found = []
     for usid in candidates.iterator():
         digits = usid[len(before) : length - len(after)]
         framed = len(usid) == length and usid.startswith(before) and usid.endswith(after)
         if framed and digits.isdigit() and batch.first_seq <= int(digits) <= batch.last_seq:
-            count += 1
-    return count
+            found.append((int(digits), usid))
+    return sorted(found)
+
+
+def batch_registered_count(batch):
+    """How many numbers of ``batch`` a unit was registered with."""
+    return len(_registered_in(batch))
 
 
 def batch_numbers(*, batch, page=1, size=BATCH_PAGE_SIZE, state=""):
     """One page of the batch's numbers, each with its state (issued and not yet scanned,
     registered, voided) and whether its label was printed; ``state`` keeps only one state.
 
-    Filtering by state walks the batch a page at a time, so an issued-but-unscanned list
-    of a large batch costs a query per hundred numbers looked at.
+    Voided and registered numbers are read from their own tables; the numbers not scanned
+    yet (most of a fresh batch) are found by walking the batch a hundred at a time.
     """
+    if state in (REGISTERED, VOIDED):
+        if state == VOIDED:
+            chosen = list(batch.voids.order_by("seq").values_list("seq", "usid"))
+        else:
+            chosen = _registered_in(batch)
+        chunk = chosen[(page - 1) * size : page * size]
+        rows = [
+            {"seq": seq, "usid": usid, "state": row_state, "printed": printed}
+            for seq, usid, row_state, printed in _states(batch, chunk)
+        ]
+        return rows, len(chosen) > page * size
     rows = []
     start = batch.first_seq
     skip = (page - 1) * size
@@ -70,8 +86,7 @@ def batch_numbers(*, batch, page=1, size=BATCH_PAGE_SIZE, state=""):
             if len(rows) < size:
                 rows.append({"seq": seq, "usid": usid, "state": row_state, "printed": printed})
         start = end + 1
-    more = start <= batch.last_seq or False
-    return rows, more
+    return rows, start <= batch.last_seq
 
 
 def _states(batch, chunk):

@@ -202,3 +202,16 @@ def test_a_printer_host_that_is_no_host_name_is_refused(engineer):
 
     assert "An IP address or host name" in response.content.decode()
     assert not Printer.objects.exists()
+
+
+def test_the_batch_page_lists_registered_and_voided_numbers_on_their_own(part, engineer, batch):
+    scan("PWR-0003", "smd", result="pass", part_no=part.part_no)
+    client = signed_in(engineer)
+    client.post(reverse("labels:void", args=[batch.pk]), {"usid": "PWR-0001", "reason": "torn"})
+
+    registered = client.get(batch.get_absolute_url(), {"state": "registered"}).content.decode()
+    voided = client.get(batch.get_absolute_url(), {"state": "voided"}).content.decode()
+
+    assert 'data-state="registered"' in registered and "PWR-0003" in registered
+    assert 'data-state="issued"' not in registered and 'data-state="voided"' not in registered
+    assert voided.count('<tr data-state="voided">') == 1 and "PWR-0001" in voided
