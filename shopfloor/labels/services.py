@@ -347,7 +347,13 @@ def label_print_at_registration(*, usid, station):
         if template is None:
             raise ValidationError(f"Part {registration.part.part_no} has no label template.")
         _print(
-            template=template, usids=[usid], user=None, printer=printing.printer, station=station
+            template=template,
+            usids=[usid],
+            user=None,
+            printer=printing.printer,
+            station=station,
+            # A number printed before (in a batch) is printed again, as a logged reprint.
+            reason=f"Printed at registration at {station.name}",
         )
     except (PrinterError, ValidationError) as error:
         message = error.messages[0] if isinstance(error, ValidationError) else str(error)

@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from shopfloor.labels.models import LabelEvent, LabelTemplate, Printer, StationPrinting
 from shopfloor.labels.registration_printing import wait_for_label_printing
+from shopfloor.labels.services import batch_print, serial_batch_issue, serial_scheme_set
 from shopfloor.stations.models import Station, UnitRegistration
 from tests.labels.support import FakeZebra, free_port
 
@@ -81,3 +82,23 @@ def test_a_station_without_print_at_registration_prints_nothing(operator, statio
 
     assert zebra.received == []
     assert not LabelEvent.objects.exists()
+
+
+def test_a_number_printed_in_a_batch_is_printed_again_at_registration_as_a_reprint(
+    operator, engineer, station, part
+):
+    serial_scheme_set(part=part, pattern="PWR-{seq:04}", user=engineer)
+    batch = serial_batch_issue(part=part, count=1, user=engineer)
+    template = LabelTemplate.objects.get(part=part)
+    batch_print(batch=batch, template=template, first="PWR-0001", last="PWR-0001", user=engineer)
+    client = Client()
+    client.force_login(operator)
+    with FakeZebra() as zebra:
+        prints_to(station, zebra.port)
+
+        scan_at(client, station, "PWR-0001")
+        zebra.close()
+
+    assert "^FDMA,PWR-0001^FS" in b"".join(zebra.received).decode()
+    reprint = LabelEvent.objects.get(action="reprint")
+    assert (reprint.station, reprint.reason) == (station, "Printed at registration at SMD-1")
