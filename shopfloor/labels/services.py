@@ -14,6 +14,7 @@ from shopfloor.labels.models import (
     BATCH_MAX,
     WORK_RUN_MAX_LENGTH,
     LabelEvent,
+    LabelTemplate,
     SerialBatch,
     SerialCounter,
     SerialScheme,
@@ -186,6 +187,17 @@ def serial_void(*, batch, usid, reason, user):
         reason=reason,
     )
     return void
+
+
+@transaction.atomic
+def label_template_save(template):
+    """Save ``template`` (already checked to fit); a template made the default takes the
+    place of the part's previous default."""
+    template.save()
+    if template.is_default:
+        others = LabelTemplate.objects.filter(part_id=template.part_id).exclude(pk=template.pk)
+        others.update(is_default=False)
+    return template
 
 
 def label_lines(template, usid, *, today=None):

@@ -111,9 +111,7 @@ def batch_issue(request, part_pk):
 
 def _template_form(request, form, part):
     if request.method == "POST" and form.is_valid():
-        template = form.save()
-        if template.is_default:
-            LabelTemplate.objects.filter(part=part).exclude(pk=template.pk).update(is_default=False)
+        template = services.label_template_save(form.save(commit=False))
         messages.success(request, f"Template {template.name} saved.")
         return redirect("labels:part", part_pk=part.pk)
     template = form.instance if form.instance.pk else None
@@ -163,8 +161,7 @@ def _batch_page(request, batch, *, print_form=None, void_form=None, status=200):
     state = state if state in STATES else ""
     page = _page_number(request.GET.get("page", ""))
     rows, more = selectors.batch_numbers(batch=batch, page=page, state=state)
-    template = LabelTemplate.objects.filter(part_id=batch.part_id).order_by("-is_default", "name")
-    template = template.first()
+    template = selectors.default_template(batch.part)
     preview = None
     if template is not None:
         try:

@@ -215,3 +215,17 @@ def test_the_batch_page_lists_registered_and_voided_numbers_on_their_own(part, e
     assert 'data-state="registered"' in registered and "PWR-0003" in registered
     assert 'data-state="issued"' not in registered and 'data-state="voided"' not in registered
     assert voided.count('<tr data-state="voided">') == 1 and "PWR-0001" in voided
+
+
+def test_a_new_default_template_takes_the_place_of_the_old_one(part, engineer, template):
+    template.is_default = True
+    template.save()
+    form = {"name": "Small", "width_mm": "40", "height_mm": "25", "symbology": "qr"}
+
+    signed_in(engineer).post(
+        reverse("labels:template-create", args=[part.pk]), {**form, "is_default": "on"}
+    )
+
+    assert list(LabelTemplate.objects.filter(is_default=True).values_list("name", flat=True)) == [
+        "Small"
+    ]
