@@ -7,7 +7,7 @@ operator's answer nor undoes the scan. The outcome is kept as a label event.
 
 import threading
 
-from django.db import close_old_connections
+from django.db import connections
 
 from shopfloor.labels.models import StationPrinting
 from shopfloor.labels.services import label_print_at_registration
@@ -23,7 +23,8 @@ def _print_in_background(usid, station_id):
         station = Station.objects.select_related("label_printing__printer").get(pk=station_id)
         label_print_at_registration(usid=usid, station=station)
     finally:
-        close_old_connections()
+        # The thread ends here: its connection would otherwise stay open until collected.
+        connections.close_all()
         with _running_lock:
             _running.discard(threading.current_thread())
 
