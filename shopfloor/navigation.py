@@ -21,6 +21,7 @@ ENTRIES = [
     NavEntry("Station", "stations:current", "stations.scan_unit"),
     NavEntry("Stations", "stations:manage", "stations.change_station"),
     NavEntry("Units", "dashboards:unit-lookup", "stations.view_scanevent"),
+    NavEntry("Printers", "labels:printers", "labels.view_printer"),
     NavEntry("Dashboards", "dashboards:overview", "dashboards.view_dashboard"),
     NavEntry("Jobs", "jobs:list", "dashboards.export_data"),
 ]

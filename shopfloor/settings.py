@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "shopfloor.jobs",
+    "shopfloor.labels",
 ]
 
 MIDDLEWARE = [
@@ -259,6 +260,8 @@ CACHES = {
         "OPTIONS": {"MAX_ENTRIES": 20000},
     },
 }
+# Seconds a label printer has to accept the connection and answer its status query.
+LABEL_PRINTER_TIMEOUT = float(os.environ.get("LABEL_PRINTER_TIMEOUT", "5"))
 SHIFT_STARTS = env_list("SHIFT_STARTS", ["06:00", "14:00", "22:00"])
 
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 12 * 60 * 60)

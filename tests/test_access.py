@@ -27,6 +27,7 @@ from procedures.services import procedure_apply
 from shopfloor.accounts.roles import Role
 from shopfloor.dashboards.export_jobs import export_start
 from shopfloor.stations.models import Station
+from tests.labels.support import label_world
 from tests.parts.media_files import image_upload
 from tests.stations.scan_support import PROCEDURE, scan
 
@@ -96,6 +97,7 @@ def world(engineer, settings, tmp_path):
     unit = part.unit_model().objects.get(usid="U1")
     # The walked roles are other people: someone else's job is not found, for everyone.
     job = export_start(user=engineer, part=part, what="units", extension="csv")
+    labels = label_world(part=part, engineer=engineer)
     return {
         "job_id": job.pk,
         "part_pk": part.pk,
@@ -114,6 +116,7 @@ def world(engineer, settings, tmp_path):
         "id": 1,
         "what": "units",
         "extension": "csv",
+        **labels,
     }
 
 

@@ -35,6 +35,14 @@ ROLE_PERMISSIONS = {
         "stations.add_apitoken",
         "stations.change_apitoken",
         *DASHBOARDS,
+        "labels.issue_serials",
+        "labels.view_labeltemplate",
+        "labels.add_labeltemplate",
+        "labels.change_labeltemplate",
+        "labels.view_printer",
+        "labels.add_printer",
+        "labels.change_printer",
+        "labels.change_stationprinting",
     ],
     Role.OPERATOR: [*VIEW_PARTS, "stations.view_station", "stations.scan_unit"],
     Role.SUPERVISOR: [
@@ -43,6 +51,7 @@ ROLE_PERMISSIONS = {
         "stations.view_scanevent",
         "stations.override_unit",
         *DASHBOARDS,
+        "labels.reprint_label",
     ],
 }
 

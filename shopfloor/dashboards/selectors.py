@@ -18,6 +18,7 @@ from parts.models import ModelPart
 from shopfloor.dashboards import stage_states, windows
 from shopfloor.dashboards.figure_cache import figures_current
 from shopfloor.dashboards.figures import figures_from_counts
+from shopfloor.labels.selectors import unit_label_events
 from shopfloor.scanning.plans import plan_of_part
 from shopfloor.scanning.selectors import unit_events, unit_find, unit_stage_states
 from shopfloor.stations.models import ScanEvent, Station
@@ -327,5 +328,29 @@ def unit_story(*, usid):
         "plan": plan,
         "row": row,
         "stages": stages,
-        "timeline": unit_timeline(usid=registration.usid, plan=plan),
+        "timeline": sorted(
+            unit_timeline(usid=registration.usid, plan=plan)
+            + label_timeline(usid=registration.usid),
+            key=lambda entry: entry.event.created_at,
+        ),
     }
+
+
+def label_timeline(*, usid):
+    """The unit's label events (printed, reprinted, not printed, voided) as timeline entries."""
+    entries = []
+    for event in unit_label_events(usid=usid):
+        where = event.where + (f" at {event.station.name}" if event.station else "")
+        if event.error:
+            where = f"{where}: {event.error}"
+        who = (event.user.get_full_name() or event.user.email) if event.user else "Shopfloor"
+        entries.append(
+            TimelineEntry(
+                event=event,
+                kind=f"label-{event.action}",
+                label=event.get_action_display(),
+                who=who,
+                where=where or "—",
+            )
+        )
+    return entries

@@ -18,6 +18,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from parts.models import ModelPart
 from shopfloor.json_input import DuplicateKey, json_loads
+from shopfloor.labels.selectors import unit_label_events
 from shopfloor.scanning.input import code_clean
 from shopfloor.scanning.rules import (
     PART_NO_MAX_LENGTH,
@@ -194,8 +195,22 @@ def unit_detail(request, token, usid):
             "registered_at": registration.created_at,
             "stages": unit_stage_states(plan=plan, row=row),
             "history": [_event_json(event) for event in unit_events(usid=usid)],
+            "labels": [_label_event_json(event) for event in unit_label_events(usid=usid)],
         }
     )
+
+
+def _label_event_json(event):
+    return {
+        "at": event.created_at,
+        "action": event.action,
+        "output": event.output,
+        "printer": event.printer.name if event.printer else "",
+        "station": event.station.name if event.station else "",
+        "by": str(event.user or ""),
+        "reason": event.reason,
+        "error": event.error,
+    }
 
 
 def _event_json(event):

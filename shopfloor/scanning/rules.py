@@ -28,6 +28,7 @@ preconditions; everything else is decided here under a lock of the unit row.
 """
 
 from dataclasses import asdict, dataclass, field, replace
+from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -51,6 +52,7 @@ from shopfloor.stations.models import (
     UnitRegistration,
     usid_key,
 )
+from shopfloor.stations.signals import unit_registered
 
 RECORDED = "recorded"
 ALREADY_RECORDED = "already_recorded"
@@ -434,6 +436,14 @@ def _register(request, context):
         **changes,
     )
     event = _event_write(request, found.part_id, context, now)
+    registered = partial(
+        unit_registered.send,
+        sender=UnitRegistration,
+        usid=request.usid,
+        part_id=found.part_id,
+        station_id=context.station.id if context.station else None,
+    )
+    transaction.on_commit(registered)
     return _recorded(request, stage, found.part_no, event)
 
 
