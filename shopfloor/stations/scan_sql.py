@@ -14,8 +14,16 @@ preconditions are written into the UPDATE's WHERE clause:
 When the UPDATE matches no row, nothing was written and the caller works out why under a row
 lock. The round trips of a recorded scan: the index lookup and the record statement (two
 more, BEGIN and COMMIT, on SQLite).
+
+A new unit's first scan (registration) is written the same way once the rules have passed:
+``register_first`` inserts the USID into the global index, the unit row and the event in one
+statement on PostgreSQL (``WITH registration AS (INSERT …), unit AS (INSERT … SELECT … FROM
+registration) INSERT INTO event SELECT … FROM unit``), in one transaction elsewhere. A USID
+registered by a concurrent scan a moment before makes the index's unique constraint refuse the
+whole statement (``IntegrityError``): nothing is written and the caller looks again.
 """
 
+import contextlib
 import functools
 from datetime import datetime
 
@@ -129,3 +137,45 @@ def record_first(*, plan, stage, usid, values, event):
                 return None
             cursor.execute(f"{insert} VALUES ({placeholders}) RETURNING {_q('id')}", event_params)
             return cursor.fetchone()[0]
+
+
+def register_first(*, plan, usid, registered_at, values, event):
+    """Register ``usid`` to the plan's part and record its first stage; the new event's id.
+
+    ``values`` maps the unit columns to write (usid, tag_no, the stage's columns, on_hold,
+    created_at, updated_at) to their database values; every other column keeps its default.
+    Raises ``IntegrityError`` when the USID is registered already, writing nothing.
+    """
+    registration = UnitRegistration._meta
+    columns = list(values)
+    unit_params = _adapted([values[column] for column in columns])
+    registration_params = _adapted([usid, plan.part_id, registered_at])
+    event_params = _adapted([event[name] for name in EVENT_FIELDS])
+    insert_registration = (
+        f"INSERT INTO {_q(registration.db_table)} "
+        f"({_q('usid')}, {_q(registration.get_field('part').column)}, {_q('created_at')})"
+    )
+    insert_unit = (
+        f"INSERT INTO {_q(plan.unit_model._meta.db_table)} "
+        f"({', '.join(_q(column) for column in columns)})"
+    )
+    insert_event = f"INSERT INTO {_q(ScanEvent._meta.db_table)} ({_event_columns()})"
+    unit_values = ", ".join(["%s"] * len(columns))
+    event_values = ", ".join(["%s"] * len(EVENT_FIELDS))
+    if connection.vendor == "postgresql":
+        # Autocommit makes the one statement its own transaction; inside a caller's
+        # transaction a savepoint keeps that transaction usable after a refusal.
+        guard = transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext()
+        with guard, connection.cursor() as cursor:
+            cursor.execute(
+                f"WITH registration AS ({insert_registration} VALUES (%s, %s, %s) RETURNING 1), "
+                f"unit AS ({insert_unit} SELECT {unit_values} FROM registration RETURNING 1) "
+                f"{insert_event} SELECT {event_values} FROM unit RETURNING {_q('id')}",
+                registration_params + unit_params + event_params,
+            )
+            return cursor.fetchone()[0]
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"{insert_registration} VALUES (%s, %s, %s)", registration_params)
+        cursor.execute(f"{insert_unit} VALUES ({unit_values})", unit_params)
+        cursor.execute(f"{insert_event} VALUES ({event_values}) RETURNING {_q('id')}", event_params)
+        return cursor.fetchone()[0]

@@ -19,7 +19,8 @@ The rules:
 
 The common scan (a registered unit, not held, at a stage it has not recorded, no tag to pair)
 is recorded by ``scan_sql.record_first`` in one statement whose WHERE clause holds the
-preconditions; everything else is decided here under a lock of the unit row.
+preconditions; a new unit, once its part and stage are checked, by ``scan_sql.register_first``
+in one statement; everything else is decided here under a lock of the unit row.
 """
 
 from dataclasses import dataclass, field
@@ -29,10 +30,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from parts.models import ModelPart
-from shopfloor.stations.models import DefectReason, ScanEvent, UnitRegistration
+from shopfloor.stations.models import DefectReason, ScanEvent
 from shopfloor.stations.part_plans import part_plan
 from shopfloor.stations.scan_input import code_clean, stage_clean
-from shopfloor.stations.scan_sql import record_first, registration_row
+from shopfloor.stations.scan_sql import record_first, register_first, registration_row
 
 RECORDED = "recorded"
 ALREADY_RECORDED = "already_recorded"
@@ -229,7 +230,9 @@ def _check_place(request, station, token):
 def _scan(request, *, station, user, token, source):
     found = registration_row(request.usid)
     if found is None:
-        with transaction.atomic():
+        if not request.tag_no:
+            return _register(request, station=station, user=user, token=token, source=source)
+        with transaction.atomic():  # the tag is checked free, then paired
             return _register(request, station=station, user=user, token=token, source=source)
     registration = _Registration(*found)
     if request.part_no and request.part_no.casefold() != registration.part_no.casefold():
@@ -327,18 +330,21 @@ def _register(request, *, station, user, token, source):
         )
     if request.tag_no:
         _check_tag_free(plan, request.usid, request.tag_no)
-    UnitRegistration.objects.create(usid=request.usid, part_id=found.part_id)
     now = timezone.now()
-    changes = _record_changes(stage, request, user, now)
-    plan.unit_model.objects.create(
+    event_id = register_first(
+        plan=plan,
         usid=request.usid,
-        tag_no=request.tag_no or None,
-        created_at=now,
-        updated_at=now,
-        **changes,
+        registered_at=now,
+        values={
+            "usid": request.usid,
+            "tag_no": request.tag_no or None,
+            **_record_changes(stage, request, user, now),
+            "created_at": now,
+            "updated_at": now,
+        },
+        event=_event_values(request, found.part_id, station, user, token, source, now),
     )
-    event = _event_write(request, found.part_id, station, user, token, source, now)
-    return _recorded(request, stage, found.part_no, event)
+    return _recorded(request, stage, found.part_no, event_id)
 
 
 def unit_row_lock(plan, usid):

@@ -107,6 +107,8 @@ SCENARIOS = [
     Scenario("fail + defect", "fail", "/bench/floor/stage", 201, None),
     Scenario("scan screen", "screen", "/bench/floor/stage", 200, 0.5),
 ]
+if os.environ.get("BENCH_SCENARIOS"):  # e.g. "register,screen" while profiling one
+    SCENARIOS = [s for s in SCENARIOS if s.lua in os.environ["BENCH_SCENARIOS"].split(",")]
 
 
 @dataclass
@@ -232,9 +234,21 @@ def wrk_run(server, rig, scenario, path, tag):
         problems=[],
     )
     if scenario.lua != "bare":
-        time.sleep(0.5)  # scans in flight when wrk stopped finish writing
+        settle()
         database_check(rig, scenario, path, tag, before_id, run)
     return run
+
+
+def settle():
+    """Wait until the requests gunicorn had queued when wrk stopped are written (wrk closes its
+    connections, but requests already sent are still served)."""
+    last, deadline = last_event_id(), time.monotonic() + 60
+    while time.monotonic() < deadline:
+        time.sleep(1)
+        now = last_event_id()
+        if now == last:
+            return
+        last = now
 
 
 def database_check(rig, scenario, path, tag, before_id, run):
