@@ -30,6 +30,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from parts.models import ModelPart
+from parts.selectors import parts_with_part_no
 from shopfloor.stations.models import DefectReason, ScanEvent
 from shopfloor.stations.part_plans import part_plan
 from shopfloor.stations.scan_input import code_clean, stage_clean
@@ -273,11 +274,10 @@ def _scan(request, *, station, user, token, source):
 
 
 def _part_find(request, station):
-    parts = ModelPart.objects.values_list(
-        "pk", "part_no", "archived_at", "procedure__version", "procedure__schema_fingerprint"
-    )
+    fields = ("pk", "part_no", "archived_at", "procedure__version", "procedure__schema_fingerprint")
+    parts = ModelPart.objects.values_list(*fields)
     if request.part_no:
-        found = parts.filter(part_no__iexact=request.part_no).first()
+        found = parts_with_part_no(request.part_no).values_list(*fields).first()
         if found is None:
             raise ScanRefused("unknown_part", f"There is no part {request.part_no}.")
         if station is not None and station.part_ids and found[0] not in station.part_ids:
