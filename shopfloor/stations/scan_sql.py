@@ -54,19 +54,32 @@ def _q(name):
     return connection.ops.quote_name(name)
 
 
-@functools.cache
-def _registration_sql():
-    registration = UnitRegistration._meta
+def _part_select():
+    """The part's columns a scan needs, from ``p`` (the part) and ``d`` (its procedure)."""
     part = ModelPart._meta
     procedure = PartProcedureDetail._meta
     return (
-        f"SELECT r.{_q('part_id')}, p.{_q('part_no')}, p.{_q('archived_at')}, "
-        f"d.{_q('version')}, d.{_q('schema_fingerprint')} "
-        f"FROM {_q(registration.db_table)} r "
-        f"JOIN {_q(part.db_table)} p ON p.{_q('id')} = r.{_q('part_id')} "
+        f"SELECT p.{_q('id')}, p.{_q('part_no')}, p.{_q('archived_at')}, "
+        f"d.{_q('version')}, d.{_q('schema_fingerprint')} FROM {_q(part.db_table)} p "
         f"LEFT JOIN {_q(procedure.db_table)} d ON d.{_q('model_part_id')} = p.{_q('id')} "
+    )
+
+
+@functools.cache
+def _registration_sql():
+    registration = UnitRegistration._meta
+    return (
+        f"{_part_select()}JOIN {_q(registration.db_table)} r ON r.{_q('part_id')} = p.{_q('id')} "
         f"WHERE r.{_q('usid')} = %s"
     )
+
+
+@functools.cache
+def _part_sql(by_part_no):
+    if by_part_no:
+        # As the part no.'s unique constraint compares them, so its index finds the part.
+        return f"{_part_select()}WHERE LOWER(TRIM(p.{_q('part_no')})) = LOWER(%s)"
+    return f"{_part_select()}WHERE p.{_q('id')} = %s"
 
 
 def registration_row(usid):
@@ -74,6 +87,16 @@ def registration_row(usid):
     or None when it is not registered."""
     with connection.cursor() as cursor:
         cursor.execute(_registration_sql(), [usid])
+        return cursor.fetchone()
+
+
+def part_row(*, part_no=None, part_id=None):
+    """The same for the part whose part no. is ``part_no`` (stripped, in any letter case) or
+    whose id is ``part_id``; None when there is no such part."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _part_sql(part_no is not None), [part_no if part_no is not None else part_id]
+        )
         return cursor.fetchone()
 
 

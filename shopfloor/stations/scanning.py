@@ -30,11 +30,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from parts.models import ModelPart
-from parts.selectors import parts_with_part_no
 from shopfloor.stations.models import DefectReason, ScanEvent
 from shopfloor.stations.part_plans import part_plan
 from shopfloor.stations.scan_input import code_clean, stage_clean
-from shopfloor.stations.scan_sql import record_first, register_first, registration_row
+from shopfloor.stations.scan_sql import part_row, record_first, register_first, registration_row
 
 RECORDED = "recorded"
 ALREADY_RECORDED = "already_recorded"
@@ -274,17 +273,17 @@ def _scan(request, *, station, user, token, source):
 
 
 def _part_find(request, station):
-    fields = ("pk", "part_no", "archived_at", "procedure__version", "procedure__schema_fingerprint")
-    parts = ModelPart.objects.values_list(*fields)
     if request.part_no:
-        found = parts_with_part_no(request.part_no).values_list(*fields).first()
+        found = part_row(part_no=request.part_no)
         if found is None:
             raise ScanRefused("unknown_part", f"There is no part {request.part_no}.")
         if station is not None and station.part_ids and found[0] not in station.part_ids:
             raise invalid({"part_no": f"Station {station.name} does not run {request.part_no}."})
         return _Registration(*found)
     if station is not None and len(station.part_ids) == 1:
-        return _Registration(*parts.get(pk=next(iter(station.part_ids))))
+        found = part_row(part_id=next(iter(station.part_ids)))
+        if found is not None:
+            return _Registration(*found)
     raise ScanRefused(
         "unknown_unit",
         f"{request.usid} is not registered yet: name its part to register it"

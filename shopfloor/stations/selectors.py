@@ -7,6 +7,10 @@ from shopfloor.stations.part_plans import part_plan
 from shopfloor.stations.scan_input import is_code
 
 RECENT_SCANS = 12
+RECENT_FIELDS = (
+    *("created_at", "usid", "action", "result", "part", "defect", "user"),
+    *("part__part_no", "defect__label", "user__full_name", "user__email"),
+)
 
 
 def station_list(*, active_only=True):
@@ -15,10 +19,12 @@ def station_list(*, active_only=True):
 
 
 def station_recent_events(*, station, limit=RECENT_SCANS):
-    """The latest events written at ``station``, newest first."""
+    """The latest events written at ``station``, newest first, with what the screen shows of
+    them (the screen draws them again after every scan)."""
     return (
         ScanEvent.objects.filter(station=station)
         .select_related("part", "defect", "user")
+        .only(*RECENT_FIELDS)
         .order_by("-created_at", "-id")[:limit]
     )
 
