@@ -42,6 +42,7 @@ format: install
 	$(BIN)/ruff format .
 
 bench: install
+	@command -v wrk >/dev/null || echo "wrk not found: the scan benchmark will be skipped (apt-get install wrk)."
 	$(BIN)/python -m pytest tests/bench -s -p no:cacheprovider $(PYTEST_ARGS)
 
 clean:

@@ -43,11 +43,17 @@ def part_find_by_part_no(*, part_no):
     part_no = (part_no or "").strip()
     if not part_no:
         return None
-    # The database lower-cases both sides, exactly as the unique constraint does.
-    return (
-        ModelPart.objects.annotate(part_no_normalised=Lower(Trim("part_no")))
-        .filter(part_no_normalised=Lower(Value(part_no, output_field=CharField())))
-        .first()
+    return parts_with_part_no(part_no).first()
+
+
+def parts_with_part_no(part_no):
+    """The parts (at most one) whose part no. is ``part_no`` (stripped) in any letter case.
+
+    The database lower-cases both sides, exactly as the unique constraint does, so the lookup
+    is one probe of the constraint's index however many parts there are.
+    """
+    return ModelPart.objects.alias(part_no_normalised=Lower(Trim("part_no"))).filter(
+        part_no_normalised=Lower(Value(part_no, output_field=CharField()))
     )
 
 

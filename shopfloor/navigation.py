@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 
 
 @dataclass(frozen=True)
@@ -44,4 +45,8 @@ def navigation(request):
     user = getattr(request, "user", None)
     if user is None:
         return {}
-    return {"nav_entries": entries_for(user), "user_roles": sorted(user_roles(user))}
+    # Worked out when a template shows them: a partial answer (htmx) usually does not.
+    return {
+        "nav_entries": SimpleLazyObject(lambda: entries_for(user)),
+        "user_roles": SimpleLazyObject(lambda: sorted(user_roles(user))),
+    }

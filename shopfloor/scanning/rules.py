@@ -24,7 +24,8 @@ The rules:
 
 The common scan (a registered unit, not held, at a stage it has not recorded, no tag to pair)
 is recorded by ``sql.record_first`` in one statement whose WHERE clause holds the
-preconditions; everything else is decided here under a lock of the unit row.
+preconditions; a new unit, once its part and stage are checked, by ``sql.register_first``
+in one statement; everything else is decided here under a lock of the unit row.
 """
 
 from dataclasses import asdict, dataclass, field, replace
@@ -44,13 +45,12 @@ from shopfloor.scanning.input import (
     usid_pattern_check,
 )
 from shopfloor.scanning.plans import part_plan
-from shopfloor.scanning.sql import record_first, registration_row
+from shopfloor.scanning.sql import part_row, record_first, register_first, registration_row
 from shopfloor.stations.models import (
     DefectReason,
     ScanEvent,
     ScanReceipt,
     UnitRegistration,
-    usid_key,
 )
 from shopfloor.stations.signals import unit_registered
 
@@ -309,7 +309,9 @@ def _scan(request, context):
     station = context.station
     found = registration_row(request.usid)
     if found is None:
-        with transaction.atomic():
+        if not request.tag_no:
+            return _register(request, context)
+        with transaction.atomic():  # the tag is checked free, then paired
             return _register(request, context)
     registration = _Registration(*found)
     request = replace(request, usid=registration.usid)
@@ -353,18 +355,17 @@ def _scan(request, context):
 
 
 def _part_find(request, station):
-    parts = ModelPart.objects.values_list(
-        "pk", "part_no", "archived_at", "procedure__version", "procedure__schema_fingerprint"
-    )
     if request.part_no:
-        found = parts.filter(part_no__iexact=request.part_no).first()
+        found = part_row(part_no=request.part_no)
         if found is None:
             raise ScanRefused("unknown_part", f"There is no part {request.part_no}.")
         if station is not None and station.part_ids and found[0] not in station.part_ids:
             raise invalid({"part_no": f"Station {station.name} does not run {request.part_no}."})
         return _Registration(request.usid, *found)
     if station is not None and len(station.part_ids) == 1:
-        return _Registration(request.usid, *parts.get(pk=next(iter(station.part_ids))))
+        found = part_row(part_id=next(iter(station.part_ids)))
+        if found is not None:
+            return _Registration(request.usid, *found)
     raise ScanRefused(
         "unknown_unit",
         f"{request.usid} is not registered yet: name its part to register it"
@@ -423,28 +424,30 @@ def _register(request, context):
         )
     if request.tag_no:
         _check_tag_free(plan, request.usid, request.tag_no)
-    UnitRegistration.objects.create(
-        usid=request.usid, usid_key=usid_key(request.usid), part_id=found.part_id
-    )
     now = timezone.now()
-    changes = _record_changes(stage, request, context.user, now)
-    plan.unit_model.objects.create(
+    event_id = register_first(
+        plan=plan,
         usid=request.usid,
-        tag_no=request.tag_no or None,
-        created_at=now,
-        updated_at=now,
-        **changes,
+        registered_at=now,
+        values={
+            "usid": request.usid,
+            "tag_no": request.tag_no or None,
+            **_record_changes(stage, request, context.user, now),
+            "created_at": now,
+            "updated_at": now,
+        },
+        event=_event_values(request, found.part_id, context, now),
     )
-    event = _event_write(request, found.part_id, context, now)
-    registered = partial(
-        unit_registered.send,
-        sender=UnitRegistration,
-        usid=request.usid,
-        part_id=found.part_id,
-        station_id=context.station.id if context.station else None,
+    transaction.on_commit(
+        partial(
+            unit_registered.send,
+            sender=UnitRegistration,
+            usid=request.usid,
+            part_id=found.part_id,
+            station_id=context.station.id if context.station else None,
+        )
     )
-    transaction.on_commit(registered)
-    return _recorded(request, stage, found.part_no, event)
+    return _recorded(request, stage, found.part_no, event_id)
 
 
 def unit_row_lock(plan, usid):

@@ -14,8 +14,16 @@ preconditions are written into the UPDATE's WHERE clause:
 When the UPDATE matches no row, nothing was written and the caller works out why under a row
 lock. The round trips of a recorded scan: the index lookup and the record statement (two
 more, BEGIN and COMMIT, on SQLite).
+
+A new unit's first scan (registration) is written the same way once the rules have passed:
+``register_first`` inserts the USID into the global index, the unit row and the event in one
+statement on PostgreSQL (``WITH registration AS (INSERT …), unit AS (INSERT … SELECT … FROM
+registration) INSERT INTO event SELECT … FROM unit``), in one transaction elsewhere. A USID
+registered by a concurrent scan a moment before makes the index's unique constraint refuse the
+whole statement (``IntegrityError``): nothing is written and the caller looks again.
 """
 
+import contextlib
 import functools
 from datetime import datetime
 
@@ -27,6 +35,7 @@ from shopfloor.stations.models import (
     ScanEvent,
     UnitRegistration,
     registration_pick,
+    usid_key,
     usid_lookup_keys,
 )
 
@@ -51,19 +60,35 @@ def _q(name):
     return connection.ops.quote_name(name)
 
 
-@functools.cache
-def _registration_sql():
-    registration = UnitRegistration._meta
+def _part_select(*, registered=False):
+    """The part's columns a scan needs, from ``p`` (the part) and ``d`` (its procedure),
+    after the USID as registered (``r``) when ``registered``."""
     part = ModelPart._meta
     procedure = PartProcedureDetail._meta
     return (
-        f"SELECT r.{_q('usid')}, r.{_q('part_id')}, p.{_q('part_no')}, p.{_q('archived_at')}, "
-        f"d.{_q('version')}, d.{_q('schema_fingerprint')} "
-        f"FROM {_q(registration.db_table)} r "
-        f"JOIN {_q(part.db_table)} p ON p.{_q('id')} = r.{_q('part_id')} "
+        f"SELECT {'r.' + _q('usid') + ', ' if registered else ''}p.{_q('id')}, "
+        f"p.{_q('part_no')}, p.{_q('archived_at')}, "
+        f"d.{_q('version')}, d.{_q('schema_fingerprint')} FROM {_q(part.db_table)} p "
         f"LEFT JOIN {_q(procedure.db_table)} d ON d.{_q('model_part_id')} = p.{_q('id')} "
+    )
+
+
+@functools.cache
+def _registration_sql():
+    registration = UnitRegistration._meta
+    return (
+        f"{_part_select(registered=True)}"
+        f"JOIN {_q(registration.db_table)} r ON r.{_q('part_id')} = p.{_q('id')} "
         f"WHERE r.{_q('usid_key')} IN (%s, %s)"
     )
+
+
+@functools.cache
+def _part_sql(by_part_no):
+    if by_part_no:
+        # As the part no.'s unique constraint compares them, so its index finds the part.
+        return f"{_part_select()}WHERE LOWER(TRIM(p.{_q('part_no')})) = LOWER(%s)"
+    return f"{_part_select()}WHERE p.{_q('id')} = %s"
 
 
 def registration_row(usid):
@@ -73,6 +98,16 @@ def registration_row(usid):
     with connection.cursor() as cursor:
         cursor.execute(_registration_sql(), usid_lookup_keys(usid))
         return registration_pick(cursor.fetchall(), usid, lambda row: row[0])
+
+
+def part_row(*, part_no=None, part_id=None):
+    """The same for the part whose part no. is ``part_no`` (stripped, in any letter case) or
+    whose id is ``part_id``; None when there is no such part."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _part_sql(part_no is not None), [part_no if part_no is not None else part_id]
+        )
+        return cursor.fetchone()
 
 
 @functools.cache
@@ -135,3 +170,47 @@ def record_first(*, plan, stage, usid, values, event):
                 return None
             cursor.execute(f"{insert} VALUES ({placeholders}) RETURNING {_q('id')}", event_params)
             return cursor.fetchone()[0]
+
+
+def register_first(*, plan, usid, registered_at, values, event):
+    """Register ``usid`` to the plan's part and record its first stage; the new event's id.
+
+    ``values`` maps the unit columns to write (usid, tag_no, the stage's columns, on_hold,
+    created_at, updated_at) to their database values; every other column keeps its default.
+    Raises ``IntegrityError`` when the USID is registered already, writing nothing.
+    """
+    registration = UnitRegistration._meta
+    columns = list(values)
+    unit_params = _adapted([values[column] for column in columns])
+    registration_params = _adapted([usid, usid_key(usid), plan.part_id, registered_at])
+    event_params = _adapted([event[name] for name in EVENT_FIELDS])
+    insert_registration = (
+        f"INSERT INTO {_q(registration.db_table)} "
+        f"({_q('usid')}, {_q('usid_key')}, {_q(registration.get_field('part').column)}, "
+        f"{_q('created_at')})"
+    )
+    insert_unit = (
+        f"INSERT INTO {_q(plan.unit_model._meta.db_table)} "
+        f"({', '.join(_q(column) for column in columns)})"
+    )
+    insert_event = f"INSERT INTO {_q(ScanEvent._meta.db_table)} ({_event_columns()})"
+    unit_values = ", ".join(["%s"] * len(columns))
+    event_values = ", ".join(["%s"] * len(EVENT_FIELDS))
+    if connection.vendor == "postgresql":
+        # Autocommit makes the one statement its own transaction; inside a caller's
+        # transaction a savepoint keeps that transaction usable after a refusal.
+        guard = transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext()
+        with guard, connection.cursor() as cursor:
+            cursor.execute(
+                f"WITH registration AS "
+                f"({insert_registration} VALUES (%s, %s, %s, %s) RETURNING 1), "
+                f"unit AS ({insert_unit} SELECT {unit_values} FROM registration RETURNING 1) "
+                f"{insert_event} SELECT {event_values} FROM unit RETURNING {_q('id')}",
+                registration_params + unit_params + event_params,
+            )
+            return cursor.fetchone()[0]
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"{insert_registration} VALUES (%s, %s, %s, %s)", registration_params)
+        cursor.execute(f"{insert_unit} VALUES ({unit_values})", unit_params)
+        cursor.execute(f"{insert_event} VALUES ({event_values}) RETURNING {_q('id')}", event_params)
+        return cursor.fetchone()[0]

@@ -135,15 +135,20 @@ class ScanForm(forms.Form):
 
     def __init__(self, *args, station, **kwargs):
         super().__init__(*args, **kwargs)
-        reasons = DefectReason.objects.filter(is_active=True).values_list("code", "label")
-        self.fields["defect"].choices = [("", _("Choose the defect")), *reasons]
-        self.parts = list(station.parts.active().order_by("part_no"))
+        # Read when the list is drawn: the answer to a scan from the screen does not draw it.
+        self.fields["defect"].choices = self._defect_choices
+        self.parts = list(station.parts.active().select_related("procedure").order_by("part_no"))
         if len(self.parts) > 1:
             self.fields["part_no"] = forms.ChoiceField(
                 label=_("Part for new units"),
                 choices=[(part.part_no, part.part_no) for part in self.parts],
                 required=False,
             )
+
+    @staticmethod
+    def _defect_choices():
+        reasons = DefectReason.objects.filter(is_active=True).values_list("code", "label")
+        return [("", _("Choose the defect")), *reasons]
 
 
 class ReasonForm(forms.Form):

@@ -4,6 +4,10 @@ from shopfloor.scanning.plans import plan_of_part
 from shopfloor.stations.models import ScanEvent, Station
 
 RECENT_SCANS = 12
+RECENT_FIELDS = (
+    *("created_at", "usid", "action", "result", "part", "defect", "user"),
+    *("part__part_no", "defect__label", "user__full_name", "user__email"),
+)
 
 
 def station_list(*, active_only=True):
@@ -39,9 +43,11 @@ def station_tiles():
 
 
 def station_recent_events(*, station, limit=RECENT_SCANS):
-    """The latest events written at ``station``, newest first."""
+    """The latest events written at ``station``, newest first, with what the screen shows of
+    them (the screen draws them again after every scan)."""
     return (
         ScanEvent.objects.filter(station=station)
         .select_related("part", "defect", "user")
+        .only(*RECENT_FIELDS)
         .order_by("-created_at", "-id")[:limit]
     )

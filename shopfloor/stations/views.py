@@ -132,8 +132,11 @@ def _scan_context(station, form, outcome, pending):
     parts = form.parts
     help_part = None
     if outcome is not None and outcome.part_no:
-        help_part = ModelPart.objects.select_related("procedure").filter(part_no=outcome.part_no)
-        help_part = help_part.first()
+        # Usually one of the station's parts, read already with the form.
+        help_part = next((part for part in parts if part.part_no == outcome.part_no), None)
+        if help_part is None:
+            help_part = ModelPart.objects.select_related("procedure")
+            help_part = help_part.filter(part_no=outcome.part_no).first()
     elif len(parts) == 1:
         help_part = parts[0]
     return {

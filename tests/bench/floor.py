@@ -1,7 +1,17 @@
-"""The floor: a bare Django view doing a scan's two writes with plain SQL in one transaction.
+"""The floor: bare Django views doing a scan's writes with plain SQL, and a view doing nothing.
 
 Served only by the scan benchmark's gunicorn (``bench_settings``), beside the whole app, so
-both answer under the same server, settings and database.
+all answer under the same server, middleware, settings and database:
+
+- ``/bench/bare`` parses the JSON body and answers it, touching no database: what the load
+  generator gets from this gunicorn at all (the ceiling of every other figure);
+- ``/bench/floor/register`` writes a new unit the way a registration must: its USID in the
+  global index, its row in the part's unit table (first stage passed) and the scan event;
+- ``/bench/floor/stage`` records a stage of a registered unit: the UPDATE of the unit row
+  (pass, or fail with a defect and the hold) and the INSERT of the event.
+
+Each runs its statements in one transaction, with no rule checked: what the database work of
+the scan costs through Django and gunicorn, against which the app is measured.
 """
 
 import json
@@ -13,31 +23,72 @@ from django.urls import include, path
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
+FIRST_STAGE = "smd"
+STAGE = "qc"
+INSERT_REGISTRATION = (
+    'INSERT INTO "stations_unitregistration" ("usid", "usid_key", "part_id", "created_at") '
+    "VALUES (%s, %s, %s, %s)"
+)
+INSERT_UNIT = (
+    'INSERT INTO "parts_unit_{part_id}" ("usid", "is_smd", "smd_result", "smd_at", "on_hold", '
+    '"created_at", "updated_at") VALUES (%s, true, %s, %s, false, %s, %s)'
+)
 UPDATE_UNIT = (
-    'UPDATE "parts_unit_{part_id}" SET "is_dispatch" = true, "dispatch_at" = %s, '
-    '"updated_at" = %s WHERE "usid" = %s'
+    'UPDATE "parts_unit_{part_id}" SET "is_qc" = %s, "qc_result" = %s, "qc_at" = %s, '
+    '"on_hold" = %s, "updated_at" = %s WHERE "usid" = %s'
 )
 INSERT_EVENT = (
     'INSERT INTO "stations_scanevent" ("created_at", "usid", "part_id", "stage", "action", '
-    '"result", "source", "tag_no", "reason") VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)'
+    '"result", "defect_id", "source", "token_id", "tag_no", "reason") '
+    "VALUES (%s, %s, %s, %s, 'scan', %s, %s, 'api', %s, '', '')"
 )
+
+
+def _scan(request):
+    data = json.loads(request.body)
+    return data, int(data["part_id"]), data.get("result") or "pass", timezone.now()
 
 
 @csrf_exempt
 @login_not_required
-def floor_scan(request):
+def bare(request):
     data = json.loads(request.body)
-    part_id = int(data["part_id"])
-    now = timezone.now()
+    return JsonResponse({"status": "recorded", "usid": data["usid"]}, status=201)
+
+
+@csrf_exempt
+@login_not_required
+def floor_register(request):
+    data, part_id, result, now = _scan(request)
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(UPDATE_UNIT.format(part_id=part_id), [now, now, data["usid"]])
+        cursor.execute(INSERT_REGISTRATION, [data["usid"], data["usid"].lower(), part_id, now])
+        cursor.execute(INSERT_UNIT.format(part_id=part_id), [data["usid"], result, now, now, now])
         cursor.execute(
-            INSERT_EVENT, [now, data["usid"], part_id, "dispatch", "scan", "pass", "api", "", ""]
+            INSERT_EVENT, [now, data["usid"], part_id, FIRST_STAGE, result, None, data["token_id"]]
+        )
+    return JsonResponse({"status": "recorded"}, status=201)
+
+
+@csrf_exempt
+@login_not_required
+def floor_stage(request):
+    data, part_id, result, now = _scan(request)
+    passed = result == "pass"
+    defect_id = data.get("defect_id")
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            UPDATE_UNIT.format(part_id=part_id),
+            [passed, result, now, not passed, now, data["usid"]],
+        )
+        cursor.execute(
+            INSERT_EVENT, [now, data["usid"], part_id, STAGE, result, defect_id, data["token_id"]]
         )
     return JsonResponse({"status": "recorded"}, status=201)
 
 
 urlpatterns = [
-    path("bench/floor", floor_scan),
+    path("bench/bare", bare),
+    path("bench/floor/register", floor_register),
+    path("bench/floor/stage", floor_stage),
     path("", include("shopfloor.urls")),
 ]

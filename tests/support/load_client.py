@@ -1,4 +1,4 @@
-"""A small HTTP client for concurrency tests and benchmarks: threads, keep-alive connections.
+"""A small HTTP client for concurrency tests: threads, keep-alive connections.
 
 Each client thread holds one ``http.client`` connection to the server and sends JSON
 requests on it, as a station's scanner box or a test fixture would.
@@ -7,7 +7,6 @@ requests on it, as a station's scanner box or a test fixture would.
 import http.client
 import json
 import threading
-import time
 from urllib.parse import urlsplit
 
 
@@ -46,31 +45,3 @@ def all_at_once(calls, timeout=60):
     for thread in threads:
         thread.join(timeout)
     return results
-
-
-def load(base_url, token, path, bodies, clients):
-    """Send every body in ``bodies`` (a thread-safe iterator) from ``clients`` threads.
-
-    Returns (seconds taken, latencies in seconds, {status: count}).
-    """
-    latencies, statuses, lock = [], {}, threading.Lock()
-
-    def client_loop():
-        client = JsonClient(base_url, token)
-        mine, counts = [], {}
-        try:
-            for body in bodies:
-                started = time.perf_counter()
-                status, _answer = client.post(path, body)
-                mine.append(time.perf_counter() - started)
-                counts[status] = counts.get(status, 0) + 1
-        finally:
-            client.close()
-            with lock:
-                latencies.extend(mine)
-                for status, count in counts.items():
-                    statuses[status] = statuses.get(status, 0) + count
-
-    started = time.perf_counter()
-    all_at_once([client_loop] * clients, timeout=600)
-    return time.perf_counter() - started, latencies, statuses
