@@ -116,7 +116,7 @@ def test_the_camera_reads_code_128_datamatrix_and_qr_into_the_queue(
     finally:
         camera_browser.close()
 
-    token = api_token_issue(name="checker")[1]
+    token = api_token_issue(name="checker", may_read=True)[1]
     for usid in LABELS:
         unit = Client().get(f"/api/v1/units/{usid}", headers={"Authorization": f"Bearer {token}"})
         assert unit.status_code == 200, usid

@@ -39,7 +39,7 @@ def station_page(sign_in_as, make_user, live_server, defect_reasons):
 @pytest.fixture
 def scan_api():
     """The scan API's answer about a unit, as an integration would read it."""
-    token = api_token_issue(name="checker")[1]
+    token = api_token_issue(name="checker", may_read=True)[1]
     client = Client()
 
     def unit(usid):
