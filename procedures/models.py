@@ -56,6 +56,16 @@ class PartProcedureDetail(models.Model):
         editable=False,
         help_text=_("Hash of the applied schema: an unchanged procedure runs no DDL."),
     )
+    changing_since = models.DateTimeField(
+        _("being changed since"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_(
+            "Set while a job changes the part's unit table; scans of the part are refused "
+            "meanwhile (procedure_changing)."
+        ),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 

@@ -16,6 +16,7 @@ urlpatterns = [
         pages.procedure_version_restore,
         name="restore",
     ),
+    path("<int:part_pk>/rebuild/", pages.procedure_rebuild, name="rebuild"),
     path("<int:part_pk>/apply", api.procedure_apply_view, name="apply"),
     path("<int:part_pk>/preview", api.procedure_preview_view, name="preview"),
 ]

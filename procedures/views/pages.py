@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.http import Http404, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
@@ -18,6 +19,7 @@ from procedures.editor import table_preview
 from procedures.exceptions import ProcedureConflict
 from procedures.forms import ProcedureRestoreForm
 from procedures.models import PartProcedureDetail, ProcedureVersion
+from procedures.rebuild_jobs import rebuild_reclaimable, rebuild_start
 from procedures.services import (
     procedure_preview,
     procedure_restore,
@@ -36,8 +38,31 @@ def procedure_detail(request, part_pk):
     return render(
         request,
         "procedures/procedure_detail.html",
-        {"part": part, "procedure": procedure, **selectors.unit_table_columns(part=part)},
+        {
+            "part": part,
+            "procedure": procedure,
+            "reclaimable": rebuild_reclaimable(part) if procedure else 0,
+            "postgresql": connection.vendor == "postgresql",
+            **selectors.unit_table_columns(part=part),
+        },
     )
+
+
+@require_POST
+@permission_required(CHANGE, raise_exception=True)
+def procedure_rebuild(request, part_pk):
+    """Start a rebuild of the part's unit table as a job; its page shows the progress."""
+    part = get_object_or_404(parts_visible(user=request.user), pk=part_pk)
+    get_object_or_404(PartProcedureDetail, model_part=part)
+    if not rebuild_reclaimable(part):
+        messages.info(
+            request,
+            _("The unit table of %(part)s has no dropped column slots to give back.")
+            % {"part": part.part_no},
+        )
+        return redirect("procedures:detail", part_pk=part.pk)
+    job = rebuild_start(part=part, user=request.user)
+    return redirect("jobs:detail", job_id=job.pk)
 
 
 @require_GET

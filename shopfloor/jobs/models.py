@@ -30,12 +30,14 @@ ACTIVE_STATES = (JobState.WAITING, JobState.QUEUED, JobState.RUNNING)
 class JobKind(models.TextChoices):
     EXPORT = "export", _("export")
     RECOUNT = "recount", _("dashboard recount")
+    REBUILD = "rebuild", _("unit table rebuild")
 
 
 # The permission a job's file needs, checked again when it is downloaded.
 KIND_PERMISSIONS = {
     JobKind.EXPORT: "dashboards.export_data",
     JobKind.RECOUNT: "dashboards.view_dashboard",
+    JobKind.REBUILD: "procedures.change_partproceduredetail",
 }
 
 

@@ -21,6 +21,7 @@ from django_tasks_db.models import DBTaskResult
 
 from shopfloor.jobs import files
 from shopfloor.jobs.models import ACTIVE_STATES, Job, JobKind, JobState
+from shopfloor.jobs.signals import housekeeping_done
 
 logger = logging.getLogger(__name__)
 
@@ -195,6 +196,7 @@ def jobs_housekeeping():
     reaped = _reap_stale(now)
     _remove_files(now)
     dispatch()
+    housekeeping_done.send(sender=Job)
     return reaped
 
 

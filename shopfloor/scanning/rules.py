@@ -28,12 +28,15 @@ preconditions; a new unit, once its part and stage are checked, by ``sql.registe
 in one statement; everything else is decided here under a lock of the unit row.
 """
 
+import datetime
 from dataclasses import asdict, dataclass, field, replace
 from functools import partial
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from parts.models import ModelPart
 from shopfloor.scanning.input import (
@@ -150,6 +153,7 @@ class _Registration:
     archived_at: object
     version: object
     fingerprint: str
+    changing_since: object
 
 
 def scan_record(
@@ -379,6 +383,13 @@ def _plan_and_stage(registration, stage_key):
             "part_archived",
             f"Part {registration.part_no} is archived: its units are no longer scanned.",
         )
+    if _changing(registration.changing_since):
+        raise ScanRefused(
+            "procedure_changing",
+            f"The procedure of part {registration.part_no} is being changed; "
+            "try again in a few seconds.",
+            part_no=registration.part_no,
+        )
     if registration.version is None or not registration.fingerprint:
         raise ScanRefused(
             "no_procedure", f"Part {registration.part_no} has no procedure yet: nothing to scan."
@@ -392,6 +403,18 @@ def _plan_and_stage(registration, stage_key):
             message = f"Part {registration.part_no} has no stage {stage_key}."
         raise invalid({"stage": message})
     return plan, stage
+
+
+def _changing(since):
+    """True while a job changes the part's table: its flag is set and renewed lately (a flag
+    left by a worker that died is not obeyed past ``JOB_STALE_SECONDS``)."""
+    if since is None:
+        return False
+    if isinstance(since, str):  # SQLite may hand the raw text back
+        since = parse_datetime(since)
+    if timezone.is_naive(since):  # stored in UTC
+        since = timezone.make_aware(since, datetime.UTC)
+    return timezone.now() - since < datetime.timedelta(seconds=settings.JOB_STALE_SECONDS)
 
 
 def _check_result(stage, request):

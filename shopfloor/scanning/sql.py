@@ -68,7 +68,8 @@ def _part_select(*, registered=False):
     return (
         f"SELECT {'r.' + _q('usid') + ', ' if registered else ''}p.{_q('id')}, "
         f"p.{_q('part_no')}, p.{_q('archived_at')}, "
-        f"d.{_q('version')}, d.{_q('schema_fingerprint')} FROM {_q(part.db_table)} p "
+        f"d.{_q('version')}, d.{_q('schema_fingerprint')}, d.{_q('changing_since')} "
+        f"FROM {_q(part.db_table)} p "
         f"LEFT JOIN {_q(procedure.db_table)} d ON d.{_q('model_part_id')} = p.{_q('id')} "
     )
 
@@ -93,8 +94,8 @@ def _part_sql(by_part_no):
 
 def registration_row(usid):
     """(USID as registered, part id, part no., archived at, procedure version, schema
-    fingerprint) of the unit ``usid`` names whatever its letter case, or None when it is not
-    registered. One statement on the unique USID key."""
+    fingerprint, procedure being changed since) of the unit ``usid`` names whatever its letter
+    case, or None when it is not registered. One statement on the unique USID key."""
     with connection.cursor() as cursor:
         cursor.execute(_registration_sql(), usid_lookup_keys(usid))
         return registration_pick(cursor.fetchall(), usid, lambda row: row[0])
