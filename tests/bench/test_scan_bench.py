@@ -15,8 +15,10 @@ request a distinct scan built by ``tests/bench/scans.lua``. The scenarios, each 
   index, the unit row, the event);
 - next stage: qc passed by a registered unit (floor: UPDATE of the unit row, INSERT of the event);
 - fail: qc failed with a defect reason, putting the unit on hold (floor: the same two writes);
-- scan screen: qc through the screen's own endpoint, as its page sends it (session cookie, CSRF
-  header, ``HX-Request``), the htmx answer rendered (floor: the next stage's).
+- scan screen: qc through the screen's own endpoint, exactly as its queue of scans sends it
+  (``static/js/scan_screen.js``: the form's fields with a distinct ``scan_id``, the session
+  cookie, the CSRF header, ``Accept: application/json``), the JSON answer checked to say
+  "recorded" and its receipt kept (floor: the next stage's).
 
 They run in three situations (``BENCH_SITUATIONS=1`` for the first only): 10 parts, the part
 scanned with 10,000 units; 5,000 parts; the part grown to 1,000,000 units (bulk-loaded with
@@ -282,6 +284,14 @@ def database_check(rig, scenario, path, tag, before_id, run):
             rows = cursor.fetchone()[0]
             agree = events == rows
             written = f"{events} events, {rows} unit rows changed"
+            if scenario.lua == "screen" and not path.startswith("/bench/"):
+                cursor.execute(
+                    'SELECT count(*) FROM "stations_scanreceipt" WHERE "scan_id" LIKE %s',
+                    [f"{tag}-%"],
+                )
+                receipts = cursor.fetchone()[0]
+                agree = agree and receipts == events
+                written += f", {receipts} receipts"
     run["written"] = events
     if not agree or distinct != events or not run["answered"] <= events <= run["sent"]:
         run["problems"].append(
@@ -296,7 +306,7 @@ def round_trips(rig, operator):
     after a first scan has warmed the caches; plus 1 for Django's health check when on."""
     health = 1 if connection.settings_dict["CONN_HEALTH_CHECKS"] else 0
     api = Client(headers={"Authorization": f"Bearer {rig.secret}"})
-    screen = Client(headers={"HX-Request": "true"})
+    screen = Client(headers={"Accept": "application/json"})
     screen.force_login(operator)
     base = rig.stride * (POOL - 1)
     sends = {
@@ -321,7 +331,15 @@ def round_trips(rig, operator):
             content_type="application/json",
         ),
         "screen": lambda n: screen.post(
-            f"/stations/{rig.station.pk}/scan/", {"code": f"B{base - 4 - n}", "result": "pass"}
+            f"/stations/{rig.station.pk}/scan/",
+            {
+                "code": f"B{base - 4 - n}",
+                "pending_usid": "",
+                "result": "pass",
+                "defect": "",
+                "part_no": "",
+                "scan_id": f"RT-{n}",
+            },
         ),
     }
     counts = {}
