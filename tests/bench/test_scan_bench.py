@@ -61,6 +61,7 @@ from shopfloor.stations.models import DefectReason, ScanEvent, Station
 from tests.support.servers import Gunicorn, SignedIn, database_url_of
 
 WRK = shutil.which("wrk")
+PGBENCH = shutil.which("pgbench")
 
 pytestmark = [
     pytest.mark.skipif(
@@ -356,6 +357,68 @@ def round_trips(rig, operator):
     return counts
 
 
+def database_alone(rig):
+    """Transactions/s the database commits by itself with as many connections as gunicorn has
+    workers, each the floor's next stage (UPDATE of a pool unit, INSERT into a copy of the event
+    table with all its indexes, COMMIT), run by ``pgbench``: the floor's ceiling on this machine
+    with the server's real durability (``synchronous_commit``, ``fsync``)."""
+    if PGBENCH is None:
+        return None
+    probe = "bench_commit_probe"
+    with connection.cursor() as cursor:
+        cursor.execute(f'CREATE TABLE "{probe}" (LIKE "stations_scanevent" INCLUDING ALL)')
+    script = Path(tempfile.mkdtemp(prefix="scan-bench-pgbench-")) / "stage.sql"
+    script.write_text(
+        f"\\set n random(0, {POOL - 1})\n"
+        "BEGIN;\n"
+        f'UPDATE "{rig.table}" SET "updated_at" = now() WHERE "usid" = \'B\' || '
+        f"(:n * {rig.stride});\n"
+        f'INSERT INTO "{probe}" ("created_at", "usid", "part_id", "stage", "action", "result", '
+        '"source", "tag_no", "reason") VALUES '
+        f"(now(), 'B' || :n, {rig.part.pk}, 'qc', 'scan', 'pass', 'api', '', '');\n"
+        "END;\n"
+    )
+    try:
+        finished = subprocess.run(
+            [
+                PGBENCH,
+                "-n",
+                f"-c{WORKERS}",
+                f"-T{SECONDS}",
+                "-f",
+                str(script),
+                database_url_of(connection.settings_dict),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=SECONDS + 60,
+        )
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f'DROP TABLE "{probe}"')
+    tps = next(
+        (
+            ln.split("=")[1].split()[0]
+            for ln in finished.stdout.splitlines()
+            if ln.startswith("tps")
+        ),
+        None,
+    )
+    assert tps, finished.stdout + finished.stderr
+    return float(tps)
+
+
+def database_settings():
+    with connection.cursor() as cursor:
+        # The server's own values, as gunicorn's and pgbench's sessions have them (this session
+        # turned synchronous_commit off for the set-up only).
+        cursor.execute(
+            "SELECT name, reset_val FROM pg_settings WHERE name IN "
+            "('synchronous_commit', 'fsync', 'wal_sync_method') ORDER BY name"
+        )
+        return ", ".join(f"{name} {value}" for name, value in cursor.fetchall())
+
+
 def machine_load():
     return "load average " + " ".join(f"{value:.2f}" for value in os.getloadavg())
 
@@ -369,10 +432,14 @@ def run_situation(name, server, rig):
     )
     rounds = []
     for repeat in range(REPEATS):
+        alone = database_alone(rig)
+        if alone is not None:
+            print(f"{'database alone (pgbench)':<28}{alone:>9.0f}")
         results = {
+            "database": {"rate": alone or 0, "wrk_cpu": 0, "problems": []},
             "bare": wrk_run(
                 server, rig, Scenario("bare", "bare", "", 201, None), "/bench/bare", f"x{repeat}"
-            )
+            ),
         }
         show(f"bare view, round {repeat + 1}", results["bare"])
         for scenario in SCENARIOS:
@@ -416,14 +483,17 @@ def summary(situations, trips):
     )
     for name, rounds in situations:
         bare = median_of(rounds, "bare")
+        alone = median_of(rounds, "database")
         wrk_cpu = max(r[key]["wrk_cpu"] for r in rounds for key in r)
         print(
             f"\n{name}: bare view {bare:.0f}/s; wrk used at most {wrk_cpu:.0%} of a core in any "
-            "run (the client is not the limit when the floor is below the bare view and wrk idles)"
+            "run (the client is not the limit when the floor is below the bare view and wrk idles);"
+            f"\nthe database alone commits {alone:.0f} next-stage transactions/s with {WORKERS} "
+            f"connections (pgbench; {database_settings()})"
         )
         print(
             f"{'scenario':<16}{'floor/s':>9}{'app/s':>8}{'p50':>7}{'p99':>7}{'app/floor':>11}"
-            f"{'target':>8}{'floor/bare':>12}{'trips':>7}{'CPU ms':>8}"
+            f"{'target':>8}{'floor/bare':>12}{'floor/db':>10}{'trips':>7}{'CPU ms':>8}"
         )
         for scenario in SCENARIOS:
             ratio = median_ratio(rounds, scenario.lua)
@@ -439,7 +509,8 @@ def summary(situations, trips):
                 f"{median_of(rounds, (scenario.lua, 'app')):>8.0f}"
                 f"{median_of(rounds, (scenario.lua, 'app'), 'p50') / 1000:>7.1f}"
                 f"{median_of(rounds, (scenario.lua, 'app'), 'p99') / 1000:>7.1f}"
-                f"{ratio:>11.2f}{target:>8}{floor / bare:>12.2f}{trips[scenario.lua]:>7}"
+                f"{ratio:>11.2f}{target:>8}{floor / bare:>12.2f}{floor / (alone or 1):>10.2f}"
+                f"{trips[scenario.lua]:>7}"
                 f"{median_of(rounds, (scenario.lua, 'app'), 'cpu_ms'):>8.2f}{verdict}"
             )
     print("latencies in ms; trips: database round trips of one scan (health check included);")
