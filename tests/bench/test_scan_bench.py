@@ -26,6 +26,12 @@ scanned with 10,000 units; 5,000 parts; the part grown to 1,000,000 units (bulk-
 bare view, then each scenario's floor and app back to back (the order alternating by round):
 the ratios compare runs made seconds apart on the same shared machine, whose load is printed.
 
+Before each round ``pgbench`` (when installed) runs the floor's next-stage transaction
+against a copy of the event table with as many connections as gunicorn has workers: what the
+database alone commits with the server's own durability settings, which are printed. The floor's
+rate against it and against the bare view, with wrk's CPU, shows which of the client, the
+database's commits or the server in between bounds the floor.
+
 For each run it prints scans/s, p50/p99 (wrk's latency distribution of every request), the
 gunicorn workers' CPU time per scan (from /proc) and wrk's own CPU use; the floor's rate over
 the bare view's shows what the client and gunicorn allow at all. After every run the database
