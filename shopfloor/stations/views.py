@@ -85,11 +85,12 @@ def station_scan(request, pk):
 @permission_required("stations.scan_unit", raise_exception=True)
 def scan_submit(request, pk):
     station = get_object_or_404(Station, pk=pk)
-    form = ScanForm(request.POST, station=station)
     outcome, pending = _scan_from_screen(station, request.user, request.POST)
     if request.get_preferred_type(["text/html", "application/json"]) == "application/json":
-        # The screen's queue of scans: each answer is shown against its own scan.
+        # The screen's queue of scans: each answer is shown against its own scan, and the
+        # screen fetches the recent scans itself once its queue is sent, so nothing is drawn.
         return JsonResponse(_outcome_json(outcome))
+    form = ScanForm(request.POST, station=station)
     template = "stations/station_scan.html"
     if request.htmx:
         template += "#scan-response"

@@ -8,7 +8,10 @@
 --   register  a new USID (TAG and a counter per thread), first stage, part_no given;
 --   next      the next stage (qc, pass) of a unit of the pre-registered pool;
 --   fail      the same stage failed, with a defect reason;
---   screen    the next stage through the scan screen's form (session cookie, CSRF, htmx).
+--   screen    the next stage as the scan screen's queue sends it (static/js/scan_screen.js): its
+--             form fields with a distinct scan_id, the session cookie, the CSRF header, and
+--             "Accept: application/json" for the JSON answer; an answer not "recorded" is
+--             counted under the status 299.
 -- The pool is the USIDs B<FIRST + STRIDE * i> for i in [0, COUNT): each thread takes its own
 -- share, so no unit is sent twice in a run. A path under /bench/ is the floor: its body names
 -- the part, token and defect by id, as the plain SQL writes them.
@@ -35,10 +38,10 @@ function init(args)
   form = scenario == "screen" and not floor
   headers = {}
   if form then
-    headers["Content-Type"] = "application/x-www-form-urlencoded"
+    headers["Content-Type"] = "application/x-www-form-urlencoded;charset=UTF-8"
+    headers["Accept"] = "application/json"
     headers["Cookie"] = args[10]
     headers["X-CSRFToken"] = args[11]
-    headers["HX-Request"] = "true"
   else
     headers["Content-Type"] = "application/json"
     if args[10] then headers["Authorization"] = args[10] end
@@ -67,13 +70,17 @@ function request()
     body = string.format('{"usid": "%s", "stage": "qc", "result": "fail"%s%s}',
       pooled(), defect, ids(', "defect_id": ' .. defect_id))
   elseif form then
-    body = "code=" .. pooled() .. "&result=pass"
+    body = string.format("code=%s&pending_usid=&result=pass&defect=&part_no=&scan_id=%s-%d-%d",
+      pooled(), tag, number, sent)
   end
   sent = sent + 1
   return wrk.format("POST", path, headers, body)
 end
 
 function response(status, headers, body)
+  if form and status == 200 and not body:find('"status": "recorded"', 1, true) then
+    status = 299
+  end
   statuses[status] = (statuses[status] or 0) + 1
 end
 

@@ -15,14 +15,22 @@ request a distinct scan built by ``tests/bench/scans.lua``. The scenarios, each 
   index, the unit row, the event);
 - next stage: qc passed by a registered unit (floor: UPDATE of the unit row, INSERT of the event);
 - fail: qc failed with a defect reason, putting the unit on hold (floor: the same two writes);
-- scan screen: qc through the screen's own endpoint, as its page sends it (session cookie, CSRF
-  header, ``HX-Request``), the htmx answer rendered (floor: the next stage's).
+- scan screen: qc through the screen's own endpoint, exactly as its queue of scans sends it
+  (``static/js/scan_screen.js``: the form's fields with a distinct ``scan_id``, the session
+  cookie, the CSRF header, ``Accept: application/json``), the JSON answer checked to say
+  "recorded" and its receipt kept (floor: the next stage's).
 
 They run in three situations (``BENCH_SITUATIONS=1`` for the first only): 10 parts, the part
 scanned with 10,000 units; 5,000 parts; the part grown to 1,000,000 units (bulk-loaded with
 ``INSERT ... SELECT generate_series``). In each, ``BENCH_REPEATS`` (default 3) rounds run the
 bare view, then each scenario's floor and app back to back (the order alternating by round):
 the ratios compare runs made seconds apart on the same shared machine, whose load is printed.
+
+Before each round ``pgbench`` (when installed) runs the floor's next-stage transaction
+against a copy of the event table with as many connections as gunicorn has workers: what the
+database alone commits with the server's own durability settings, which are printed. The floor's
+rate against it and against the bare view, with wrk's CPU, shows which of the client, the
+database's commits or the server in between bounds the floor.
 
 For each run it prints scans/s, p50/p99 (wrk's latency distribution of every request), the
 gunicorn workers' CPU time per scan (from /proc) and wrk's own CPU use; the floor's rate over
@@ -59,6 +67,7 @@ from shopfloor.stations.models import DefectReason, ScanEvent, Station
 from tests.support.servers import Gunicorn, SignedIn, database_url_of
 
 WRK = shutil.which("wrk")
+PGBENCH = shutil.which("pgbench")
 
 pytestmark = [
     pytest.mark.skipif(
@@ -282,6 +291,14 @@ def database_check(rig, scenario, path, tag, before_id, run):
             rows = cursor.fetchone()[0]
             agree = events == rows
             written = f"{events} events, {rows} unit rows changed"
+            if scenario.lua == "screen" and not path.startswith("/bench/"):
+                cursor.execute(
+                    'SELECT count(*) FROM "stations_scanreceipt" WHERE "scan_id" LIKE %s',
+                    [f"{tag}-%"],
+                )
+                receipts = cursor.fetchone()[0]
+                agree = agree and receipts == events
+                written += f", {receipts} receipts"
     run["written"] = events
     if not agree or distinct != events or not run["answered"] <= events <= run["sent"]:
         run["problems"].append(
@@ -296,7 +313,7 @@ def round_trips(rig, operator):
     after a first scan has warmed the caches; plus 1 for Django's health check when on."""
     health = 1 if connection.settings_dict["CONN_HEALTH_CHECKS"] else 0
     api = Client(headers={"Authorization": f"Bearer {rig.secret}"})
-    screen = Client(headers={"HX-Request": "true"})
+    screen = Client(headers={"Accept": "application/json"})
     screen.force_login(operator)
     base = rig.stride * (POOL - 1)
     sends = {
@@ -321,7 +338,15 @@ def round_trips(rig, operator):
             content_type="application/json",
         ),
         "screen": lambda n: screen.post(
-            f"/stations/{rig.station.pk}/scan/", {"code": f"B{base - 4 - n}", "result": "pass"}
+            f"/stations/{rig.station.pk}/scan/",
+            {
+                "code": f"B{base - 4 - n}",
+                "pending_usid": "",
+                "result": "pass",
+                "defect": "",
+                "part_no": "",
+                "scan_id": f"RT-{n}",
+            },
         ),
     }
     counts = {}
@@ -338,6 +363,68 @@ def round_trips(rig, operator):
     return counts
 
 
+def database_alone(rig):
+    """Transactions/s the database commits by itself with as many connections as gunicorn has
+    workers, each the floor's next stage (UPDATE of a pool unit, INSERT into a copy of the event
+    table with all its indexes, COMMIT), run by ``pgbench``: the floor's ceiling on this machine
+    with the server's real durability (``synchronous_commit``, ``fsync``)."""
+    if PGBENCH is None:
+        return None
+    probe = "bench_commit_probe"
+    with connection.cursor() as cursor:
+        cursor.execute(f'CREATE TABLE "{probe}" (LIKE "stations_scanevent" INCLUDING ALL)')
+    script = Path(tempfile.mkdtemp(prefix="scan-bench-pgbench-")) / "stage.sql"
+    script.write_text(
+        f"\\set n random(0, {POOL - 1})\n"
+        "BEGIN;\n"
+        f'UPDATE "{rig.table}" SET "updated_at" = now() WHERE "usid" = \'B\' || '
+        f"(:n * {rig.stride});\n"
+        f'INSERT INTO "{probe}" ("created_at", "usid", "part_id", "stage", "action", "result", '
+        '"source", "tag_no", "reason") VALUES '
+        f"(now(), 'B' || :n, {rig.part.pk}, 'qc', 'scan', 'pass', 'api', '', '');\n"
+        "END;\n"
+    )
+    try:
+        finished = subprocess.run(
+            [
+                PGBENCH,
+                "-n",
+                f"-c{WORKERS}",
+                f"-T{SECONDS}",
+                "-f",
+                str(script),
+                database_url_of(connection.settings_dict),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=SECONDS + 60,
+        )
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f'DROP TABLE "{probe}"')
+    tps = next(
+        (
+            ln.split("=")[1].split()[0]
+            for ln in finished.stdout.splitlines()
+            if ln.startswith("tps")
+        ),
+        None,
+    )
+    assert tps, finished.stdout + finished.stderr
+    return float(tps)
+
+
+def database_settings():
+    with connection.cursor() as cursor:
+        # The server's own values, as gunicorn's and pgbench's sessions have them (this session
+        # turned synchronous_commit off for the set-up only).
+        cursor.execute(
+            "SELECT name, reset_val FROM pg_settings WHERE name IN "
+            "('synchronous_commit', 'fsync', 'wal_sync_method') ORDER BY name"
+        )
+        return ", ".join(f"{name} {value}" for name, value in cursor.fetchall())
+
+
 def machine_load():
     return "load average " + " ".join(f"{value:.2f}" for value in os.getloadavg())
 
@@ -351,10 +438,14 @@ def run_situation(name, server, rig):
     )
     rounds = []
     for repeat in range(REPEATS):
+        alone = database_alone(rig)
+        if alone is not None:
+            print(f"{'database alone (pgbench)':<28}{alone:>9.0f}")
         results = {
+            "database": {"rate": alone or 0, "wrk_cpu": 0, "problems": []},
             "bare": wrk_run(
                 server, rig, Scenario("bare", "bare", "", 201, None), "/bench/bare", f"x{repeat}"
-            )
+            ),
         }
         show(f"bare view, round {repeat + 1}", results["bare"])
         for scenario in SCENARIOS:
@@ -398,14 +489,17 @@ def summary(situations, trips):
     )
     for name, rounds in situations:
         bare = median_of(rounds, "bare")
+        alone = median_of(rounds, "database")
         wrk_cpu = max(r[key]["wrk_cpu"] for r in rounds for key in r)
         print(
             f"\n{name}: bare view {bare:.0f}/s; wrk used at most {wrk_cpu:.0%} of a core in any "
-            "run (the client is not the limit when the floor is below the bare view and wrk idles)"
+            "run (the client is not the limit when the floor is below the bare view and wrk idles);"
+            f"\nthe database alone commits {alone:.0f} next-stage transactions/s with {WORKERS} "
+            f"connections (pgbench; {database_settings()})"
         )
         print(
             f"{'scenario':<16}{'floor/s':>9}{'app/s':>8}{'p50':>7}{'p99':>7}{'app/floor':>11}"
-            f"{'target':>8}{'floor/bare':>12}{'trips':>7}{'CPU ms':>8}"
+            f"{'target':>8}{'floor/bare':>12}{'floor/db':>10}{'trips':>7}{'CPU ms':>8}"
         )
         for scenario in SCENARIOS:
             ratio = median_ratio(rounds, scenario.lua)
@@ -421,7 +515,8 @@ def summary(situations, trips):
                 f"{median_of(rounds, (scenario.lua, 'app')):>8.0f}"
                 f"{median_of(rounds, (scenario.lua, 'app'), 'p50') / 1000:>7.1f}"
                 f"{median_of(rounds, (scenario.lua, 'app'), 'p99') / 1000:>7.1f}"
-                f"{ratio:>11.2f}{target:>8}{floor / bare:>12.2f}{trips[scenario.lua]:>7}"
+                f"{ratio:>11.2f}{target:>8}{floor / bare:>12.2f}{floor / (alone or 1):>10.2f}"
+                f"{trips[scenario.lua]:>7}"
                 f"{median_of(rounds, (scenario.lua, 'app'), 'cpu_ms'):>8.2f}{verdict}"
             )
     print("latencies in ms; trips: database round trips of one scan (health check included);")
