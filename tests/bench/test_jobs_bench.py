@@ -22,7 +22,7 @@ from django.test import Client
 from django.urls import reverse
 
 from shopfloor.jobs.models import Job
-from shopfloor.stations.services import api_token_issue
+from shopfloor.scanning.services import api_token_issue
 from tests.jobs.support import finished, wait_for
 from tests.stations.scan_support import part_with_procedure
 from tests.support.servers import Gunicorn, JobWorker
