@@ -2,6 +2,7 @@ import io
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from parts.models import ModelPart
 from procedures.models import PartProcedureDetail
@@ -64,6 +65,9 @@ def test_demo_units_have_a_history_a_scan_would_have_written():
     registration = UnitRegistration.objects.find("psu-000001")
     assert registration.usid == "PSU-000001"
     assert registration.part.part_no == "EICS112_Part"
+    first = registration.part.unit_model().objects.get(usid="PSU-000001")
+    assert (timezone.now() - first.created_at).days >= 3  # registered days ago, not at loading
+    assert first.updated_at > first.created_at
     events = ScanEvent.objects.all()
     fails = events.filter(result=ScanEvent.Result.FAIL)
     assert fails.exists() and not fails.filter(defect=None).exists()

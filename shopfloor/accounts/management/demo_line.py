@@ -87,7 +87,11 @@ def units_load(part, run, *, stations, operator, supervisor, seed):
             )
             for unit in chunk
         )
-        model.objects.bulk_create(model(**unit.row) for unit in chunk)
+        rows = model.objects.bulk_create(model(**unit.row) for unit in chunk)
+        # The unit table stamps its times on insert: give each unit its own days back.
+        for row, unit in zip(rows, chunk, strict=True):
+            row.created_at, row.updated_at = unit.row["created_at"], unit.row["updated_at"]
+        model.objects.bulk_update(rows, ["created_at", "updated_at"])
         ScanEvent.objects.bulk_create(
             ScanEvent(part=part, usid=unit.usid, **event) for unit in chunk for event in unit.events
         )
