@@ -5,6 +5,7 @@ the USID index and the scan log (as the scans would have written them), fast eno
 
 import datetime
 import random
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.utils import timezone
@@ -87,11 +88,8 @@ def units_load(part, run, *, stations, operator, supervisor, seed):
             )
             for unit in chunk
         )
-        rows = model.objects.bulk_create(model(**unit.row) for unit in chunk)
-        # The unit table stamps its times on insert: give each unit its own days back.
-        for row, unit in zip(rows, chunk, strict=True):
-            row.created_at, row.updated_at = unit.row["created_at"], unit.row["updated_at"]
-        model.objects.bulk_update(rows, ["created_at", "updated_at"])
+        with times_as_given(model):
+            model.objects.bulk_create(model(**unit.row) for unit in chunk)
         ScanEvent.objects.bulk_create(
             ScanEvent(part=part, usid=unit.usid, **event) for unit in chunk for event in unit.events
         )
@@ -99,6 +97,22 @@ def units_load(part, run, *, stations, operator, supervisor, seed):
     # past): the dashboards count the part afresh on their next page.
     PartCounts.objects.filter(part=part).delete()
     return len(units)
+
+
+@contextmanager
+def times_as_given(model):
+    """Let the unit table keep the times given instead of stamping the time of the insert, so
+    each demo unit is registered and last changed days back (an UPDATE afterwards would cost a
+    second write of every row)."""
+    fields = [model._meta.get_field(name) for name in ("created_at", "updated_at")]
+    stamps = [(field.auto_now, field.auto_now_add) for field in fields]
+    for field in fields:
+        field.auto_now = field.auto_now_add = False
+    try:
+        yield
+    finally:
+        for field, (auto_now, auto_now_add) in zip(fields, stamps, strict=True):
+            field.auto_now, field.auto_now_add = auto_now, auto_now_add
 
 
 def _unit_walk(usid, started, *, plan, run, rng, now, stations, operator, supervisor, defects):
