@@ -19,7 +19,7 @@ install: $(STAMP)
 
 run: install
 	DEBUG=true $(BIN)/python manage.py migrate --noinput
-	DEBUG=true $(BIN)/python manage.py load_demo
+	DEBUG=true $(BIN)/python manage.py load_demo --address http://$(HOST):$(PORT)
 	@# The job workers (exports; recounts and other work) run beside the server and stop with it.
 	DEBUG=true $(BIN)/python manage.py jobs_worker --no-reload --queue-name exports & exports=$$!; \
 	DEBUG=true $(BIN)/python manage.py jobs_worker --no-reload --queue-name default & other=$$!; \

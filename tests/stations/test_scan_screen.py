@@ -7,7 +7,7 @@ from django.core.files.base import ContentFile
 from PIL import Image
 
 from shopfloor.stations.models import ScanEvent
-from tests.stations.scan_support import part_with_procedure, unit_of
+from tests.stations.scan_support import part_with_procedure, scan, unit_of
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HX-Request": "true"}
@@ -125,3 +125,16 @@ def test_the_part_picture_and_stage_instructions_are_one_tap_away(
 
     assert 'data-bs-target="#help-pictures"' in page and part.part_image.url in page
     assert "Check solder joints under the scope." in page
+
+
+def test_the_last_scans_at_a_done_stage_read_done_not_pass(
+    client_for, operator, make_station, part
+):
+    assert scan("U1", "smd", part_no=part.part_no).status == "recorded"
+    station = make_station("LEAD-1", "leaded", parts=[part])
+    client = client_for(operator)
+
+    body = client.post(f"/stations/{station.pk}/scan/", {"code": "U1"}, headers=HTMX)
+
+    recent = body.content.decode().split('data-testid="recent-scans"')[1]
+    assert "U1" in recent and ">done<" in recent and ">pass<" not in recent

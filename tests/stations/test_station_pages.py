@@ -171,12 +171,16 @@ def test_an_operator_cannot_issue_tokens(client_for, operator, make_station):
     )
 
 
-def test_the_demo_data_has_stations_running_the_demo_part(client_for, operator):
+def test_the_demo_data_has_stations_running_the_demo_parts(client_for, operator):
     call_command("load_demo", stdout=io.StringIO())
     call_command("load_demo", stdout=io.StringIO())
 
     station = Station.objects.get(name="QC-1")
     assert station.stage == "qc"
-    assert list(station.parts.values_list("part_no", flat=True)) == ["EICS112_Part"]
-    assert Station.objects.count() == 4
+    assert sorted(station.parts.values_list("part_no", flat=True)) == [
+        "CTL220_Controller",
+        "EICS112_Part",
+    ]
+    assert Station.objects.get(name="GLUE-1").stage == "glueing"
+    assert Station.objects.count() == 6
     assert client_for(operator).get(station.get_absolute_url()).status_code == 200
