@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from shopfloor.admin import ReadOnlyAdmin
 from shopfloor.labels.models import (
     LabelEvent,
     LabelTemplate,
@@ -31,19 +32,6 @@ class LabelTemplateAdmin(admin.ModelAdmin):
 class SerialSchemeAdmin(admin.ModelAdmin):
     list_display = ["part", "pattern", "updated_at", "updated_by"]
     readonly_fields = ["updated_by"]
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Issued numbers, voids and label events are history: written by the app, never edited."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(SerialBatch)

@@ -14,6 +14,7 @@ from procedures.services import procedure_apply
 from shopfloor.accounts.management.demo_line import DemoRun, units_load
 from shopfloor.accounts.models import User
 from shopfloor.accounts.roles import Role
+from shopfloor.stations.defect_reasons import DEFAULT_DEFECT_REASONS
 from shopfloor.stations.models import DefectReason, Station
 
 DEMO_PASSWORD = "shopfloor-demo"
@@ -154,7 +155,8 @@ class Command(BaseCommand):
         engineer = User.objects.get(email__iexact="engineer@shopfloor.example")
         operator = User.objects.get(email__iexact="operator@shopfloor.example")
         supervisor = User.objects.get(email__iexact="supervisor@shopfloor.example")
-        for code, label in DEMO_DEFECT_REASONS:
+        # The demo line's fails name the default reasons too: make sure they are there.
+        for code, label in [*DEFAULT_DEFECT_REASONS, *DEMO_DEFECT_REASONS]:
             DefectReason.objects.get_or_create(code=code, defaults={"label": label})
         parts = {}
         for model_no, part_no, colour, procedure, _run in DEMO_PARTS:
