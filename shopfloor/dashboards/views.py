@@ -11,11 +11,13 @@ from shopfloor.dashboards import panels
 from shopfloor.dashboards.export_jobs import EXPORTS, FORMATS, export_start
 from shopfloor.dashboards.forms import UnitFilterForm, WindowForm
 from shopfloor.dashboards.selectors import (
+    dashboard_parts,
     line_overview,
     line_version,
     no_figures,
     part_defects,
     part_figures,
+    part_plans,
     part_throughput,
     station_activity,
     unit_filter,
@@ -24,6 +26,8 @@ from shopfloor.dashboards.selectors import (
 )
 from shopfloor.scanning.input import code_clean
 from shopfloor.scanning.plans import plan_of_part
+from shopfloor.scanning.selectors import LOOKUP_LIMIT
+from shopfloor.scanning.selectors import unit_lookup as unit_lookup_matches
 from shopfloor.stations.forms import OverrideForm, ReasonForm
 from shopfloor.stations.models import UnitRegistration
 
@@ -112,22 +116,27 @@ def part_dashboard(request, pk):
 @require_GET
 @permission_required("dashboards.view_dashboard", raise_exception=True)
 def unit_lookup(request):
+    """Find a unit by its USID or tag, or a part of either, letter case ignored: the one unit
+    named exactly opens at once; otherwise the matches are listed, best first."""
     raw = request.GET.get("usid", "")
-    error = ""
+    error, matches = "", []
     if raw:
         try:
-            usid = code_clean(raw)
+            text = code_clean(raw)
         except ValidationError as invalid:
             error = " ".join(invalid.messages)
         else:
-            registration = UnitRegistration.objects.find(usid)
+            registration = UnitRegistration.objects.find(text)
             if registration is not None:
                 return redirect("dashboards:unit", usid=registration.usid)
-            error = f"No unit {usid} is registered."
-    status = 404 if error else 200
-    return render(
-        request, "dashboards/unit_lookup.html", {"usid": raw, "error": error}, status=status
-    )
+            matches = unit_lookup_matches(text=text, plans=part_plans(dashboard_parts()))
+            whole = [match for match in matches if match.rank == 0]
+            if len(whole) == 1:
+                return redirect("dashboards:unit", usid=whole[0].usid)
+            if not matches:
+                error = f"No unit {text} is registered. No USID or tag holds it either."
+    context = {"usid": raw, "error": error, "matches": matches, "limit": LOOKUP_LIMIT}
+    return render(request, "dashboards/unit_lookup.html", context, status=404 if error else 200)
 
 
 @require_GET

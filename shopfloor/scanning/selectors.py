@@ -1,6 +1,9 @@
 """Reads of scanned units: a unit's state and history, a part's summary."""
 
+from dataclasses import dataclass
+
 from django.db.models import Count, Q
+from django.db.models.functions import Length
 
 from shopfloor.scanning.input import is_code
 from shopfloor.scanning.plans import plan_of_part
@@ -77,3 +80,73 @@ def part_summary(*, part):
             for stage in stages
         ],
     }
+
+
+LOOKUP_LIMIT = 50
+PARTIAL_MIN_LENGTH = 3  # shorter text matches too much of the middle of USIDs to be useful
+
+
+@dataclass(frozen=True)
+class UnitMatch:
+    """One unit the lookup found: its USID as registered, its part, its tag, and how well it
+    matched (``rank``: 0 the whole USID or tag, 1 its start, 2 a part of it)."""
+
+    usid: str
+    part_no: str
+    tag_no: str
+    matched: str  # "USID" or "tag"
+    rank: int
+
+
+def unit_lookup(*, text, plans, limit=LOOKUP_LIMIT):
+    """Units whose USID or tag is ``text`` or holds it, letter case ignored, best first: the
+    whole USID or tag, then those starting with it, then those holding it, each shortest and
+    then alphabetically first; at most ``limit``.
+
+    USIDs are searched in the USID index by its lower-case key (indexed by prefix and by
+    trigram on PostgreSQL); tags in the unit tables of ``plans``, exactly by their index and
+    by a part of them only for text of ``PARTIAL_MIN_LENGTH`` characters or more.
+    """
+    key = text.strip().lower()
+    if not key or not is_code(text.strip()):
+        return []
+    found = {}
+
+    def keep(match):
+        known = found.get(match.usid.lower())
+        if known is None or match.rank < known.rank:
+            found[match.usid.lower()] = match
+
+    registrations = UnitRegistration.objects.select_related("part")
+    for registration in registrations.filter(usid_key=key):
+        keep(_usid_match(registration, 0))
+    prefix = registrations.filter(usid_key__startswith=key).exclude(usid_key=key)
+    for registration in prefix.order_by(Length("usid_key"), "usid_key")[:limit]:
+        keep(_usid_match(registration, 1))
+    if len(key) >= PARTIAL_MIN_LENGTH:
+        inside = registrations.filter(usid_key__contains=key).exclude(usid_key__startswith=key)
+        for registration in inside.order_by(Length("usid_key"), "usid_key")[:limit]:
+            keep(_usid_match(registration, 2))
+    for plan in plans:
+        for match in _tag_matches(plan, text.strip(), key, limit):
+            keep(match)
+    matches = sorted(found.values(), key=lambda m: (m.rank, len(m.usid), m.usid.lower()))
+    return matches[:limit]
+
+
+def _usid_match(registration, rank):
+    return UnitMatch(registration.usid, registration.part.part_no, "", "USID", rank)
+
+
+def _tag_matches(plan, text, key, limit):
+    units = plan.unit_model.objects.exclude(tag_no=None)
+    # The tag index finds a tag as typed, in capitals or in small letters at once.
+    exact = units.filter(tag_no__in={text, text.upper(), text.lower()})
+    rows = list(exact.values_list("usid", "tag_no")[:limit])
+    if len(key) >= PARTIAL_MIN_LENGTH:
+        partial = units.filter(tag_no__icontains=key).order_by(Length("tag_no"), "tag_no")
+        rows += partial.values_list("usid", "tag_no")[:limit]
+    for usid, tag_no in rows:
+        tag = tag_no.lower()
+        rank = 0 if tag == key else 1 if tag.startswith(key) else 2
+        yield UnitMatch(usid, plan.part_no, tag_no, "tag", rank)

@@ -1,0 +1,70 @@
+"""The unit lookup on PostgreSQL with a part of 1,000,000 units (``make bench`` with
+DATABASE_URL on PostgreSQL; skipped on SQLite; ``BENCH_UNITS`` to try it smaller).
+
+USIDs are ``B000000001`` ... and tags ``T1`` ...; printed, side by side, the median time of
+the lookup page through the test client for: a whole USID in small letters (opens the unit),
+the start of USIDs, a part inside USIDs, a whole tag in small letters, and a part of a tag.
+"""
+
+import pytest
+from django.db import connection
+from django.urls import reverse
+
+from parts.models import ModelPart
+from procedures.services import procedure_apply
+from shopfloor.stations.models import UnitRegistration
+from tests.bench.test_dashboards_bench import (
+    PROCEDURE,
+    UNITS,
+    fill_units,
+    indexes_built_after,
+    median_ms,
+    vacuum,
+)
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def postgresql_only():
+    if connection.vendor != "postgresql":
+        pytest.skip("the lookup benchmark runs on PostgreSQL (set DATABASE_URL)")
+
+
+def fill_registrations(part, model):
+    table = connection.ops.quote_name(model._meta.db_table)
+    registrations = UnitRegistration._meta.db_table
+    with indexes_built_after(registrations), connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {registrations} (usid, usid_key, part_id, created_at) "
+            f"SELECT usid, lower(usid), {part.pk}, created_at FROM {table}"
+        )
+
+
+def test_unit_lookup_with_a_million_units(client, engineer, supervisor):
+    part = ModelPart.objects.create(model_no="BIG", part_no="BIG_Part")
+    procedure_apply(part=part, config=PROCEDURE, user=engineer)
+    model = part.unit_model()
+    with indexes_built_after(model._meta.db_table):
+        fill_units(part)
+    fill_registrations(part, model)
+    vacuum(model._meta.db_table, UnitRegistration._meta.db_table)
+    client.force_login(supervisor)
+    url = reverse("dashboards:unit-lookup")
+    middle = f"{UNITS // 2:09d}"
+    cases = [
+        ("whole USID, small letters", f"b{middle}", 302),
+        ("start of USIDs", f"b{middle[:-2]}", 200),
+        ("inside USIDs", middle[-5:], 200),
+        ("whole tag, small letters", f"t{UNITS // 2}", 302),
+        ("part of a tag", f"{UNITS // 2}"[:4] + "9", 200),
+    ]
+    print(f"\nUnit lookup, {UNITS:,} units (PostgreSQL), median of 7 requests:")
+    for name, text, status in cases:
+        assert client.get(url, {"usid": text}).status_code == status, name
+        took = median_ms(lambda text=text: client.get(url, {"usid": text}))
+        print(f"  {name:<28} {text!r:<14} {took:8.1f} ms")
+    print(
+        "  reproduce: DATABASE_URL=postgres://... .venv/bin/pytest -s "
+        "tests/bench/test_unit_lookup_bench.py"
+    )
