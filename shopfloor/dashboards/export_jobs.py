@@ -3,7 +3,7 @@ then offered for download for ``EXPORT_KEEP_HOURS`` (see ``shopfloor.jobs``)."""
 
 from django_tasks import task
 
-from shopfloor.dashboards import exports
+from shopfloor.dashboards import export_columns, exports
 from shopfloor.jobs import files
 from shopfloor.jobs.models import JobKind
 from shopfloor.jobs.runner import Finished, JobFailed, run_job
@@ -16,15 +16,20 @@ FORMATS = {"csv": "CSV", "xlsx": "Excel"}
 PROGRESS_EVERY = 1000  # rows between progress reports
 
 
-def export_start(*, user, part, what, extension):
-    """Ask for an export of ``part``'s ``what`` as ``extension``; the Job that will write it."""
+def export_start(*, user, part, what, extension, raw=False):
+    """Ask for an export of ``part``'s ``what`` as ``extension``; the Job that will write it.
+
+    ``raw`` keeps the stored columns and values (for programs); otherwise the columns are
+    labelled and the values shown as people read them (``export_columns``).
+    """
+    kind = " (raw columns)" if raw else ""
     return job_start(
         kind=JobKind.EXPORT,
-        label=f"{EXPORTS[what].capitalize()} of {part.part_no} ({FORMATS[extension]})",
+        label=f"{EXPORTS[what].capitalize()} of {part.part_no} ({FORMATS[extension]}){kind}",
         task=export_task,
         owner=user,
         part=part,
-        params={"what": what, "extension": extension},
+        params={"what": what, "extension": extension, "raw": bool(raw)},
         queue_name="exports",
     )
 
@@ -60,7 +65,12 @@ def write_export(job, progress):
         columns = exports.EVENT_COLUMNS
         rows = exports.event_rows(part_id=part.pk)
         progress.total(ScanEvent.objects.filter(part_id=part.pk).count())
-    headers = [header for _name, header in columns]
+    if job.params.get("raw"):
+        headers = [header for _name, header in columns]
+    else:
+        readable = export_columns.readable_columns(plan, what, columns)
+        headers = [column.label for column in readable]
+        rows = export_columns.readable_rows(readable, rows)
     folder = files.work_dir(job.pk)
     name = exports.export_filename(part.part_no, what, extension)
     path = folder / name

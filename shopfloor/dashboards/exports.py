@@ -88,7 +88,8 @@ def _text(value, zone):
     if isinstance(value, str):
         return "'" + value if _may_run_as_formula(value) else value
     if isinstance(value, datetime.datetime):
-        return value.astimezone(zone).isoformat() if value.tzinfo else value.isoformat()
+        # Aware times are stored values (raw exports); naive ones are already local (for people).
+        return value.astimezone(zone).isoformat() if value.tzinfo else value.isoformat(sep=" ")
     return str(value)
 
 

@@ -164,5 +164,6 @@ def unit_story_page(request, usid, *, override_form=None, reason_form=None, stat
 def part_export(request, pk, what, extension):
     """Start an export job and show its page, where its progress and then its file appear."""
     part, _plan = _dashboard_part(pk)
-    job = export_start(user=request.user, part=part, what=what, extension=extension)
+    raw = request.POST.get("columns") == "raw"
+    job = export_start(user=request.user, part=part, what=what, extension=extension, raw=raw)
     return redirect("jobs:detail", job_id=job.pk)

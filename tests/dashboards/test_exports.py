@@ -27,10 +27,11 @@ def export_root(settings, tmp_path):
     settings.EXPORT_ROOT = tmp_path / "exports"
 
 
-def exported(client, part, what, extension):
-    """Ask for an export as the client's user, run its job, download it: the response."""
+def exported(client, part, what, extension, *, raw=True):
+    """Ask for an export as the client's user, run its job, download it: the response.
+    ``raw`` asks for the stored columns (the checkbox of the page), else the labelled ones."""
     url = reverse("dashboards:export", args=[part.pk, what, extension])
-    asked = client.post(url)
+    asked = client.post(url, {"columns": "raw"} if raw else {})
     assert asked.status_code == 302
     job = Job.objects.get(owner_id=client.session["_auth_user_id"], state="queued")
     assert asked["Location"] == reverse("jobs:detail", args=[job.pk])
@@ -113,6 +114,56 @@ def test_events_csv_lists_each_scan_with_who_where_and_why(client_for, superviso
         supervisor.email,
     )
     assert [int(e["id"]) for e in events] == sorted(int(e["id"]) for e in events)
+
+
+def test_units_csv_for_people_has_labels_names_local_times_and_words(
+    client_for, supervisor, operator, line, settings
+):
+    settings.TIME_ZONE = "Europe/Berlin"  # the plant's time zone: UTC+1 in March
+    operator.full_name = "Ada Kowalski"
+    operator.save()
+
+    header, *rows = csv_rows(exported(client_for(supervisor), line, "units", "csv", raw=False))
+
+    assert {"USID", "Tag", "On hold", "SMD done", "SMD by", "SMD at", "QC result"} <= set(header)
+    assert not {"is_smd", "smd_by_id", "qc_result"} & set(header)
+    by_usid = {row[header.index("USID")]: dict(zip(header, row, strict=True)) for row in rows}
+    u5 = by_usid["U5"]
+    assert (u5["QC result"], u5["QC done"], u5["On hold"]) == ("Fail", "No", "Yes")
+    assert by_usid["U1"]["QC result"] == "Pass"
+    assert by_usid["U1"]["QC by"] == "Ada Kowalski"
+    assert by_usid["U1"]["DISPATCH at"] == "2026-03-10 12:10:00"  # 11:10 UTC, no microseconds
+
+
+def test_events_excel_for_people_names_people_stages_and_results(
+    client_for, supervisor, operator, line
+):
+    operator.full_name = "Ada Kowalski"
+    operator.save()
+    response = exported(client_for(supervisor), line, "events", "xlsx", raw=False)
+
+    ((header, *rows),) = xlsx_rows(b"".join(response.streaming_content))
+
+    assert header[:8] == ["No.", "When", "USID", "Part", "Stage", "Action", "Result", "Defect code"]
+    events = [dict(zip(header, row, strict=False)) for row in rows]
+    fail = next(e for e in events if e["USID"] == "U5" and e["Result"] == "Fail")
+    assert (fail["Stage"], fail["Action"], fail["Defect"], fail["By"]) == (
+        "QC",
+        "Scan",
+        "Solder bridge",
+        "Ada Kowalski",
+    )
+
+
+def test_the_raw_choice_is_kept_on_the_job(client_for, supervisor, line):
+    url = reverse("dashboards:export", args=[line.pk, "units", "csv"])
+    client = client_for(supervisor)
+
+    client.post(url, {"columns": "raw"})
+    client.post(url)
+
+    assert sorted(job.params["raw"] for job in Job.objects.all()) == [False, True]
+    assert "(raw columns)" in Job.objects.get(params__raw=True).label
 
 
 def test_text_a_spreadsheet_would_run_is_exported_as_text(client_for, supervisor, line):
