@@ -236,8 +236,10 @@ def unit_page(*, plan, condition, before=None, size=UNIT_PAGE_SIZE):
     rows = list(units.order_by("-id").values(*columns)[: size + 1])
     more = len(rows) > size
     rows = rows[:size]
+    overridden = units_overridden(part_id=plan.part_id, usids=[row["usid"] for row in rows])
     for row in rows:
         row["states"] = [(stage, stage_states.row_state(plan, stage, row)) for stage in plan.stages]
+        row["overridden"] = overridden.get(row["usid"], set())
     return rows, (rows[-1]["id"] if more else None)
 
 
@@ -257,6 +259,7 @@ KIND_LABELS = {
     "fail": "Failed",
     "rework": "Passed after rework",
     "mark_done": "Override: marked done",
+    "mark_fail": "Override: marked failed",
     "undo": "Override: undone",
     "hold": "Held",
     "release": "Released",
@@ -295,6 +298,8 @@ def unit_timeline(*, usid, plan):
                 kind = "pass" if event.stage in pass_fail else "done"
         else:
             kind = event.action
+            if kind == ScanEvent.Action.MARK_FAIL:
+                failed_at.add(event.stage)
         stage = plan.stage(event.stage) if plan and event.stage else None
         entries.append(
             TimelineEntry(
@@ -318,10 +323,13 @@ def unit_story(*, usid):
     stages = unit_stage_states(plan=plan, row=row)
     user_ids = {stage["by_id"] for stage in stages if stage["by_id"]}
     users = get_user_model().objects.in_bulk(user_ids) if user_ids else {}
+    timeline = unit_timeline(usid=registration.usid, plan=plan)
+    overridden = _stages_set_by_override(entry.event for entry in timeline)
     for stage, stage_plan in zip(stages, plan.stages, strict=True):
         user = users.get(stage["by_id"])
         stage["by"] = (user.get_full_name() or user.email) if user else ""
         stage["state"] = stage_states.row_state(plan, stage_plan, row)
+        stage["override"] = stage["key"] in overridden
     return {
         "registration": registration,
         "part": registration.part,
@@ -329,11 +337,61 @@ def unit_story(*, usid):
         "row": row,
         "stages": stages,
         "timeline": sorted(
-            unit_timeline(usid=registration.usid, plan=plan)
-            + label_timeline(usid=registration.usid),
+            timeline + label_timeline(usid=registration.usid),
             key=lambda entry: entry.event.created_at,
         ),
     }
+
+
+OVERRIDE_ACTIONS = (ScanEvent.Action.MARK_DONE, ScanEvent.Action.MARK_FAIL)
+
+
+def _stages_set_by_override(events):
+    """The stage keys whose state was last set by a supervisor's override, not by a scan,
+    of ``events`` (oldest first); an undo clears the stage."""
+    overridden = set()
+    for event in events:
+        if not event.stage:
+            continue
+        if event.action in OVERRIDE_ACTIONS:
+            overridden.add(event.stage)
+        else:
+            overridden.discard(event.stage)
+    return overridden
+
+
+def units_overridden(*, part_id, usids):
+    """{usid: stage keys set by an override} of the listed units, in one query."""
+    events = (
+        ScanEvent.objects.filter(part_id=part_id, usid__in=list(usids))
+        .exclude(stage="")
+        .exclude(action__in=[ScanEvent.Action.HOLD, ScanEvent.Action.RELEASE])
+        .order_by("created_at", "id")
+        .only("usid", "stage", "action")
+    )
+    by_unit = {}
+    for event in events:
+        by_unit.setdefault(event.usid, []).append(event)
+    return {usid: _stages_set_by_override(found) for usid, found in by_unit.items()}
+
+
+def part_overrides(*, plan, window, limit=20):
+    """The supervisor's overrides of the part's stages in ``window``, newest first, at most
+    ``limit``, and how many there were: (events, count)."""
+    events = ScanEvent.objects.filter(
+        part_id=plan.part_id,
+        stage__in=_stage_keys(plan),
+        created_at__gte=window.start,
+        created_at__lt=window.end,
+        source=ScanEvent.Source.OVERRIDE,
+        action__in=[*OVERRIDE_ACTIONS, ScanEvent.Action.UNDO],
+    )
+    listed = list(events.select_related("user", "defect").order_by("-created_at", "-id")[:limit])
+    labels = {stage.key: stage.label for stage in plan.stages}
+    for event in listed:
+        event.stage_label = labels.get(event.stage, event.stage)
+        event.who_name = _who(event)
+    return listed, events.count()
 
 
 def label_timeline(*, usid):

@@ -17,6 +17,7 @@ from shopfloor.dashboards.selectors import (
     no_figures,
     part_defects,
     part_figures,
+    part_overrides,
     part_plans,
     part_throughput,
     station_activity,
@@ -107,6 +108,7 @@ def part_dashboard(request, pk):
         ),
         "yields": panels.yield_chart(figures, title="First-pass yield per stage"),
         "queues": panels.stage_queue_chart(figures, title="Units waiting and failed per stage"),
+        "overrides": part_overrides(plan=plan, window=window),
         "exports": EXPORTS,
         "formats": FORMATS,
     }
@@ -145,10 +147,13 @@ def unit_detail(request, usid):
     return unit_story_page(request, usid)
 
 
-def unit_story_page(request, usid, *, override_form=None, reason_form=None, status=200):
+def unit_story_page(
+    request, usid, *, override_form=None, reason_form=None, pending=None, status=200
+):
     """The one unit page: its stages and timeline, and for those who may act on units the
     supervisor's panel (override a stage, hold, release), with ``override_form`` or
-    ``reason_form`` bound when a submitted action was refused."""
+    ``reason_form`` bound when a submitted action was refused, and ``pending`` (an
+    ``EarlierPending``) when marking done over pending stages awaits the supervisor's choice."""
     story = unit_story(usid=usid)
     if story is None:
         context = {"usid": usid, "error": f"No unit {usid} is registered."}
@@ -156,6 +161,7 @@ def unit_story_page(request, usid, *, override_form=None, reason_form=None, stat
     if request.user.has_perm("stations.override_unit"):
         story["override_form"] = override_form or OverrideForm(stages=story["plan"].stages)
         story["reason_form"] = reason_form or ReasonForm()
+        story["pending"] = pending
     return render(request, "dashboards/unit.html", story, status=status)
 
 

@@ -13,6 +13,7 @@ from shopfloor.scanning.tokens import token_cache_clear, token_generate, token_h
 from shopfloor.stations.models import (
     REASON_MAX_LENGTH,
     ApiToken,
+    DefectReason,
     ScanEvent,
     Station,
     UnitRegistration,
@@ -96,7 +97,7 @@ def _unit_locked(usid):
     return registration, plan, row
 
 
-def _supervisor_event(*, registration, action, user, reason, stage="", result="", now):
+def _supervisor_event(*, registration, action, user, reason, stage="", result="", defect=None, now):
     return ScanEvent.objects.create(
         created_at=now,
         usid=registration.usid,
@@ -104,20 +105,56 @@ def _supervisor_event(*, registration, action, user, reason, stage="", result=""
         stage=stage,
         action=action,
         result=result,
+        defect=defect,
         source=ScanEvent.Source.OVERRIDE,
         user=user,
         reason=reason,
     )
 
 
-@transaction.atomic
-def unit_override(*, usid, stage, action, reason, user):
-    """Mark ``stage`` of unit ``usid`` done, or undo it, as a supervisor, with a reason.
+class EarlierPending(ScanRefused):
+    """Marking a stage done over earlier stages still pending needs the supervisor's choice:
+    mark them done too, or leave them pending on purpose. ``stages`` lists them."""
 
-    Stage order is not checked: that is what an override is for. The hold follows: a unit
-    whose only failed stage is marked done or undone is no longer held for it. Raises
-    ``ScanRefused`` (nothing written) for a missing reason, an unknown unit or stage, or an
-    action with nothing to do.
+    def __init__(self, stage, stages, usid):
+        names = ", ".join(earlier.label for earlier in stages)
+        super().__init__(
+            "earlier_pending",
+            f"{names} {'is' if len(stages) == 1 else 'are'} not done yet on {usid}. Choose "
+            f"whether to mark {'it' if len(stages) == 1 else 'them'} done too, or to mark "
+            f"only {stage.label} done and leave {'it' if len(stages) == 1 else 'them'} pending.",
+            stages=[earlier.key for earlier in stages],
+        )
+        self.stages = stages
+
+
+class Earlier:
+    """What a supervisor chose for the pending stages before the one marked done."""
+
+    ASK = ""
+    MARK_TOO = "mark_too"
+    LEAVE_PENDING = "leave_pending"
+
+
+def _override_defect(defect):
+    reason = DefectReason.objects.filter(code=defect or "", is_active=True).first()
+    if reason is None:
+        raise invalid({"defect": "Choose the defect the unit failed with."})
+    return reason
+
+
+@transaction.atomic
+def unit_override(*, usid, stage, action, reason, user, earlier=Earlier.ASK, defect=None):
+    """Mark ``stage`` of unit ``usid`` done or failed, or undo it, as a supervisor, with a
+    reason; every change is written as an override event, so pages show it as one.
+
+    Marking done over earlier non-optional stages not done yet is refused with
+    ``EarlierPending`` unless ``earlier`` says what to do: ``Earlier.MARK_TOO`` marks them done
+    as well (one override event each), ``Earlier.LEAVE_PENDING`` leaves them pending and names
+    them in the event's reason. Marking failed needs a pass/fail stage and a ``defect`` code;
+    the unit is then held for the fail, as after a failed scan. A unit whose only failed stage
+    is marked done or undone is no longer held for it. Raises ``ScanRefused`` (nothing written)
+    for a missing reason, an unknown unit, stage or defect, or an action with nothing to do.
     """
     reason = _reason_clean(reason)
     registration, plan, row = _unit_locked(usid)
@@ -126,32 +163,59 @@ def unit_override(*, usid, stage, action, reason, user):
     if target is None:
         raise invalid({"stage": f"Part {registration.part.part_no} has no stage {stage}."})
     now = timezone.now()
+    marked = []  # (stage, result, defect, reason) of each override event to write
     if action == ScanEvent.Action.MARK_DONE:
         if row[target.flag]:
             raise ScanRefused("already_done", f"{target.label} of {usid} is already done.")
-        changes = {target.flag: True, target.at: now, target.by: user.pk}
-        result = ScanEvent.Result.PASS
+        pending = plan.missing_before(target, row)
+        if pending and earlier not in (Earlier.MARK_TOO, Earlier.LEAVE_PENDING):
+            raise EarlierPending(target, pending, usid)
+        if pending and earlier == Earlier.MARK_TOO:
+            note = f"{reason} (marked done with {target.label})"
+            marked += [(stage_, ScanEvent.Result.PASS, None, note) for stage_ in pending]
+        elif pending:
+            names = ", ".join(stage_.label for stage_ in pending)
+            reason = f"{reason} (left pending: {names})"
+        marked.append((target, ScanEvent.Result.PASS, None, reason))
+    elif action == ScanEvent.Action.MARK_FAIL:
+        if not target.pass_fail:
+            raise invalid({"action": f"{target.label} has no pass or fail: it cannot fail."})
+        if not row[target.flag] and row.get(target.result) == ScanEvent.Result.FAIL:
+            raise ScanRefused("already_failed", f"{target.label} of {usid} is already failed.")
+        marked.append((target, ScanEvent.Result.FAIL, _override_defect(defect), reason))
     elif action == ScanEvent.Action.UNDO:
         if not row[target.flag] and not row.get(target.result):
             raise ScanRefused("nothing_to_undo", f"{target.label} of {usid} is not recorded.")
-        changes = {target.flag: False, target.at: None, target.by: None}
-        result = ""
+        marked.append((target, "", None, reason))
     else:
-        raise invalid({"action": "Choose mark done or undo."})
-    if target.pass_fail:
-        changes[target.result] = result or None
+        raise invalid({"action": "Choose mark done, mark failed or undo."})
+    changes = {}
+    for stage_, result, _defect, _reason in marked:
+        done = result == ScanEvent.Result.PASS
+        changes |= {
+            stage_.flag: done,
+            stage_.at: now if result else None,
+            stage_.by: user.pk if result else None,
+        }
+        if stage_.pass_fail:
+            changes[stage_.result] = result or None
     failed = plan.failed_stages({**row, **changes})
     changes["on_hold"] = supervisor_hold(usid) is not None or bool(failed)
     plan.unit_model.objects.filter(pk=row["id"]).update(updated_at=now, **changes)
-    return _supervisor_event(
-        registration=registration,
-        action=action,
-        user=user,
-        reason=reason,
-        stage=target.key,
-        result=result,
-        now=now,
-    )
+    events = [
+        _supervisor_event(
+            registration=registration,
+            action=ScanEvent.Action.MARK_DONE if result == ScanEvent.Result.PASS else action,
+            user=user,
+            reason=note,
+            stage=stage_.key,
+            result=result,
+            defect=defect_reason,
+            now=now,
+        )
+        for stage_, result, defect_reason, note in marked
+    ]
+    return events[-1]
 
 
 @transaction.atomic

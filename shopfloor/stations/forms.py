@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from parts.models import ModelPart
 from shopfloor.characters import validate_printable
+from shopfloor.scanning.services import Earlier
 from shopfloor.stations.models import REASON_MAX_LENGTH, DefectReason, ScanEvent, Station
 from shopfloor.stations.selectors import plan_of_part
 
@@ -170,16 +171,39 @@ class ReasonForm(forms.Form):
 
 
 class OverrideForm(ReasonForm):
+    """A supervisor's override of one stage: mark it done or failed (with the defect), or undo
+    it. ``earlier`` is asked only when marking done over earlier stages still pending."""
+
     stage = forms.ChoiceField(label=_("Stage"))
     action = forms.ChoiceField(
         label=_("Action"),
         choices=[
             (ScanEvent.Action.MARK_DONE, _("Mark done")),
+            (ScanEvent.Action.MARK_FAIL, _("Mark failed")),
             (ScanEvent.Action.UNDO, _("Undo")),
         ],
     )
-    field_order = ["stage", "action", "reason"]
+    defect = forms.ChoiceField(
+        label=_("Defect"), required=False, help_text=_("Needed to mark a stage failed.")
+    )
+    earlier = forms.ChoiceField(
+        label=_("Earlier stages not done yet"),
+        required=False,
+        widget=forms.RadioSelect,
+        choices=[
+            (Earlier.MARK_TOO, _("Mark them done too")),
+            (Earlier.LEAVE_PENDING, _("Leave them pending: mark only this stage done")),
+        ],
+    )
+    field_order = ["stage", "action", "defect", "reason", "earlier"]
 
     def __init__(self, *args, stages, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["stage"].choices = [(stage.key, stage.label) for stage in stages]
+        self.fields["defect"].choices = ScanForm._defect_choices
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("action") == ScanEvent.Action.MARK_FAIL and not cleaned.get("defect"):
+            self.add_error("defect", _("Choose the defect the unit failed with."))
+        return cleaned

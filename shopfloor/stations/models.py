@@ -307,6 +307,7 @@ class ScanEvent(models.Model):
     class Action(models.TextChoices):
         SCAN = "scan", _("Scan")
         MARK_DONE = "mark_done", _("Marked done")
+        MARK_FAIL = "mark_fail", _("Marked failed")
         UNDO = "undo", _("Undone")
         HOLD = "hold", _("Held")
         RELEASE = "release", _("Released")

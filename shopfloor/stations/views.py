@@ -16,6 +16,7 @@ from shopfloor.scanning.rules import REFUSED, ScanOutcome, ScanRefused, StationS
 from shopfloor.scanning.rules import scan_record as scan_service
 from shopfloor.scanning.selectors import unit_find
 from shopfloor.scanning.services import (
+    EarlierPending,
     api_token_issue,
     unit_hold,
     unit_override,
@@ -252,6 +253,9 @@ def unit_action(request, usid, action):
             unit_hold(usid=usid, user=request.user, **data)
         else:
             unit_release(usid=usid, user=request.user, **data)
+    except EarlierPending as pending:
+        # Asked again on the page, with the stages listed and the choice to make.
+        return unit_story_page(request, usid, override_form=form, pending=pending)
     except ScanRefused as refusal:
         messages.error(request, refusal.message)
     else:

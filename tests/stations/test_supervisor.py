@@ -4,7 +4,13 @@ import pytest
 from django.urls import reverse
 
 from shopfloor.scanning.rules import ScanRefused
-from shopfloor.scanning.services import unit_hold, unit_override, unit_release
+from shopfloor.scanning.services import (
+    Earlier,
+    EarlierPending,
+    unit_hold,
+    unit_override,
+    unit_release,
+)
 from shopfloor.stations.models import ScanEvent
 from tests.stations.scan_support import part_with_procedure, scan, unit_of
 
@@ -218,3 +224,125 @@ def test_the_unit_page_names_the_right_to_left_override_in_a_reason(part, client
 
     assert "RIGHT-TO-LEFT OVERRIDE" in response.content.decode()
     assert not unit_of(part, "U1")["on_hold"]
+
+
+def test_marking_done_over_pending_stages_lists_them_and_writes_nothing(part, supervisor):
+    with pytest.raises(EarlierPending) as refused:
+        unit_override(
+            usid="U1", stage="dispatch", action="mark_done", reason="Shipped", user=supervisor
+        )
+
+    assert [stage.key for stage in refused.value.stages] == ["qc"]
+    assert "QC is not done yet on U1" in refused.value.message
+    assert not unit_of(part, "U1")["is_dispatch"]
+    assert ScanEvent.objects.filter(source="override").count() == 0
+
+
+def test_a_supervisor_may_mark_the_pending_stages_done_too(part, supervisor):
+    unit_override(
+        usid="U1",
+        stage="dispatch",
+        action="mark_done",
+        reason="Shipped",
+        user=supervisor,
+        earlier=Earlier.MARK_TOO,
+    )
+
+    row = unit_of(part, "U1")
+    assert row["is_qc"] and row["is_dispatch"] and not row["is_leaded"]  # leaded is optional
+    overrides = ScanEvent.objects.filter(source="override").order_by("id")
+    assert [(e.stage, e.action) for e in overrides] == [
+        ("qc", "mark_done"),
+        ("dispatch", "mark_done"),
+    ]
+    assert overrides[0].reason == "Shipped (marked done with DISPATCH)"
+
+
+def test_a_supervisor_may_leave_pending_stages_pending_on_purpose(part, supervisor):
+    unit_override(
+        usid="U1",
+        stage="dispatch",
+        action="mark_done",
+        reason="Customer sample",
+        user=supervisor,
+        earlier=Earlier.LEAVE_PENDING,
+    )
+
+    row = unit_of(part, "U1")
+    assert row["is_dispatch"] and not row["is_qc"]
+    assert last_event()["reason"] == "Customer sample (left pending: QC)"
+
+
+def test_mark_failed_records_the_defect_and_holds_the_unit(part, supervisor):
+    unit_override(
+        usid="U1",
+        stage="qc",
+        action="mark_fail",
+        reason="Found cracked after QC",
+        defect="damaged",
+        user=supervisor,
+    )
+
+    row = unit_of(part, "U1")
+    assert row["qc_result"] == "fail" and not row["is_qc"] and row["on_hold"]
+    event = ScanEvent.objects.get(action="mark_fail")
+    assert (event.stage, event.result, event.defect.code) == ("qc", "fail", "damaged")
+    assert scan("U1", "qc").status == "recorded"  # reworked like a failed scan
+    assert not unit_of(part, "U1")["on_hold"]
+
+
+def test_mark_failed_without_a_defect_or_on_a_done_only_stage_is_refused(part, supervisor):
+    with pytest.raises(ScanRefused, match="Choose the defect"):
+        unit_override(usid="U1", stage="qc", action="mark_fail", reason="x", user=supervisor)
+    with pytest.raises(ScanRefused, match="has no pass or fail"):
+        unit_override(
+            usid="U1",
+            stage="dispatch",
+            action="mark_fail",
+            reason="x",
+            defect="damaged",
+            user=supervisor,
+        )
+
+    assert ScanEvent.objects.filter(source="override").count() == 0
+
+
+def test_the_unit_page_asks_which_pending_stages_to_mark_then_shows_the_override(
+    part, client_for, supervisor
+):
+    client = client_for(supervisor)
+    action = reverse("stations:unit-action", args=["U1", "override"])
+    asked = {"stage": "dispatch", "action": "mark_done", "reason": "Shipped"}
+
+    first = client.post(action, asked)
+    written_before_confirming = ScanEvent.objects.filter(source="override").count()
+    confirmed = client.post(action, {**asked, "earlier": "leave_pending"}, follow=True)
+
+    assert first.status_code == 200 and 'data-pending-stage="qc"' in first.content.decode()
+    assert written_before_confirming == 0
+    html = confirmed.content.decode()
+    assert unit_of(part, "U1")["is_dispatch"] and not unit_of(part, "U1")["is_qc"]
+    dispatch_row = html.split('data-stage="dispatch"', 1)[1].split("</tr>", 1)[0]
+    assert "data-override" in dispatch_row
+    assert 'data-kind="mark_done"' in html and "left pending: QC" in html
+
+
+def test_the_part_dashboard_lists_overrides_and_marks_overridden_stages(
+    part, client_for, supervisor
+):
+    unit_override(
+        usid="U1",
+        stage="qc",
+        action="mark_fail",
+        reason="Cracked",
+        defect="damaged",
+        user=supervisor,
+    )
+
+    html = client_for(supervisor).get(reverse("dashboards:part", args=[part.pk])).content.decode()
+
+    overrides = html.split('data-testid="part-overrides"', 1)[1].split("</section>", 1)[0]
+    assert 'data-testid="override-count">1<' in overrides
+    assert "Marked failed · Damaged" in overrides and "Cracked" in overrides
+    unit_row = html.split('<tr data-usid="U1">', 1)[1].split("</tr>", 1)[0]
+    assert unit_row.count("data-override") == 1
