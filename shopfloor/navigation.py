@@ -21,6 +21,7 @@ ENTRIES = [
     NavEntry("New part", "parts:create", "parts.add_modelpart"),
     NavEntry("Station", "stations:current", "stations.scan_unit"),
     NavEntry("Stations", "stations:manage", "stations.change_station"),
+    NavEntry("Defects", "stations:defects", "stations.change_defectreason"),
     NavEntry("Units", "dashboards:unit-lookup", "stations.view_scanevent"),
     NavEntry("Printers", "labels:printers", "labels.view_printer"),
     NavEntry("Dashboards", "dashboards:overview", "dashboards.view_dashboard"),

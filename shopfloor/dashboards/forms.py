@@ -4,7 +4,10 @@ import datetime
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from parts.models import ModelPart
 
 from shopfloor.dashboards import stage_states, windows
 from shopfloor.scanning.input import code_clean
@@ -62,6 +65,36 @@ class WindowForm(forms.Form):
         if self.is_bound and self.is_valid() and self.cleaned_data.get("start"):
             return windows.days_window(self.cleaned_data["start"], self.cleaned_data["end"])
         return windows.current_shift(now)
+
+
+PARETO_DEFAULT_DAYS = 7
+
+
+class DefectParetoForm(WindowForm):
+    """The days (the last week when none are given) and the part (every part when none) of
+    the defect Pareto."""
+
+    part = forms.ModelChoiceField(
+        label=_("Part"),
+        queryset=ModelPart.objects.none(),
+        required=False,
+        empty_label=_("Every part"),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["part"].queryset = ModelPart.objects.all().order_by("part_no")
+
+    def window(self, now=None):
+        if self.is_bound and self.is_valid() and self.cleaned_data.get("start"):
+            return windows.days_window(self.cleaned_data["start"], self.cleaned_data["end"])
+        today = timezone.localdate(now)
+        return windows.days_window(today - datetime.timedelta(days=PARETO_DEFAULT_DAYS - 1), today)
+
+    def chosen_part(self):
+        if self.is_bound and self.is_valid():
+            return self.cleaned_data.get("part")
+        return None
 
 
 class UnitFilterForm(forms.Form):

@@ -69,6 +69,20 @@ def defects_chart(defects, *, title):
     return bar_chart(title=title, rows=rows, empty="No fails in this period.")
 
 
+def pareto_chart(defects, *, title):
+    """Fails per defect reason, most frequent first, each with the cumulative share of all
+    fails it brings the count to: the few reasons worth fixing first stand out."""
+    rows = [
+        BarRow(
+            f"{entry.label} ({entry.category})" if entry.category else entry.label,
+            (Segment("fails", entry.count, "failed"),),
+            note=f"{entry.count:,} · {percent(entry.cumulative_share * 100)} cumulative",
+        )
+        for entry in defects
+    ]
+    return bar_chart(title=title, rows=rows, empty="No fails in this period.")
+
+
 def overview_cards(entries):
     """Give each part of the overview its drawn figures (KPIs, stage flow, charts) and its
     stage table. A part whose figures did not change since it was last drawn is served from

@@ -412,3 +412,62 @@ def label_timeline(*, usid):
             )
         )
     return entries
+
+
+@dataclass
+class DefectCount:
+    label: str
+    category: str
+    count: int
+    cumulative_share: float  # of all fails counted, this and every more frequent reason
+
+
+@dataclass
+class PartDefects:
+    part_id: int
+    part_no: str
+    fails: int
+    top: str  # the most frequent reason
+
+
+def defect_pareto(*, window, part_id=None):
+    """Fails in ``window`` (of one part, or of every part) by defect reason, most frequent
+    first with their cumulative share, and each part's fails with its most frequent reason:
+    (reasons, parts). Failed scans and overrides marked failed are counted; one query,
+    grouped by the database, read from the scan log's index by time."""
+    events = ScanEvent.objects.filter(
+        created_at__gte=window.start,
+        created_at__lt=window.end,
+        result=ScanEvent.Result.FAIL,
+        action__in=[ScanEvent.Action.SCAN, ScanEvent.Action.MARK_FAIL],
+    )
+    if part_id is not None:
+        events = events.filter(part_id=part_id)
+    rows = (
+        events.values("part_id", "part__part_no", "defect__label", "defect__category")
+        .annotate(count=Count("id"))
+        .order_by()
+    )
+    reasons, parts = {}, {}
+    for row in rows:
+        label = row["defect__label"] or NO_DEFECT
+        key = (label, row["defect__category"] or "")
+        reasons[key] = reasons.get(key, 0) + row["count"]
+        part = parts.setdefault(row["part_id"], [row["part__part_no"], {}])
+        part[1][label] = part[1].get(label, 0) + row["count"]
+    total = sum(reasons.values())
+    counted, running = [], 0
+    for (label, category), count in sorted(reasons.items(), key=lambda item: (-item[1], item[0])):
+        running += count
+        counted.append(DefectCount(label, category, count, running / total))
+    per_part = [
+        PartDefects(
+            part_id=pk,
+            part_no=part_no,
+            fails=sum(by_label.values()),
+            top=min(by_label.items(), key=lambda item: (-item[1], item[0]))[0],
+        )
+        for pk, (part_no, by_label) in parts.items()
+    ]
+    per_part.sort(key=lambda entry: (-entry.fails, entry.part_no))
+    return counted, per_part

@@ -13,6 +13,7 @@ urlpatterns = [
         views.part_export,
         name="export",
     ),
+    path("defects/", views.defects, name="defects"),
     path("units/", views.unit_lookup, name="unit-lookup"),
     path("units/<usid:usid>/", views.unit_detail, name="unit"),
 ]

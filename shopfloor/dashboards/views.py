@@ -9,9 +9,10 @@ from django.views.decorators.http import require_GET, require_POST
 from parts.models import ModelPart
 from shopfloor.dashboards import panels
 from shopfloor.dashboards.export_jobs import EXPORTS, FORMATS, export_start
-from shopfloor.dashboards.forms import UnitFilterForm, WindowForm
+from shopfloor.dashboards.forms import DefectParetoForm, UnitFilterForm, WindowForm
 from shopfloor.dashboards.selectors import (
     dashboard_parts,
+    defect_pareto,
     line_overview,
     line_version,
     no_figures,
@@ -173,3 +174,24 @@ def part_export(request, pk, what, extension):
     raw = request.POST.get("columns") == "raw"
     job = export_start(user=request.user, part=part, what=what, extension=extension, raw=raw)
     return redirect("jobs:detail", job_id=job.pk)
+
+
+@require_GET
+@permission_required("dashboards.view_dashboard", raise_exception=True)
+def defects(request):
+    """The defect Pareto: fails by reason over the chosen days, of every part or of one."""
+    form = DefectParetoForm(request.GET or None)
+    window = form.window()
+    part = form.chosen_part()
+    reasons, parts = defect_pareto(window=window, part_id=part.pk if part else None)
+    scope = part.part_no if part else "every part"
+    context = {
+        "form": form,
+        "window": window,
+        "part": part,
+        "reasons": reasons,
+        "parts": parts,
+        "total": sum(entry.count for entry in reasons),
+        "pareto": panels.pareto_chart(reasons, title=f"Fails by reason, {scope}, {window.label}"),
+    }
+    return render(request, "dashboards/defects.html", context)

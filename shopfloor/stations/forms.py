@@ -207,3 +207,35 @@ class OverrideForm(ReasonForm):
         if cleaned.get("action") == ScanEvent.Action.MARK_FAIL and not cleaned.get("defect"):
             self.add_error("defect", _("Choose the defect the unit failed with."))
         return cleaned
+
+
+class DefectReasonForm(forms.ModelForm):
+    """A defect reason as engineers keep the list: its code (what the scan API sends, fixed
+    once units failed with it), label, category and whether it is still offered."""
+
+    class Meta:
+        model = DefectReason
+        fields = ["code", "label", "category", "is_active"]
+
+    def __init__(self, *args, code_in_use=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if code_in_use:
+            code = self.fields["code"]
+            code.disabled = True
+            code.help_text = _(
+                "Units failed with this code, and stations and label cards send it: it stays."
+            )
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("save", _("Save defect reason")))
+
+    def clean_label(self):
+        label = self.cleaned_data["label"].strip()
+        validate_printable(label)
+        if not label:
+            raise ValidationError(_("Give the label operators pick."), code="required")
+        return label
+
+    def clean_category(self):
+        category = self.cleaned_data["category"].strip()
+        validate_printable(category)
+        return category

@@ -168,8 +168,18 @@ class DefectReason(models.Model):
         help_text=_("Sent by the scan API as 'defect', e.g. solder_bridge."),
     )
     label = models.CharField(_("label"), max_length=100, help_text=_("e.g. Solder bridge."))
+    category = models.CharField(
+        _("category"),
+        max_length=60,
+        blank=True,
+        help_text=_("Groups reasons in the defect Pareto, e.g. Soldering, Components, Test."),
+    )
     is_active = models.BooleanField(
-        _("active"), default=True, help_text=_("Inactive reasons are no longer offered.")
+        _("active"),
+        default=True,
+        help_text=_(
+            "Inactive reasons are no longer offered; the units that failed with them keep them."
+        ),
     )
 
     class Meta:
@@ -179,6 +189,9 @@ class DefectReason(models.Model):
 
     def __str__(self):
         return self.label
+
+    def get_absolute_url(self):
+        return reverse("stations:defect-edit", kwargs={"pk": self.pk})
 
 
 def usid_key(usid):

@@ -1,7 +1,7 @@
 """Reads of stations: the list an operator picks from and a station's latest scans."""
 
 from shopfloor.scanning.plans import plan_of_part
-from shopfloor.stations.models import ScanEvent, Station
+from shopfloor.stations.models import DefectReason, ScanEvent, Station
 
 RECENT_SCANS = 12
 RECENT_FIELDS = (
@@ -51,3 +51,13 @@ def station_recent_events(*, station, limit=RECENT_SCANS):
         .only(*RECENT_FIELDS)
         .order_by("-created_at", "-id")[:limit]
     )
+
+
+def defect_reasons():
+    """Every defect reason, offered ones first, by category and label."""
+    return DefectReason.objects.order_by("-is_active", "category", "label")
+
+
+def defect_reason_in_use(reason):
+    """Whether a scan event names ``reason`` (its code is then part of the record)."""
+    return ScanEvent.objects.filter(defect=reason).exists()

@@ -27,5 +27,8 @@ urlpatterns = [
     path("manage/new/", views.station_create, name="create"),
     path("manage/<int:pk>/", views.station_edit, name="edit"),
     path("manage/<int:pk>/token/", views.station_token_issue, name="token"),
+    path("defects/", views.defect_reason_list, name="defects"),
+    path("defects/new/", views.defect_reason_create, name="defect-create"),
+    path("defects/<int:pk>/", views.defect_reason_edit, name="defect-edit"),
     path("units/<usid:usid>/<unit_action:action>/", views.unit_action, name="unit-action"),
 ]

@@ -22,9 +22,17 @@ from shopfloor.scanning.services import (
     unit_override,
     unit_release,
 )
-from shopfloor.stations.forms import OverrideForm, ReasonForm, ScanForm, StationForm
-from shopfloor.stations.models import ScanEvent, Station
+from shopfloor.stations.forms import (
+    DefectReasonForm,
+    OverrideForm,
+    ReasonForm,
+    ScanForm,
+    StationForm,
+)
+from shopfloor.stations.models import DefectReason, ScanEvent, Station
 from shopfloor.stations.selectors import (
+    defect_reason_in_use,
+    defect_reasons,
     station_list,
     station_recent_events,
     station_stage_label,
@@ -261,3 +269,33 @@ def unit_action(request, usid, action):
     else:
         messages.success(request, f"{usid}: {action} recorded.")
     return redirect("dashboards:unit", usid=usid)
+
+
+@require_GET
+@permission_required("stations.view_defectreason", raise_exception=True)
+def defect_reason_list(request):
+    return render(request, "stations/defect_reasons.html", {"reasons": defect_reasons()})
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required("stations.add_defectreason", raise_exception=True)
+def defect_reason_create(request):
+    return _defect_reason_form(request, DefectReasonForm(request.POST or None))
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required("stations.change_defectreason", raise_exception=True)
+def defect_reason_edit(request, pk):
+    reason = get_object_or_404(DefectReason, pk=pk)
+    form = DefectReasonForm(
+        request.POST or None, instance=reason, code_in_use=defect_reason_in_use(reason)
+    )
+    return _defect_reason_form(request, form)
+
+
+def _defect_reason_form(request, form):
+    if request.method == "POST" and form.is_valid():
+        reason = form.save()
+        messages.success(request, f"Defect reason {reason.code} saved.")
+        return redirect("stations:defects")
+    return render(request, "stations/defect_reason_form.html", {"form": form})
