@@ -3,14 +3,27 @@ from django.core.files.uploadedfile import UploadedFile
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from parts import media
+from parts import media, upload_drafts
 from parts.media import IMAGE_ACCEPT, VIDEO_ACCEPT
 from parts.models import IMAGE_FIELDS, MEDIA_FIELDS, ModelPart
+from parts.selectors import part_media_names
 from parts.services import CLEAR, part_no_check_free, part_version
 from shopfloor.characters import validate_printable
 
 LIVE_FIELDS = ("model_no", "part_no")
 """Fields checked on the server as soon as they change, before the form is sent."""
+
+
+class ShownFile:
+    """A stored file as the form shows it: by the name it was uploaded with, not the name it
+    is stored under (``parts/131c4c….mp4``), linking to the file."""
+
+    def __init__(self, field_file, name):
+        self.url = field_file.url
+        self.name = name or field_file.name.rsplit("/", 1)[-1]
+
+    def __str__(self):
+        return self.name
 
 
 def media_field(label, help_text, accept):
@@ -46,11 +59,15 @@ class PartForm(forms.ModelForm):
         model = ModelPart
         fields = ["model_no", "part_no"]
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user_id=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.user_id = user_id
+        self.kept = {}  # media field -> (token, original name): files kept from a try
         if self.instance.pk is not None:
+            names = part_media_names(part=self.instance)
             for name in MEDIA_FIELDS:
-                self.initial[name] = getattr(self.instance, name) or None
+                stored = getattr(self.instance, name)
+                self.initial[name] = ShownFile(stored, names.get(name)) if stored else None
             self.initial["version"] = part_version(self.instance)
         validate_url = (
             reverse("parts:edit", kwargs={"pk": self.instance.pk})
@@ -95,12 +112,47 @@ class PartForm(forms.ModelForm):
 
     def _clean_media(self, name):
         value = self.cleaned_data.get(name)
+        check = media.check_image if name in IMAGE_FIELDS else media.check_video
         if isinstance(value, UploadedFile):
-            check = media.check_image if name in IMAGE_FIELDS else media.check_video
             return check(value)
         if value is False:
             return CLEAR
+        token = self.data.get(name + upload_drafts.KEPT_SUFFIX)
+        if token and self.user_id is not None:
+            kept = upload_drafts.draft_open(token=token, field=name, user_id=self.user_id)
+            if kept is not None:
+                self._kept_files = [*getattr(self, "_kept_files", []), kept]
+                return check(kept)
         return None
+
+    def keep_checked_files(self):
+        """After a failed try: keep each file that passed its checks for the next one (see
+        ``upload_drafts``) and say so on its field; the files to choose again are the others
+        sent with an error. Returns the labels of the kept and of the refused files."""
+        kept, again = [], []
+        for name in MEDIA_FIELDS:
+            field = self.fields[name]
+            if name in self.errors:
+                if isinstance(self.files.get(name), UploadedFile):
+                    again.append(field.label)
+                continue
+            checked = self.cleaned_data.get(name)
+            if not isinstance(checked, media.CheckedUpload) or self.user_id is None:
+                continue
+            token = upload_drafts.draft_keep(checked=checked, field=name, user_id=self.user_id)
+            self.kept[name] = (token, checked.original_name)
+            field.help_text = _(
+                "Kept from your last try: %(name)s. Leave this empty to use it, or choose "
+                "another file."
+            ) % {"name": checked.original_name}
+            kept.append(f"{field.label} ({checked.original_name})")
+        self.discard_kept_files()  # those of the try before, now kept again as new copies
+        return kept, again
+
+    def discard_kept_files(self):
+        """The part is saved: remove the kept files it used."""
+        for kept in getattr(self, "_kept_files", []):
+            upload_drafts.draft_discard(kept)
 
     def _post_clean(self):
         # The services build, validate and save the part from cleaned_data; the instance stays

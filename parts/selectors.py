@@ -80,3 +80,15 @@ def part_referenced_media():
     for row in ModelPart.objects.values_list(*fields):
         names.update(name for name in row if name)
     return names
+
+
+def part_media_names(*, part):
+    """{media field: the name its current file was uploaded with}, read from the part's
+    history (the newest upload of each field; a field cleared since has no name)."""
+    names = {}
+    for changes in part.changes.order_by("-changed_at", "-id").values_list("changes", flat=True):
+        for name in MEDIA_FIELDS:
+            change = (changes or {}).get(name)
+            if name not in names and change is not None:
+                names[name] = change.get("uploaded_as") or ""
+    return {name: uploaded for name, uploaded in names.items() if uploaded}

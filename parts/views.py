@@ -86,7 +86,7 @@ def _part_form(request, part):
     context = {"part": part}
     if request.method == "GET":
         return render(request, template_name, {**context, "form": PartForm(instance=part)})
-    form = PartForm(request.POST, request.FILES, instance=part)
+    form = PartForm(request.POST, request.FILES, instance=part, user_id=request.user.pk)
     validate = request.POST.get("_validate")
     if validate in LIVE_FIELDS:
         # One field checked as it changes: the numbers only, no files are sent.
@@ -98,10 +98,12 @@ def _part_form(request, part):
         except ValidationError as error:
             form.add_error(None, error)
         else:
+            form.discard_kept_files()
             messages.success(request, _("Part %(part_no)s is saved.") % {"part_no": part.part_no})
             if request.htmx:
                 return HttpResponseClientRedirect(part.get_absolute_url())
             return redirect(part)
+    context["kept"], context["choose_again"] = form.keep_checked_files()
     if request.htmx:
         template_name += "#form"
     # htmx 2 swaps only 2xx answers: an invalid form comes back with 200 and its messages.

@@ -208,6 +208,10 @@ MEDIA_ACCEL_REDIRECT = os.environ.get("MEDIA_ACCEL_REDIRECT", "")
 PART_IMAGE_MAX_BYTES = env_int("PART_IMAGE_MAX_BYTES", 20 * 1024 * 1024)
 PART_IMAGE_MAX_PIXELS = env_int("PART_IMAGE_MAX_PIXELS", 40_000_000)
 PART_VIDEO_MAX_BYTES = env_int("PART_VIDEO_MAX_BYTES", 200 * 1024 * 1024)
+# Files of a part form sent with a mistake are kept here (never served) for the next try,
+# PART_DRAFT_KEEP_HOURS at most; see parts/upload_drafts.py.
+PART_DRAFT_ROOT = Path(os.environ.get("PART_DRAFT_ROOT", BASE_DIR / "var" / "part-drafts"))
+PART_DRAFT_KEEP_HOURS = env_int("PART_DRAFT_KEEP_HOURS", 24)
 
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
