@@ -30,7 +30,14 @@ POSITION_MAX_DIGITS = 18
 # them; "private" keeps shared proxies from storing what needs a sign-in.
 CACHE_CONTROL = "private, max-age=86400"
 # Opened on its own, a media file runs nothing, even if a browser ever took it for a page.
-CONTENT_SECURITY_POLICY = "default-src 'none'; img-src 'self'; media-src 'self'; sandbox"
+# Chrome draws an image or video opened on its own with inline styles of its viewer, and its
+# video player fetches the file again from the sandboxed document: so the viewer's styles are
+# allowed and the sandbox keeps the file's own origin (styles run nothing, and the sandbox
+# still runs no script, so nothing can use that origin).
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; img-src 'self'; media-src 'self'; style-src 'unsafe-inline'; "
+    "sandbox allow-same-origin"
+)
 
 
 @require_safe

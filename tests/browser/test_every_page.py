@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.apps import apps
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
 from shopfloor.accounts.management.commands.load_demo import DEMO_PASSWORD, DEMO_USERS
@@ -20,6 +21,19 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 NOT_PAGES = re.compile(r"^/media/|/(sign-out|logout)/|/export|/download|\.(csv|xlsx|pdf|zpl)$")
 # Pages of one kind (a unit, a part, a job) are walked once each, not once per record.
 PAGES_PER_ROLE = 60
+# Pages reached by a form rather than a link, walked by whoever may open them.
+FORM_PAGES = [
+    ("/dashboards/units/?usid=000", "dashboards.view_dashboard"),  # partial matches listed
+    ("/dashboards/defects/?start=2026-01-01&end=2026-12-31", "dashboards.view_dashboard"),
+]
+# Pages the walk must reach, each by the roles that may: (path, permission).
+MUST_REACH = [
+    ("/stations/defects/", "stations.change_defectreason"),
+    ("/stations/defects/new/", "stations.add_defectreason"),
+    ("/stations/defects/N/", "stations.change_defectreason"),
+    ("/dashboards/defects/", "dashboards.view_dashboard"),
+    ("/dashboards/units/", "dashboards.view_dashboard"),
+]
 
 
 def page_kind(url):
@@ -39,9 +53,9 @@ def links_on(page, origin):
     ]
 
 
-def walk(page, origin):
-    """Open the navigation's pages, then each page linked from them (one of each kind), and
-    return the problems seen: console errors, script errors and failed requests."""
+def walk(page, origin, extra=()):
+    """Open the navigation's pages and ``extra``, then each page linked from them (one of each
+    kind), and return the problems seen: console errors, script errors and failed requests."""
     problems = []
     current = {"url": ""}
     page.on(
@@ -66,6 +80,7 @@ def walk(page, origin):
     queue = [f"{origin}/"] + [
         href for href in navigation.evaluate_all("links => links.map(link => link.href)")
     ]
+    queue += [f"{origin}{path}" for path in extra]
     seen, visited = set(), []
     depth = {url: 0 for url in queue}
     while queue and len(visited) < PAGES_PER_ROLE:
@@ -103,10 +118,16 @@ def test_every_page_of_every_role_loads_without_an_error(browser, live_server):
         page.get_by_label("Password").fill(DEMO_PASSWORD)
         page.get_by_role("button", name="Sign in").click()
         page.wait_for_url(f"{live_server.url}/")
-        visited, problems = walk(page, live_server.url)
+        user = get_user_model().objects.get(email=email)
+        extra = [path for path, permission in FORM_PAGES if user.has_perm(permission)]
+        visited, problems = walk(page, live_server.url, extra)
         context.close()
         label = role.label if role else "Admin"
         assert len(visited) > 3, f"{label} reached only {visited}"
+        reached = {page_kind(url)[0] for url in visited}
+        for path, permission in MUST_REACH:
+            if user.has_perm(permission):
+                assert path in reached, f"{label} never reached {path}"
         report += [f"{label}: {problem}" for problem in problems]
 
     assert report == [], "\n".join(report)

@@ -3,8 +3,10 @@
 import re
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from playwright.sync_api import expect
 
+from parts.media import check_image, check_video
 from parts.models import ModelPart
 from parts.services import part_create
 from tests.conftest import PASSWORD
@@ -32,6 +34,7 @@ PLAY_AND_SEEK = """async video => {
 @pytest.fixture(autouse=True)
 def media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.PART_DRAFT_ROOT = tmp_path / "drafts"
     return settings.MEDIA_ROOT
 
 
@@ -103,3 +106,57 @@ def test_the_part_form_flags_a_taken_part_no_and_a_fake_image_without_reloading(
     assert page.evaluate("window.sameDocument") is True  # no page reload
     assert ModelPart.objects.count() == 1
     assert not media_root.exists() or not any(media_root.rglob("*.*"))
+
+
+def test_a_refused_video_keeps_the_other_files_for_the_next_try(sign_in_as, engineer, live_server):
+    page = sign_in_as(engineer, PASSWORD)
+    page.goto(f"{live_server.url}/parts/new/")
+    page.locator("#id_model_no").fill("EICS112")
+    page.locator("#id_part_no").fill("EICS112_Part")
+    page.locator("#id_form_image").set_input_files(
+        {"name": "form.png", "mimeType": "image/png", "buffer": image_bytes("PNG", (400, 300))}
+    )
+    page.locator("#id_part_image").set_input_files(
+        {"name": "board.jpg", "mimeType": "image/jpeg", "buffer": image_bytes("JPEG", (800, 600))}
+    )
+    page.locator("#id_qc_video").set_input_files(
+        {"name": "qc.webm", "mimeType": "video/webm", "buffer": video_bytes("webm", seconds=2)}
+    )
+    page.locator("#id_testing_video").set_input_files(
+        {"name": "test.mp4", "mimeType": "video/mp4", "buffer": b"#!/bin/sh\nnot a video\n" * 50}
+    )
+    page.get_by_role("button", name="Save part").click()
+
+    kept = page.get_by_test_id("kept-files")
+    expect(kept).to_contain_text("Choose again: Testing video")
+    expect(kept).to_contain_text("board.jpg")
+    page.locator("#id_testing_video").set_input_files(
+        {"name": "test.mp4", "mimeType": "video/mp4", "buffer": video_bytes("mp4", seconds=2)}
+    )
+    page.get_by_role("button", name="Save part").click()
+    page.wait_for_url(re.compile(r"/parts/\d+/$"))
+
+    part = ModelPart.objects.get()
+    assert all([part.form_image, part.part_image, part.qc_video, part.testing_video])
+
+
+@pytest.mark.parametrize("field", ["part_image", "qc_video"])
+def test_an_uploaded_file_opened_on_its_own_shows_without_an_error(
+    sign_in_as, engineer, live_server, field
+):
+    part = part_create(
+        created_by=engineer,
+        model_no="EICS112",
+        part_no="EICS112_Part",
+        part_image=check_image(SimpleUploadedFile("board.png", image_bytes("PNG", (640, 480)))),
+        qc_video=check_video(SimpleUploadedFile("qc.webm", video_bytes("webm", seconds=2))),
+    )
+    page = sign_in_as(engineer, PASSWORD)
+    errors = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+
+    response = page.goto(f"{live_server.url}{getattr(part, field).url}")
+    page.wait_for_load_state("load")
+
+    assert response.status == 200
+    assert errors == []

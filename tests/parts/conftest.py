@@ -11,6 +11,7 @@ def media_root(settings, tmp_path):
     root = tmp_path / "media"
     root.mkdir()
     settings.MEDIA_ROOT = root
+    settings.PART_DRAFT_ROOT = tmp_path / "drafts"  # files kept from a refused form
     return root
 
 
