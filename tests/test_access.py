@@ -26,7 +26,7 @@ from parts.services import part_create
 from procedures.services import procedure_apply
 from shopfloor.accounts.roles import Role
 from shopfloor.dashboards.export_jobs import export_start
-from shopfloor.stations.models import Station
+from shopfloor.stations.models import DefectReason, Station
 from tests.labels.support import label_world
 from tests.parts.media_files import image_upload
 from tests.stations.scan_support import PROCEDURE, scan
@@ -103,6 +103,7 @@ def world(engineer, settings, tmp_path):
         "part_pk": part.pk,
         "pk": part.pk,
         "station_pk": station.pk,
+        "defect_pk": DefectReason.objects.order_by("pk").first().pk,
         "usid": "U1",
         "version": 1,
         "action": "hold",
@@ -123,7 +124,9 @@ def world(engineer, settings, tmp_path):
 def url_of(name, route, pattern, world):
     keys = set(pattern.pattern.regex.groupindex) | set(re.findall(r"<(?:\w+:)?(\w+)>", route))
     kwargs = {key: world[key] for key in keys}
-    if "pk" in kwargs and name.startswith("stations:"):
+    if "pk" in kwargs and name.startswith("stations:defect"):
+        kwargs["pk"] = world["defect_pk"]
+    elif "pk" in kwargs and name.startswith("stations:"):
         kwargs["pk"] = world["station_pk"]
     if name == route:  # unnamed: a catch-all (the API's, the admin's)
         return "/" + route.split("(?P")[0].replace("^", "") + world["rest"]

@@ -8,7 +8,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from parts.models import ModelPart
-
 from shopfloor.dashboards import stage_states, windows
 from shopfloor.scanning.input import code_clean
 from shopfloor.stations.models import USID_MAX_LENGTH

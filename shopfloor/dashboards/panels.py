@@ -74,9 +74,9 @@ def pareto_chart(defects, *, title):
     fails it brings the count to: the few reasons worth fixing first stand out."""
     rows = [
         BarRow(
-            f"{entry.label} ({entry.category})" if entry.category else entry.label,
+            entry.label,
             (Segment("fails", entry.count, "failed"),),
-            note=f"{entry.count:,} · {percent(entry.cumulative_share * 100)} cumulative",
+            note=f"{entry.count:,} (Σ {entry.cumulative_share * 100:.0f} %)",
         )
         for entry in defects
     ]

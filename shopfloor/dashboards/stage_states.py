@@ -21,7 +21,8 @@ filters): **done**, **failed**, **waiting**, **not reached** (a unit not at the 
 one that skipped an optional stage), and **not done** to filter on anything but done. The scan
 API keeps its own contract (``GET /api/v1/units/<usid>`` gives each stage's ``done`` and
 ``result``; the part summary counts ``done``, ``failed`` and ``pending``, pending meaning not
-done), and exports give the stored values (``pass``/``fail`` results, done flags).
+done); exports for people give results and flags as words, raw exports the stored values
+(``pass``/``fail`` results, done flags).
 
 Every state is given both as a Q object on the unit model (to filter lists, and compiled into
 the counting query) and as a Python check of one row (to show a listed unit's states), and

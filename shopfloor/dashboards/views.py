@@ -132,10 +132,11 @@ def unit_lookup(request):
             registration = UnitRegistration.objects.find(text)
             if registration is not None:
                 return redirect("dashboards:unit", usid=registration.usid)
-            matches = unit_lookup_matches(text=text, plans=part_plans(dashboard_parts()))
-            whole = [match for match in matches if match.rank == 0]
+            plans = part_plans(dashboard_parts())
+            whole = unit_lookup_matches(text=text, plans=plans, whole_only=True)
             if len(whole) == 1:
                 return redirect("dashboards:unit", usid=whole[0].usid)
+            matches = unit_lookup_matches(text=text, plans=plans)
             if not matches:
                 error = f"No unit {text} is registered. No USID or tag holds it either."
     context = {"usid": raw, "error": error, "matches": matches, "limit": LOOKUP_LIMIT}

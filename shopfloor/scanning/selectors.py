@@ -2,8 +2,9 @@
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Q
-from django.db.models.functions import Length
+from django.db import connection
+from django.db.models import Count, F, Q
+from django.db.models.functions import Collate
 
 from shopfloor.scanning.input import is_code
 from shopfloor.scanning.plans import plan_of_part
@@ -94,59 +95,83 @@ class UnitMatch:
     usid: str
     part_no: str
     tag_no: str
-    matched: str  # "USID" or "tag"
+    matched: str  # "USID" or "tag" (USIDs sort first: "USID" < "tag")
     rank: int
 
 
-def unit_lookup(*, text, plans, limit=LOOKUP_LIMIT):
+def unit_lookup(*, text, plans, limit=LOOKUP_LIMIT, whole_only=False):
     """Units whose USID or tag is ``text`` or holds it, letter case ignored, best first: the
-    whole USID or tag, then those starting with it, then those holding it, each shortest and
-    then alphabetically first; at most ``limit``.
+    whole USID or tag, then those starting with it, then those holding it; within each, USIDs
+    before tags, then in alphabetical order; at most ``limit``. ``whole_only`` stops after the
+    whole matches (what a lookup opening one unit at once needs).
 
-    USIDs are searched in the USID index by its lower-case key (indexed by prefix and by
-    trigram on PostgreSQL); tags in the unit tables of ``plans``, exactly by their index and
-    by a part of them only for text of ``PARTIAL_MIN_LENGTH`` characters or more.
+    USIDs are searched in the USID index by its lower-case key, walked in key order (a b-tree
+    by prefix and a trigram index on PostgreSQL), so each step stops at ``limit`` rows; a step
+    is skipped once better matches fill the list. Tags are searched in the unit tables of
+    ``plans``: whole tags by their index, parts of tags (``PARTIAL_MIN_LENGTH`` characters or
+    more) by reading the table (no index of the unit tables serves a part of a tag in any
+    letter case), only when USIDs did not fill the list.
     """
-    key = text.strip().lower()
-    if not key or not is_code(text.strip()):
+    text = text.strip()
+    key = text.lower()
+    if not key or not is_code(text):
         return []
     found = {}
 
-    def keep(match):
-        known = found.get(match.usid.lower())
-        if known is None or match.rank < known.rank:
-            found[match.usid.lower()] = match
+    def keep(matches):
+        for match in matches:
+            known = found.get(match.usid.lower())
+            if known is None or (match.rank, match.matched) < (known.rank, known.matched):
+                found[match.usid.lower()] = match
 
-    registrations = UnitRegistration.objects.select_related("part")
-    for registration in registrations.filter(usid_key=key):
-        keep(_usid_match(registration, 0))
-    prefix = registrations.filter(usid_key__startswith=key).exclude(usid_key=key)
-    for registration in prefix.order_by(Length("usid_key"), "usid_key")[:limit]:
-        keep(_usid_match(registration, 1))
-    if len(key) >= PARTIAL_MIN_LENGTH:
-        inside = registrations.filter(usid_key__contains=key).exclude(usid_key__startswith=key)
-        for registration in inside.order_by(Length("usid_key"), "usid_key")[:limit]:
-            keep(_usid_match(registration, 2))
+    def room():
+        return limit - len(found)
+
+    registrations = (
+        UnitRegistration.objects.select_related("part")
+        .annotate(ordered_key=_byte_ordered("usid_key"))
+        .order_by("ordered_key")
+    )
+    keep(_usid_match(row, 0) for row in registrations.filter(usid_key=key))
     for plan in plans:
-        for match in _tag_matches(plan, text.strip(), key, limit):
-            keep(match)
-    matches = sorted(found.values(), key=lambda m: (m.rank, len(m.usid), m.usid.lower()))
+        keep(
+            _tag_matches(
+                # No ordering: the unit table's own would walk its id index, not the tag's.
+                plan.unit_model.objects.filter(tag_no__in={text, text.upper(), key}).order_by(),
+                plan,
+                key,
+                limit,
+            )
+        )
+    if not whole_only:
+        prefix = registrations.filter(ordered_key__startswith=key).exclude(usid_key=key)
+        keep(_usid_match(row, 1) for row in prefix[: room()])
+        if room() > 0 and len(key) >= PARTIAL_MIN_LENGTH:
+            inside = registrations.filter(usid_key__contains=key).exclude(
+                ordered_key__startswith=key
+            )
+            keep(_usid_match(row, 2) for row in inside[: room()])
+            for plan in plans:
+                tagged = plan.unit_model.objects.filter(tag_no__icontains=key)
+                keep(_tag_matches(tagged.order_by("tag_no"), plan, key, limit))
+    matches = sorted(found.values(), key=lambda m: (m.rank, m.matched, m.usid.lower()))
     return matches[:limit]
+
+
+def _byte_ordered(name):
+    """The column in byte order on PostgreSQL (what its ``COLLATE "C"`` index of USID keys
+    holds: a prefix is a range of it, in order); SQLite compares bytes already."""
+    if connection.vendor == "postgresql":
+        return Collate(name, "C")
+    return F(name)
 
 
 def _usid_match(registration, rank):
     return UnitMatch(registration.usid, registration.part.part_no, "", "USID", rank)
 
 
-def _tag_matches(plan, text, key, limit):
-    units = plan.unit_model.objects.exclude(tag_no=None)
-    # The tag index finds a tag as typed, in capitals or in small letters at once.
-    exact = units.filter(tag_no__in={text, text.upper(), text.lower()})
-    rows = list(exact.values_list("usid", "tag_no")[:limit])
-    if len(key) >= PARTIAL_MIN_LENGTH:
-        partial = units.filter(tag_no__icontains=key).order_by(Length("tag_no"), "tag_no")
-        rows += partial.values_list("usid", "tag_no")[:limit]
-    for usid, tag_no in rows:
+def _tag_matches(units, plan, key, limit):
+    for usid, tag_no in units.values_list("usid", "tag_no")[:limit]:
         tag = tag_no.lower()
         rank = 0 if tag == key else 1 if tag.startswith(key) else 2
         yield UnitMatch(usid, plan.part_no, tag_no, "tag", rank)

@@ -1,9 +1,10 @@
 """Indexes that let the unit lookup find USIDs by a part of them, whatever their case.
 
-On PostgreSQL, ``usid_key`` (the USID in lower case) gets a ``varchar_pattern_ops`` b-tree
-(``LIKE 'abc%'`` walks it in key order, whatever the database's collation) and a trigram GIN
-index (``LIKE '%abc%'``, three characters or more, without reading every registration). Other
-databases search without them; the unique index on ``usid_key`` serves the exact match there.
+On PostgreSQL, ``usid_key`` (the USID in lower case) gets a b-tree in byte order (``COLLATE
+"C"``: ``LIKE 'abc%'`` is a range of it, read already in the order the lookup lists, so the
+first fifty cost the same among a million) and a trigram GIN index (``LIKE '%abc%'``, three
+characters or more, without reading every registration). Other databases search without them;
+the unique index on ``usid_key`` serves the exact match there.
 """
 
 from django.db import migrations
@@ -11,7 +12,7 @@ from django.db import migrations
 CREATE = [
     "CREATE EXTENSION IF NOT EXISTS pg_trgm",
     "CREATE INDEX IF NOT EXISTS stations_reg_usid_prefix "
-    "ON stations_unitregistration (usid_key varchar_pattern_ops)",
+    'ON stations_unitregistration ((usid_key COLLATE "C"))',
     "CREATE INDEX IF NOT EXISTS stations_reg_usid_trigram "
     "ON stations_unitregistration USING gin (usid_key gin_trgm_ops)",
 ]
