@@ -23,6 +23,8 @@ ENTRIES = [
     NavEntry("Stations", "stations:manage", "stations.change_station"),
     NavEntry("Units", "dashboards:unit-lookup", "stations.view_scanevent"),
     NavEntry("Printers", "labels:printers", "labels.view_printer"),
+    NavEntry("Qualifications", "operators:qualifications", "operators.view_qualification"),
+    NavEntry("Operators", "operators:operators", "operators.issue_badge"),
     NavEntry("Dashboards", "dashboards:overview", "dashboards.view_dashboard"),
     NavEntry("Jobs", "jobs:list", "dashboards.export_data"),
 ]
