@@ -134,7 +134,7 @@ def test_an_idle_badge_session_is_ended_and_its_next_scan_refused(device, statio
     page = device.get(f"/stations/{station.pk}/")
     assert (
         page.status_code == 302
-        and page["Location"] == "/accounts/sign-in/?next=/stations/%s/" % station.pk
+        and page["Location"] == f"/accounts/sign-in/?next=/stations/{station.pk}/"
     )
 
 
