@@ -159,8 +159,8 @@ def badge_from_scan_screen(request, station):
 
 @require_POST
 @permission_required("stations.change_station", raise_exception=True)
-def device_bind_view(request, pk):
-    station = get_object_or_404(Station, pk=pk, is_active=True)
+def device_bind_view(request, station_pk):
+    station = get_object_or_404(Station, pk=station_pk, is_active=True)
     messages.success(
         request,
         f"This device is bound to {station.name}: between operators it asks for a badge.",
@@ -206,15 +206,15 @@ def _operator_page(request, person, *, issue_form=None, pin_form=None, status=20
 
 @require_GET
 @permission_required("operators.issue_badge", raise_exception=True)
-def operator_page(request, pk):
-    return _operator_page(request, get_object_or_404(get_user_model(), pk=pk))
+def operator_page(request, user_pk):
+    return _operator_page(request, get_object_or_404(get_user_model(), pk=user_pk))
 
 
 @require_POST
 @permission_required("operators.issue_badge", raise_exception=True)
-def badge_issue(request, pk):
+def badge_issue(request, user_pk):
     """Issue a badge and print its card in one step: the code is never shown again."""
-    person = get_object_or_404(get_user_model(), pk=pk)
+    person = get_object_or_404(get_user_model(), pk=user_pk)
     form = BadgeIssueForm(request.POST)
     if not form.is_valid():
         return _operator_page(request, person, issue_form=form)
@@ -238,39 +238,39 @@ def badge_issue(request, pk):
         response["Cache-Control"] = "no-store"
         return response
     messages.success(request, f"Badge issued; its card was sent to {printer.name}.")
-    return redirect("operators:operator", pk=person.pk)
+    return redirect("operators:operator", user_pk=person.pk)
 
 
 @require_POST
 @permission_required("operators.issue_badge", raise_exception=True)
-def badge_withdraw(request, pk):
-    person = get_object_or_404(get_user_model(), pk=pk)
+def badge_withdraw(request, user_pk):
+    person = get_object_or_404(get_user_model(), pk=user_pk)
     services.badge_withdraw(user=person)
     messages.success(request, "The badge was withdrawn: its card no longer signs in.")
-    return redirect("operators:operator", pk=person.pk)
+    return redirect("operators:operator", user_pk=person.pk)
 
 
 @require_POST
 @permission_required("operators.issue_badge", raise_exception=True)
-def pin_set(request, pk):
-    person = get_object_or_404(get_user_model(), pk=pk)
+def pin_set(request, user_pk):
+    person = get_object_or_404(get_user_model(), pk=user_pk)
     form = PinSetForm(request.POST)
     if not form.is_valid():
         return _operator_page(request, person, pin_form=form)
     services.badge_pin_set(user=person, pin=form.cleaned_data["pin"])
     messages.success(request, "PIN set." if form.cleaned_data["pin"] else "PIN removed.")
-    return redirect("operators:operator", pk=person.pk)
+    return redirect("operators:operator", user_pk=person.pk)
 
 
 @require_POST
 @permission_required("operators.issue_badge", raise_exception=True)
-def policy_set(request, pk):
-    person = get_object_or_404(get_user_model(), pk=pk)
+def policy_set(request, user_pk):
+    person = get_object_or_404(get_user_model(), pk=user_pk)
     form = BadgePolicyForm(request.POST)
     form.is_valid()
     services.badge_policy_set(user=person, opens_all_pages=form.cleaned_data["opens_all_pages"])
     messages.success(request, "Badge policy saved.")
-    return redirect("operators:operator", pk=person.pk)
+    return redirect("operators:operator", user_pk=person.pk)
 
 
 # Qualifications ------------------------------------------------------------------------------
@@ -307,8 +307,8 @@ def rule_create(request):
 
 @require_POST
 @permission_required("operators.delete_qualificationrule", raise_exception=True)
-def rule_delete(request, pk):
-    get_object_or_404(QualificationRule, pk=pk).delete()
+def rule_delete(request, rule_pk):
+    get_object_or_404(QualificationRule, pk=rule_pk).delete()
     messages.success(request, "Every operator may work there again.")
     return redirect("operators:qualifications")
 
