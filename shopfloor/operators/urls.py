@@ -8,6 +8,7 @@ urlpatterns = [
     path("badge/", views.badge_sign_in, name="badge"),
     path("badge/pin/", views.badge_pin, name="pin"),
     path("badge/lock/", views.station_lock, name="lock"),
+    path("devices/", views.devices, name="devices"),
     path("devices/bind/<int:station_pk>/", views.device_bind_view, name="bind"),
     path("devices/unbind/", views.device_unbind_view, name="unbind"),
     path("people/", views.operator_list, name="operators"),

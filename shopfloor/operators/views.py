@@ -35,6 +35,7 @@ from shopfloor.operators.station_sessions import (
     pin_wait_start,
 )
 from shopfloor.stations.models import Station
+from shopfloor.stations.selectors import station_list
 
 PASSWORD_BACKEND = "shopfloor.accounts.backends.EmailBackend"
 PAUSED_STATUS = 429
@@ -157,6 +158,14 @@ def badge_from_scan_screen(request, station):
 # Binding a device to its station ---------------------------------------------------------------
 
 
+@require_GET
+@permission_required("stations.change_station", raise_exception=True)
+def devices(request):
+    """Bind this device (the browser) to a station, for badge sign-in."""
+    context = {"stations": station_list(), "bound": device_station(request)}
+    return render(request, "operators/devices.html", context)
+
+
 @require_POST
 @permission_required("stations.change_station", raise_exception=True)
 def device_bind_view(request, station_pk):
@@ -165,7 +174,7 @@ def device_bind_view(request, station_pk):
         request,
         f"This device is bound to {station.name}: between operators it asks for a badge.",
     )
-    response = redirect("stations:scan", pk=station.pk)
+    response = redirect("operators:devices")
     device_bind(response, request, station)
     return response
 
@@ -174,7 +183,7 @@ def device_bind_view(request, station_pk):
 @permission_required("stations.change_station", raise_exception=True)
 def device_unbind_view(request):
     messages.success(request, "This device is no longer bound to a station.")
-    response = redirect("stations:pick")
+    response = redirect("operators:devices")
     device_unbind(response)
     return response
 
