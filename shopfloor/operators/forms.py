@@ -12,11 +12,12 @@ from shopfloor.stations.models import STAGE_KEY_MAX_LENGTH, Station
 
 
 class BadgeScanForm(forms.Form):
-    code = forms.CharField(label=_("Scan your badge"), max_length=200, required=False)
+    # No length or character limit here: badges.badge_code_clean says what is wrong.
+    code = forms.CharField(label=_("Scan your badge"), required=False, strip=False)
 
 
 class PinForm(forms.Form):
-    pin = forms.CharField(label=_("PIN"), max_length=8, required=False)
+    pin = forms.CharField(label=_("PIN"), required=False)
 
 
 class BadgeIssueForm(forms.Form):
@@ -40,7 +41,6 @@ class PinSetForm(forms.Form):
     pin = forms.CharField(
         label=_("PIN"),
         required=False,
-        max_length=8,
         widget=forms.PasswordInput(attrs={"inputmode": "numeric", "autocomplete": "new-password"}),
         help_text=_("4 to 8 digits, asked after the badge. Empty: no PIN."),
     )

@@ -127,3 +127,18 @@ def test_only_admins_issue_badges(client_for, make_user, carla, role):
 
     assert response.status_code == 403
     assert not OperatorBadge.objects.filter(user=carla).exists()
+
+
+@pytest.mark.parametrize("pin", ["12a4", "123", "123456789", "12 34"])
+def test_a_pin_that_is_not_4_to_8_digits_is_refused(client_for, admin_user, carla, pin):
+    page = client_for(admin_user).post(f"/operators/people/{carla.pk}/pin/", {"pin": pin})
+
+    assert page.status_code == 200 and "A PIN is 4 to 8 digits." in page.content.decode()
+    assert not OperatorBadge.objects.filter(user=carla).exclude(pin="").exists()
+
+
+def test_the_pin_is_stored_like_a_password(client_for, admin_user, carla):
+    client_for(admin_user).post(f"/operators/people/{carla.pk}/pin/", {"pin": "4711"})
+
+    stored = OperatorBadge.objects.get(user=carla).pin
+    assert "4711" not in stored and stored.count("$") >= 2

@@ -86,6 +86,7 @@ def test_a_badge_with_a_pin_on_the_scan_screen_sends_the_operator_to_the_pin(
         ("OP-ANA\x070001", "printable ASCII"),
         ("OP ANA 0001", "printable ASCII"),
         ("AB", "6 to 64 characters"),
+        ("X" * 500, "6 to 64 characters"),
         ("", "nothing was read"),
     ],
 )
