@@ -7,6 +7,8 @@ request, so a screen left open never scans for the operator who walked away: a p
 lock screen, a queued scan is refused (and not recorded).
 """
 
+import time
+
 from django.contrib.auth import logout
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
@@ -17,6 +19,7 @@ from shopfloor.operators.station_sessions import (
     badge_session_of,
     badge_session_touch,
     idle_lock_seconds,
+    scan_taken_at,
 )
 
 # Views a badge session opens: (namespace:url_name, whether it must be the session's station).
@@ -49,13 +52,14 @@ class StationOperatorMiddleware:
         except Resolver404:
             return self.get_response(request)
         is_scan = match.view_name == "stations:submit" and request.method == "POST"
-        if session.is_idle:
+        when = scan_taken_at(request) if is_scan else time.time()
+        if session.is_idle_at(when):
             logout(request)
             return self._locked(request, is_scan)
         if not self._opens(match, session, request.user):
             return render(request, "operators/badge_not_enough.html", status=403)
         if is_scan:
-            badge_session_touch(request)
+            badge_session_touch(request, when)
         return self.get_response(request)
 
     def _opens(self, match, session, user):

@@ -29,13 +29,10 @@ class BadgeSession:
     station_id: int
     last_scan: float
 
-    @property
-    def idle_seconds(self):
-        return time.time() - self.last_scan
-
-    @property
-    def is_idle(self):
-        return self.idle_seconds > idle_lock_seconds()
+    def is_idle_at(self, when):
+        """Whether the session was idle at ``when`` (epoch seconds): a scan taken offline is
+        judged by when it was taken, not by when its queue could send it."""
+        return when - self.last_scan > idle_lock_seconds()
 
 
 def idle_lock_seconds():
@@ -80,10 +77,22 @@ def badge_session_of(request):
     return BadgeSession(station_id=data.get("station"), last_scan=data.get("last_scan", 0))
 
 
-def badge_session_touch(request):
+def badge_session_touch(request, when):
+    """A scan taken at ``when`` (epoch seconds) keeps the badge session open."""
     data = request.session.get(BADGE_SESSION)
-    if isinstance(data, dict):
-        request.session[BADGE_SESSION] = {**data, "last_scan": time.time()}
+    if isinstance(data, dict) and when > data.get("last_scan", 0):
+        request.session[BADGE_SESSION] = {**data, "last_scan": when}
+
+
+def scan_taken_at(request):
+    """When the scan of ``request`` was taken: now, less the ``age_ms`` the scan screen sends
+    (how long the scan waited in its queue; relative, so the device's clock does not matter)."""
+    now = time.time()
+    try:
+        age = int(request.POST.get("age_ms", "0")) / 1000
+    except ValueError:
+        age = 0
+    return now - min(max(age, 0), now)
 
 
 def pin_wait_start(request, *, user, station, digest):

@@ -234,6 +234,7 @@
     data.set("defect", scan.defect || "");
     data.set("part_no", scan.part_no || "");
     data.set("scan_id", scan.scan_id);
+    data.set("age_ms", String(Math.max(0, Date.now() - scan.at))); // how long it waited to be sent
     return data;
   }
 

@@ -160,3 +160,26 @@ def test_scans_keep_a_badge_session_open(device, station, ana, settings):
     device.post(f"/stations/{station.pk}/scan/", {"code": "U1"}, headers=JSON)
 
     assert time.time() - device.session[BADGE_SESSION]["last_scan"] < 5
+
+
+def test_a_scan_taken_before_the_idle_time_and_sent_late_is_recorded(
+    device, station, ana, settings
+):
+    """The screen was offline: its queued scan arrives after the idle time, but was taken
+    within it, so it is the operator's."""
+    settings.STATION_IDLE_LOCK_MINUTES = 10
+    device.post("/operators/badge/", {"code": BADGE_A})
+    session = device.session
+    session[BADGE_SESSION] = {**session[BADGE_SESSION], "last_scan": time.time() - 900}
+    session.save()
+
+    late = device.post(
+        f"/stations/{station.pk}/scan/", {"code": "U1", "age_ms": "700000"}, headers=JSON
+    ).json()
+    idle = device.post(
+        f"/stations/{station.pk}/scan/", {"code": "U2", "age_ms": "bogus"}, headers=JSON
+    ).json()
+
+    assert late["status"] == "recorded"
+    assert idle["code"] == "station_locked"
+    assert list(ScanEvent.objects.values_list("usid", "user")) == [("U1", ana.pk)]
