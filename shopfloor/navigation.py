@@ -24,6 +24,9 @@ ENTRIES = [
     NavEntry("Defects", "stations:defects", "stations.change_defectreason"),
     NavEntry("Units", "dashboards:unit-lookup", "stations.view_scanevent"),
     NavEntry("Printers", "labels:printers", "labels.view_printer"),
+    NavEntry("Badge devices", "operators:devices", "stations.change_station"),
+    NavEntry("Qualifications", "operators:qualifications", "operators.view_qualification"),
+    NavEntry("Operators", "operators:operators", "operators.issue_badge"),
     NavEntry("Dashboards", "dashboards:overview", "dashboards.view_dashboard"),
     NavEntry("Jobs", "jobs:list", "dashboards.export_data"),
 ]

@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "shopfloor.jobs",
     "shopfloor.labels",
+    "shopfloor.operators",
 ]
 
 MIDDLEWARE = [
@@ -91,6 +92,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "shopfloor.browser_policies.BrowserPoliciesMiddleware",
+    # A badge sign-in opens its station's scan screen only, and ends when idle.
+    "shopfloor.operators.middleware.StationOperatorMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "shopfloor.nul_characters.RefuseNulCharactersMiddleware",
@@ -175,6 +178,9 @@ AXES_USERNAME_CALLABLE = "shopfloor.accounts.throttling.account_of"
 AXES_CLIENT_IP_CALLABLE = "shopfloor.accounts.throttling.client_address"
 AXES_LOCKOUT_CALLABLE = "shopfloor.accounts.throttling.locked_out"
 AXES_SENSITIVE_PARAMETERS = ["password"]
+# Badge sign-in at station devices (shopfloor/operators): a badge session with no scan for
+# this many minutes is ended and the screen asks for a badge again.
+STATION_IDLE_LOCK_MINUTES = env_int("STATION_IDLE_LOCK_MINUTES", 10)
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"

@@ -26,6 +26,7 @@ from parts.services import part_create
 from procedures.services import procedure_apply
 from shopfloor.accounts.roles import Role
 from shopfloor.dashboards.export_jobs import export_start
+from shopfloor.operators.models import QualificationRule
 from shopfloor.stations.models import DefectReason, Station
 from tests.labels.support import label_world
 from tests.parts.media_files import image_upload
@@ -98,12 +99,15 @@ def world(engineer, settings, tmp_path):
     # The walked roles are other people: someone else's job is not found, for everyone.
     job = export_start(user=engineer, part=part, what="units", extension="csv")
     labels = label_world(part=part, engineer=engineer)
+    rule = QualificationRule.objects.create(station=station, created_by=engineer)
     return {
         "job_id": job.pk,
         "part_pk": part.pk,
         "pk": part.pk,
         "station_pk": station.pk,
         "defect_pk": DefectReason.objects.order_by("pk").first().pk,
+        "user_pk": engineer.pk,
+        "rule_pk": rule.pk,
         "usid": "U1",
         "version": 1,
         "action": "hold",

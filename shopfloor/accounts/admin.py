@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from shopfloor.accounts.models import User
@@ -28,7 +30,7 @@ class UserAdmin(BaseUserAdmin):
     search_fields = ["email", "full_name"]
     fieldsets = (
         (None, {"fields": ("email", "password")}),
-        (_("Personal info"), {"fields": ("full_name",)}),
+        (_("Personal info"), {"fields": ("full_name", "badge_page")}),
         (
             _("Roles and permissions"),
             {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},
@@ -38,6 +40,18 @@ class UserAdmin(BaseUserAdmin):
     add_fieldsets = (
         (None, {"classes": ("wide",), "fields": ("email", "password1", "password2", "groups")}),
     )
+
+    readonly_fields = ["badge_page"]
+
+    @admin.display(description=_("badge and PIN"))
+    def badge_page(self, user):
+        """Badges are issued (and their cards printed) on the operator's own page."""
+        if not user.pk:
+            return "-"
+        url = reverse("operators:operator", kwargs={"user_pk": user.pk})
+        return format_html(
+            '<a href="{}">{}</a>', url, _("Issue a badge, print its card, set a PIN")
+        )
 
     @admin.display(description=_("roles"))
     def role_names(self, user):

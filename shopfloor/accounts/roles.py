@@ -43,6 +43,10 @@ ROLE_PERMISSIONS = {
         "labels.add_printer",
         "labels.change_printer",
         "labels.change_stationprinting",
+        "operators.view_qualificationrule",
+        "operators.add_qualificationrule",
+        "operators.delete_qualificationrule",
+        "operators.view_qualification",
     ],
     Role.OPERATOR: [*VIEW_PARTS, "stations.view_station", "stations.scan_unit"],
     Role.SUPERVISOR: [
@@ -52,6 +56,10 @@ ROLE_PERMISSIONS = {
         "stations.override_unit",
         *DASHBOARDS,
         "labels.reprint_label",
+        "operators.view_qualificationrule",
+        "operators.view_qualification",
+        "operators.add_qualification",
+        "operators.change_qualification",
     ],
 }
 

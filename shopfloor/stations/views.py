@@ -10,6 +10,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from parts.models import ModelPart
 from shopfloor.browser_policies import allow_camera
 from shopfloor.dashboards.views import unit_story_page
+from shopfloor.operators.badges import is_badge_card
+from shopfloor.operators.services import scan_qualification_refusal
+from shopfloor.operators.views import badge_from_scan_screen
 from shopfloor.scanning.input import code_clean
 from shopfloor.scanning.plans import plan_of_part
 from shopfloor.scanning.rules import REFUSED, ScanOutcome, ScanRefused, StationSnapshot
@@ -94,6 +97,8 @@ def station_scan(request, pk):
 @permission_required("stations.scan_unit", raise_exception=True)
 def scan_submit(request, pk):
     station = get_object_or_404(Station, pk=pk)
+    if is_badge_card(request.POST.get("code")):
+        return badge_from_scan_screen(request, station)
     outcome, pending = _scan_from_screen(station, request.user, request.POST)
     if request.get_preferred_type(["text/html", "application/json"]) == "application/json":
         # The screen's queue of scans: each answer is shown against its own scan, and the
@@ -123,6 +128,11 @@ def _scan_from_screen(station, user, data):
             return ScanOutcome(REFUSED, "invalid", " ".join(error.messages)), ""
         message = f"Now scan the tag label of {usid}."
         return ScanOutcome(WAITING_FOR_TAG, "scan_tag", message, usid=usid), usid
+    refusal = scan_qualification_refusal(
+        station=station, user=user, usid=pending or code, part_no=data.get("part_no") or None
+    )
+    if refusal:
+        return ScanOutcome(REFUSED, "not_qualified", refusal), ""
     outcome = scan_service(
         usid=pending or code,
         tag_no=code if pending else None,

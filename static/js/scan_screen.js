@@ -40,6 +40,7 @@
   const STUCK_AFTER_MS = 60 * 1000; // a queue older than this is reported plainly
   const HAND_KEY_MS = 60; // a digit alone this long was pressed by a person, not a scanner
   const DEFECT_CARD = /^DEFECT:(.+)$/i;
+  const BADGE_CARD = /^BADGE:/i; // an operator's badge: station_badge.js shows the switch
   const TONES = {
     recorded: [{ freq: 1320, seconds: 0.12, type: "sine" }],
     already_recorded: [
@@ -60,6 +61,7 @@
     already_recorded: "Already recorded",
     refused: "Refused",
     waiting: "Waiting to send",
+    signed_in: "Operator",
     queued: "Queued",
   };
 
@@ -146,6 +148,15 @@
       chooseDefectByCode(card[1].trim());
       return;
     }
+    if (BADGE_CARD.test(text.trim())) {
+      // Queued like a scan, so the scans before it are the old operator's and the scans
+      // after it the new one's. Its code is dropped from the log once answered.
+      update(function (state) {
+        state.queue.push({ scan_id: newScanId(), usid: text, badge: true, result: "", at: Date.now() });
+      });
+      send();
+      return;
+    }
     if (PAIRS_TAG && !pendingUsid) {
       pendingUsid = text.trim();
       showPrompt();
@@ -223,6 +234,7 @@
     data.set("defect", scan.defect || "");
     data.set("part_no", scan.part_no || "");
     data.set("scan_id", scan.scan_id);
+    data.set("age_ms", String(Math.max(0, Date.now() - scan.at))); // how long it waited to be sent
     return data;
   }
 
@@ -281,6 +293,9 @@
       }
       scan.answer = answer;
       scan.answered_at = Date.now();
+      if (scan.badge) {
+        scan.usid = "Badge";
+      }
       state.log.unshift(scan);
       isLatest = state.queue.length === 0;
     });
@@ -293,6 +308,7 @@
       }
       showArmed();
     }
+    screen.dispatchEvent(new CustomEvent("scan:answered", { detail: answer }));
     showAnswer(answer.status, answer.message);
     play(answer.status);
     echoInDialog(answer.message);
@@ -420,17 +436,18 @@
     const acknowledged = status === "refused" && scan.acknowledged;
     row.className = "scan-log-row scan-log-" + status + (acknowledged ? " scan-log-acknowledged" : "");
     row.dataset.scanId = scan.scan_id;
-    row.dataset.usid = scan.usid;
+    row.dataset.usid = scan.badge ? "" : scan.usid;
     row.dataset.status = status;
     const when = document.createElement("span");
     when.className = "scan-log-time";
     when.textContent = time(scan.at);
     const usid = document.createElement("strong");
     usid.className = "scan-log-usid";
-    usid.textContent = scanName(scan);
+    usid.textContent = scan.badge ? "Badge" : scanName(scan);
     const choice = document.createElement("span");
     choice.className = "badge " + (scan.result === "fail" ? "text-bg-danger" : "text-bg-success");
     choice.textContent = scan.result === "fail" ? "fail" + (scan.defect_label ? ": " + scan.defect_label : "") : "pass";
+    choice.hidden = Boolean(scan.badge);
     const word = document.createElement("span");
     word.className = "scan-log-word";
     word.textContent = WORDS[status] || status;

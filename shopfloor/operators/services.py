@@ -1,0 +1,211 @@
+"""Writes of the operators app: issuing badges and PINs, signing in by badge, qualifications."""
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth.hashers import check_password, make_password
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from parts.models import ModelPart
+from shopfloor.operators.badges import badge_code_clean, badge_code_for_issue, badge_digest
+from shopfloor.operators.models import OperatorBadge, Qualification, QualificationRule
+from shopfloor.operators.throttling import (
+    badge_failure_record,
+    badge_failures_clear,
+    badge_paused,
+)
+from shopfloor.scanning.input import is_code
+from shopfloor.stations.models import UnitRegistration
+
+SCAN_PERMISSION = "stations.scan_unit"
+NOT_A_BADGE = "This badge is not known or not in use. Ask your supervisor."
+PAUSED = (
+    "Badge sign-in is paused at this station after too many refused badges or PINs. Wait "
+    "{minutes} minutes, or ask a supervisor to sign in with email and password."
+)
+
+
+class BadgeRefused(Exception):
+    """A badge or PIN refused: ``message`` names no account."""
+
+    def __init__(self, message, code):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+@dataclass(frozen=True)
+class BadgeAccepted:
+    """A badge that signs ``user`` in, or that waits for its PIN (``needs_pin``)."""
+
+    user: object
+    digest: str
+    needs_pin: bool = False
+
+
+def badge_issue(*, user, code, issued_by):
+    """Give ``user`` the badge ``code`` (replacing any earlier badge, whose card stops working).
+
+    Returns the OperatorBadge. Raises ValidationError when the code is not a badge code or
+    another account holds it (the message does not say which)."""
+    code = badge_code_for_issue(code)
+    digest = badge_digest(code)
+    try:
+        with transaction.atomic():
+            badge, _created = OperatorBadge.objects.select_for_update().get_or_create(user=user)
+            badge.code_digest = digest
+            badge.issued_at = timezone.now()
+            badge.issued_by = issued_by
+            badge.save()
+    except IntegrityError:
+        raise ValidationError(
+            "This badge code is already in use: choose another one.", code="taken"
+        ) from None
+    return badge
+
+
+def badge_withdraw(*, user):
+    """The account's badge stops working (its PIN is kept for a new badge)."""
+    OperatorBadge.objects.filter(user=user).update(code_digest=None, issued_at=None)
+
+
+def badge_pin_set(*, user, pin):
+    """Set (``pin``) or clear (empty) the PIN asked after the account's badge."""
+    badge, _created = OperatorBadge.objects.get_or_create(user=user)
+    badge.pin = make_password(pin) if pin else ""
+    badge.save(update_fields=["pin"])
+    return badge
+
+
+def badge_policy_set(*, user, opens_all_pages):
+    badge, _created = OperatorBadge.objects.get_or_create(user=user)
+    badge.opens_all_pages = opens_all_pages
+    badge.save(update_fields=["opens_all_pages"])
+    return badge
+
+
+def badge_check(*, station, text):
+    """The account whose badge ``text`` is, for sign-in at ``station``.
+
+    Returns BadgeAccepted (``needs_pin`` when the account has a PIN); raises BadgeRefused for
+    an unknown badge, a badge of a disabled account or of an account that may not scan, a
+    text that is not a badge code, a station or badge paused by the throttle, or an operator
+    not qualified for the station. Every refusal but the last counts as a guess."""
+    try:
+        code = badge_code_clean(text)
+    except ValidationError as error:
+        _refuse_guess(station, "", error.messages[0], "not_a_badge")
+    digest = badge_digest(code)
+    _refuse_if_paused(station, digest)
+    badge = (
+        OperatorBadge.objects.select_related("user")
+        .filter(code_digest=digest, user__is_active=True)
+        .first()
+    )
+    if badge is None or not badge.user.has_perm(SCAN_PERMISSION):
+        _refuse_guess(station, digest, NOT_A_BADGE, "unknown_badge")
+    refusal = station_qualification_refusal(station=station, user=badge.user)
+    if refusal:
+        raise BadgeRefused(refusal, "not_qualified")
+    if badge.has_pin:
+        return BadgeAccepted(user=badge.user, digest=digest, needs_pin=True)
+    badge_failures_clear(digest=digest)
+    return BadgeAccepted(user=badge.user, digest=digest)
+
+
+def badge_pin_check(*, station, user_pk, digest, pin):
+    """The account waiting for its PIN at ``station``, once ``pin`` is right; raises
+    BadgeRefused (a wrong PIN counts as a guess at the station and for the badge)."""
+    _refuse_if_paused(station, digest)
+    badge = (
+        OperatorBadge.objects.select_related("user")
+        .filter(user_id=user_pk, code_digest=digest, user__is_active=True)
+        .first()
+    )
+    if badge is None:
+        raise BadgeRefused(NOT_A_BADGE, "unknown_badge")
+    if not pin or not badge.has_pin or not check_password(str(pin), badge.pin):
+        _refuse_guess(station, digest, "Wrong PIN: scan the badge and try again.", "wrong_pin")
+    badge_failures_clear(digest=digest)
+    return badge.user
+
+
+def _refuse_if_paused(station, digest):
+    if badge_paused(station=station, digest=digest):
+        badge_failure_record(station=station, digest=digest)
+        minutes = settings.SIGN_IN_LOCKOUT_MINUTES
+        raise BadgeRefused(PAUSED.format(minutes=minutes), "paused")
+
+
+def _refuse_guess(station, digest, message, code):
+    badge_failure_record(station=station, digest=digest)
+    raise BadgeRefused(message, code)
+
+
+# Qualifications ------------------------------------------------------------------------------
+
+
+def _not_qualified(what):
+    return (
+        f"Not qualified for {what}, or the qualification has expired: ask your supervisor. "
+        "Nothing was recorded."
+    )
+
+
+def station_qualification_refusal(*, station, user):
+    """Why ``user`` may not work at ``station`` (a message), or None."""
+    rule = QualificationRule.objects.filter(station=station).first()
+    if rule is None or _holds(rule, user):
+        return None
+    return _not_qualified(f"station {station.name}")
+
+
+def stage_qualification_refusal(*, station, user, part_id):
+    """Why ``user`` may not record ``station``'s stage on a unit of part ``part_id``, or None.
+    Checks the station's own rule too: a qualification may expire during a shift."""
+    refusal = station_qualification_refusal(station=station, user=user)
+    if refusal or part_id is None:
+        return refusal
+    rule = (
+        QualificationRule.objects.select_related("part")
+        .filter(part_id=part_id, stage=station.stage)
+        .first()
+    )
+    if rule is None or _holds(rule, user):
+        return None
+    return _not_qualified(f"stage {rule.stage} of {rule.part.part_no}")
+
+
+def scan_qualification_refusal(*, station, user, usid, part_no):
+    """Why ``user`` may not record the scan of ``usid`` at ``station`` (a message), or None.
+    The unit's part is the registered one, or for a unit not registered yet the part the
+    scan names (or the station's only part)."""
+    rules = QualificationRule.objects.filter(Q(station=station) | Q(stage=station.stage))
+    if not rules.exists():
+        return None
+    registration = UnitRegistration.objects.find(usid) if is_code(usid) else None
+    if registration is not None:
+        part_id = registration.part_id
+    elif part_no:
+        part_id = ModelPart.objects.filter(part_no=part_no).values_list("pk", flat=True).first()
+    else:
+        part_ids = list(station.parts.values_list("pk", flat=True)[:2])
+        part_id = part_ids[0] if len(part_ids) == 1 else None
+    return stage_qualification_refusal(station=station, user=user, part_id=part_id)
+
+
+def _holds(rule, user):
+    return Qualification.objects.valid().filter(rule=rule, user=user).exists()
+
+
+def qualification_grant(*, user, rule, expires_on, granted_by):
+    """Qualify ``user`` for ``rule`` until ``expires_on`` (renewing an earlier grant)."""
+    if expires_on < timezone.localdate():
+        raise ValidationError("The expiry date has passed.", code="expired")
+    qualification, _created = Qualification.objects.update_or_create(
+        user=user, rule=rule, defaults={"expires_on": expires_on, "granted_by": granted_by}
+    )
+    return qualification

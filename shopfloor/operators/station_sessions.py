@@ -1,0 +1,119 @@
+"""A station device and the operator signed in at it.
+
+A device is bound to its station by a signed, long-lived cookie that an engineer sets from the
+station's screen (``device_bind``): signing out does not unbind it, so the device shows its
+station's lock screen ("scan your badge") between operators. An operator's badge sign-in is
+an ordinary Django session marked as a badge session of that station, with the time of its
+last scan: past ``STATION_IDLE_LOCK_MINUTES`` without a scan the session is ended
+(``StationOperatorMiddleware``), whatever the screen's JavaScript did.
+"""
+
+import time
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core import signing
+
+from shopfloor.stations.models import Station
+
+DEVICE_COOKIE = "sf_station_device"
+DEVICE_SALT = "shopfloor.operators.station-device"
+DEVICE_KEEP_SECONDS = 5 * 365 * 24 * 60 * 60
+BADGE_SESSION = "operators.badge"
+PENDING_PIN = "operators.pending_pin"
+PIN_WAIT_SECONDS = 120
+
+
+@dataclass(frozen=True)
+class BadgeSession:
+    station_id: int
+    last_scan: float
+
+    def is_idle_at(self, when):
+        """Whether the session was idle at ``when`` (epoch seconds): a scan taken offline is
+        judged by when it was taken, not by when its queue could send it."""
+        return when - self.last_scan > idle_lock_seconds()
+
+
+def idle_lock_seconds():
+    return float(settings.STATION_IDLE_LOCK_MINUTES) * 60
+
+
+def device_station(request):
+    """The active station this device is bound to, or None."""
+    try:
+        pk = request.get_signed_cookie(DEVICE_COOKIE, salt=DEVICE_SALT)
+    except (KeyError, signing.BadSignature):
+        return None
+    return Station.objects.filter(pk=pk, is_active=True).first() if pk.isdigit() else None
+
+
+def device_bind(response, request, station):
+    response.set_signed_cookie(
+        DEVICE_COOKIE,
+        str(station.pk),
+        salt=DEVICE_SALT,
+        max_age=DEVICE_KEEP_SECONDS,
+        httponly=True,
+        samesite="Lax",
+        secure=request.is_secure(),
+    )
+
+
+def device_unbind(response):
+    response.delete_cookie(DEVICE_COOKIE, samesite="Lax")
+
+
+def badge_session_start(request, station):
+    """Mark the (just signed-in) session as ``station``'s badge session."""
+    request.session[BADGE_SESSION] = {"station": station.pk, "last_scan": time.time()}
+    request.session.pop(PENDING_PIN, None)
+
+
+def badge_session_of(request):
+    data = request.session.get(BADGE_SESSION) if hasattr(request, "session") else None
+    if not isinstance(data, dict):
+        return None
+    return BadgeSession(station_id=data.get("station"), last_scan=data.get("last_scan", 0))
+
+
+def badge_session_touch(request, when):
+    """A scan taken at ``when`` (epoch seconds) keeps the badge session open."""
+    data = request.session.get(BADGE_SESSION)
+    if isinstance(data, dict) and when > data.get("last_scan", 0):
+        request.session[BADGE_SESSION] = {**data, "last_scan": when}
+
+
+def scan_taken_at(request):
+    """When the scan of ``request`` was taken: now, less the ``age_ms`` the scan screen sends
+    (how long the scan waited in its queue; relative, so the device's clock does not matter)."""
+    now = time.time()
+    try:
+        age = int(request.POST.get("age_ms", "0")) / 1000
+    except ValueError:
+        age = 0
+    return now - min(max(age, 0), now)
+
+
+def pin_wait_start(request, *, user, station, digest):
+    """A badge that has a PIN was scanned: the next PIN typed at ``station`` is for it."""
+    request.session[PENDING_PIN] = {
+        "user": user.pk,
+        "station": station.pk,
+        "digest": digest,
+        "at": time.time(),
+    }
+
+
+def pin_wait_of(request, station):
+    """The badge waiting for its PIN at ``station`` as (user pk, digest), or None."""
+    data = request.session.get(PENDING_PIN)
+    if not isinstance(data, dict) or data.get("station") != station.pk:
+        return None
+    if time.time() - data.get("at", 0) > PIN_WAIT_SECONDS:
+        return None
+    return data["user"], data["digest"]
+
+
+def pin_wait_end(request):
+    request.session.pop(PENDING_PIN, None)
