@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "shopfloor.jobs",
     "shopfloor.labels",
+    "shopfloor.genealogy",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,26 @@
+from django import template
+
+from shopfloor.genealogy.selectors import (
+    trace_tree,
+    trace_up,
+    unit_component_history,
+    unit_components,
+)
+
+register = template.Library()
+
+
+@register.inclusion_tag("genealogy/_unit_genealogy.html", takes_context=True)
+def unit_genealogy(context, usid):
+    """What is inside the unit, what it is installed in, and its repairs; supervisors get the
+    repair form."""
+    user = context["request"].user
+    return {
+        "usid": usid,
+        "tree": trace_tree(usid=usid),
+        "components": unit_components(usid=usid),
+        "chain": trace_up(usid=usid),
+        "history": [row for row in unit_component_history(usid=usid) if row.removed_at],
+        "may_repair": user.has_perm("stations.override_unit"),
+        "csrf_token": context.get("csrf_token"),
+    }
