@@ -13,15 +13,18 @@ from shopfloor.scanning.plans import plan_of_part
 
 HEADER = ["usid", "part_no", "via", "state", "where", "dispatched"]
 CHUNK = 2000
+DISPATCH_STAGE = "dispatch"
 
 
 def unit_standing(plan, row):
     """(state, where, dispatched) of a unit row: ``on hold``, ``finished`` or ``in process``;
-    the stage it waits at (or its last stage when finished); whether its last stage is done."""
+    the stage it waits at (or its last stage when finished); ``yes`` or ``no`` as its
+    ``dispatch`` stage is done, ``n/a`` for a part without one (it leaves inside another)."""
     if row is None:
-        return "missing", "", "no"
+        return "missing", "", "n/a"
     pending = [s for s in plan.stages if not s.optional and not row.get(s.flag)]
-    dispatched = bool(plan.stages) and bool(row.get(plan.stages[-1].flag))
+    dispatch = plan.stage(DISPATCH_STAGE)
+    dispatched = "n/a" if dispatch is None else ("yes" if row.get(dispatch.flag) else "no")
     if row.get("on_hold"):
         state = "on hold"
     elif pending:
@@ -29,7 +32,7 @@ def unit_standing(plan, row):
     else:
         state = "finished"
     where = pending[0].label if pending else (plan.stages[-1].label if plan.stages else "")
-    return state, where, "yes" if dispatched else "no"
+    return state, where, dispatched
 
 
 def recall_rows(*, lot=None, usid=None):
@@ -54,5 +57,5 @@ def recall_rows(*, lot=None, usid=None):
                 rows[row["usid"]] = row
         for holder, part_no, via, part_id in chunk:
             plan = plans.get(part_id)
-            standing = unit_standing(plan, rows.get(holder)) if plan else ("missing", "", "no")
+            standing = unit_standing(plan, rows.get(holder)) if plan else ("missing", "", "n/a")
             yield [holder, part_no, " > ".join(via), *standing]
