@@ -16,6 +16,7 @@ parents installing the same child: the second insert waits for the first transac
 refused as ``409 component`` when it commits.
 """
 
+import json
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -274,3 +275,15 @@ def _ancestors(usid):
             [usid],
         )
         return {row[0] for row in cursor.fetchall()}
+
+
+def components_from_form(data):
+    """The ``components`` field of the scan screen's form: a JSON object, as the screen's
+    component step sends it; anything else is passed on for ``components_clean`` to refuse."""
+    raw = data.get("components")
+    if not raw:
+        return None
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return raw

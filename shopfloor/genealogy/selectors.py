@@ -15,6 +15,7 @@ from django.db.models import Q
 
 from parts.models import ModelPart
 from shopfloor.genealogy.models import Installation
+from shopfloor.scanning.plans import plan_of_part
 
 VIA_SEPARATOR = "\t"  # never part of a USID (printable ASCII only)
 MAX_DEPTH = 50
@@ -160,3 +161,24 @@ def trace_up(*, usid):
         seen.add(current.parent_usid)
         current = unit_installed_in(usid=current.parent_usid)
     return chain
+
+
+def station_component_entries(stage_key, parts):
+    """{part_no: [{key, label, kind, part_no, required}]} for each of ``parts`` whose stage
+    ``stage_key`` installs components."""
+    entries = {}
+    for part in parts:
+        plan = plan_of_part(part)
+        stage = plan.stage(stage_key) if plan else None
+        if stage is not None and stage.components:
+            entries[part.part_no] = [
+                {
+                    "key": entry.key,
+                    "label": entry.label,
+                    "kind": entry.kind,
+                    "part_no": entry.part_no,
+                    "required": entry.required,
+                }
+                for entry in stage.components
+            ]
+    return entries

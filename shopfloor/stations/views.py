@@ -13,6 +13,7 @@ from shopfloor.dashboards.views import unit_story_page
 from shopfloor.scanning.input import code_clean
 from shopfloor.scanning.plans import plan_of_part
 from shopfloor.scanning.rules import REFUSED, ScanOutcome, ScanRefused, StationSnapshot
+from shopfloor.genealogy.installing import components_from_form
 from shopfloor.scanning.rules import scan_record as scan_service
 from shopfloor.scanning.selectors import unit_find
 from shopfloor.scanning.services import (
@@ -125,6 +126,7 @@ def _scan_from_screen(station, user, data):
         user=user,
         source=ScanEvent.Source.SCREEN,
         scan_id=data.get("scan_id") or None,
+        components=components_from_form(data),
     )
     return outcome, ""
 

@@ -138,6 +138,10 @@
 
   // A code read whole: typed by the scanner (take) or decoded by the camera.
   function takeText(text) {
+    if (window.ScanComponents && window.ScanComponents.collecting()) {
+      window.ScanComponents.take(text); // a component of the scan taken just before
+      return;
+    }
     if (text === "") {
       return;
     }
@@ -187,6 +191,14 @@
     if (scan.result === "fail") {
       choose("pass"); // this fail is taken; the next scan is a pass unless failed again
     }
+    // A stage that asks for more (its components) runs its step, then queues scan + extras.
+    if (window.ScanComponents && window.ScanComponents.begin(scan, queueScan)) {
+      return;
+    }
+    queueScan(scan);
+  }
+
+  function queueScan(scan) {
     update(function (state) {
       state.queue.push(scan);
     });
@@ -223,6 +235,9 @@
     data.set("defect", scan.defect || "");
     data.set("part_no", scan.part_no || "");
     data.set("scan_id", scan.scan_id);
+    if (scan.components) {
+      data.set("components", JSON.stringify(scan.components));
+    }
     return data;
   }
 
@@ -622,7 +637,9 @@
         if (modalOpen()) {
           return; // the dialog closes
         }
-        if (pendingUsid) {
+        if (window.ScanComponents && window.ScanComponents.cancel()) {
+          showAnswer("cancelled", "Scan cancelled: nothing recorded.");
+        } else if (pendingUsid) {
           pendingUsid = "";
           showPrompt();
         } else {

@@ -1,6 +1,9 @@
+import json
+
 from django import template
 
 from shopfloor.genealogy.selectors import (
+    station_component_entries,
     trace_tree,
     trace_up,
     unit_component_history,
@@ -24,3 +27,10 @@ def unit_genealogy(context, usid):
         "may_repair": user.has_perm("stations.override_unit"),
         "csrf_token": context.get("csrf_token"),
     }
+
+
+@register.inclusion_tag("genealogy/_station_components.html")
+def station_components(station, parts):
+    """The components the station's stage installs, per part, for the scan screen's
+    component step (``static/js/scan_components.js``), and the line where it names the next."""
+    return {"components": json.dumps(station_component_entries(station.stage, parts))}
