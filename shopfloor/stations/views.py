@@ -10,10 +10,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from parts.models import ModelPart
 from shopfloor.browser_policies import allow_camera
 from shopfloor.dashboards.views import unit_story_page
+from shopfloor.genealogy.installing import components_from_form
 from shopfloor.scanning.input import code_clean
 from shopfloor.scanning.plans import plan_of_part
 from shopfloor.scanning.rules import REFUSED, ScanOutcome, ScanRefused, StationSnapshot
-from shopfloor.genealogy.installing import components_from_form
 from shopfloor.scanning.rules import scan_record as scan_service
 from shopfloor.scanning.selectors import unit_find
 from shopfloor.scanning.services import (
