@@ -34,3 +34,15 @@ def station_components(station, parts):
     """The components the station's stage installs, per part, for the scan screen's
     component step (``static/js/scan_components.js``), and the line where it names the next."""
     return {"components": json.dumps(station_component_entries(station.stage, parts))}
+
+
+@register.simple_tag
+def procedure_components(config):
+    """(stage, component entry) pairs of a procedure config, in process order."""
+    return [
+        (stage, entry)
+        for stage in (config or {}).get("stages") or []
+        if isinstance(stage, dict)
+        for entry in stage.get("components") or []
+        if isinstance(entry, dict)
+    ]
