@@ -35,7 +35,7 @@ def component_inputs(rows):
 def test_an_engineer_adds_a_component_choosing_the_part_from_the_list_and_saves(
     client_for, engineer, parts
 ):
-    psu, controller = parts
+    _psu, controller = parts
     client = client_for(engineer)
     url = reverse("procedures:edit", args=[controller.pk])
     stages = [stage("smd"), stage("assembly", result="pass_fail")]
@@ -100,7 +100,7 @@ def test_a_bad_component_row_is_named_on_its_stage_and_nothing_is_saved(
 def test_history_names_a_component_change_and_export_import_carries_components(
     client_for, engineer, parts
 ):
-    psu, controller = parts
+    _psu, controller = parts
     procedure_apply(part=controller, config=CONTROLLER_PROCEDURE, user=engineer)
     changed = json.loads(json.dumps(CONTROLLER_PROCEDURE))
     changed["stages"][1]["components"][2]["required"] = True
