@@ -20,7 +20,8 @@ import json
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import connection
+from django.db.models import Q
 
 from shopfloor.genealogy.models import LOT_MAX_LENGTH, Installation
 from shopfloor.scanning.input import ascii_check, code_clean
@@ -97,12 +98,7 @@ def components_record(*, parent, stage, sent, passed, user, event_id, now):
     }
     if unknown:
         raise ComponentRefused("invalid", unknown)
-    installed = {
-        row.component: row
-        for row in Installation.objects.current().filter(
-            parent_usid=parent.usid, component__in=list(entries)
-        )
-    }
+    installed, placed = _installed_now(parent, entries, sent)
     conflicts = {}
     for key, code in sent.items():
         held = installed.get(key)
@@ -126,7 +122,7 @@ def components_record(*, parent, stage, sent, passed, user, event_id, now):
         return []
     rows = []
     units = {key: code for key, code in new.items() if not entries[key].is_lot}
-    children = _children_check(parent, entries, units) if units else {}
+    children = _children_check(parent, entries, units, placed) if units else {}
     for key, code in new.items():
         child = children.get(key)
         rows.append(
@@ -146,30 +142,67 @@ def components_record(*, parent, stage, sent, passed, user, event_id, now):
     return installations_write(rows, entries)
 
 
+INSERT_COLUMNS = (
+    "parent_usid",
+    "parent_part_id",
+    "stage",
+    "component",
+    "child_usid",
+    "child_part_id",
+    "lot",
+    "installed_at",
+    "installed_by_id",
+    "event_id",
+    "designator",
+    "removal_reason",
+)
+
+
 def installations_write(rows, entries):
-    """Insert ``rows``; a child another unit installed a moment ago is refused naming its
-    entry (``entries`` maps keys to their plans, for the labels)."""
-    try:
-        with transaction.atomic():
-            return Installation.objects.bulk_create(rows)
-    except IntegrityError:
-        taken = dict(
-            Installation.objects.current()
-            .filter(child_usid__in=[row.child_usid for row in rows if row.child_usid])
-            .values_list("child_usid", "parent_usid")
+    """Insert ``rows`` in one statement; returns their ids. A child that another unit
+    installed a moment ago (the partial unique index, which waits for that scan's transaction)
+    is skipped by ``ON CONFLICT DO NOTHING`` and refused here naming its entry: the caller's
+    transaction then rolls the scan back. No savepoint is needed, since nothing failed."""
+    table = connection.ops.quote_name(Installation._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(column) for column in INSERT_COLUMNS)
+    one = "(" + ", ".join(["%s"] * len(INSERT_COLUMNS)) + ")"
+    params = []
+    for row in rows:
+        params += [
+            row.parent_usid,
+            row.parent_part_id,
+            row.stage,
+            row.component,
+            row.child_usid,
+            row.child_part_id,
+            row.lot,
+            connection.ops.adapt_datetimefield_value(row.installed_at),
+            row.installed_by_id,
+            row.event_id,
+            row.designator,
+            row.removal_reason,
+        ]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({columns}) VALUES {', '.join([one] * len(rows))} "
+            f"ON CONFLICT DO NOTHING RETURNING id, component",
+            params,
         )
-        fields = {
-            _name(row.component): (
-                f"{row.child_usid} was installed in {taken.get(row.child_usid, 'another unit')} "
-                "a moment ago."
-            )
-            for row in rows
-            if row.child_usid and row.child_usid in taken
-        }
+        written = dict((component, pk) for pk, component in cursor.fetchall())
+    taken = [row for row in rows if row.component not in written]
+    if taken:
         raise ComponentRefused(
             "component",
-            fields or {"components": "Another scan installed one of these components first."},
-        ) from None
+            {
+                _name(row.component): (
+                    f"{row.child_usid or row.lot} was installed in another unit a moment ago."
+                )
+                for row in taken
+            },
+        )
+    for row in rows:
+        row.pk = written[row.component]
+    return rows
 
 
 @dataclass(frozen=True)
@@ -178,9 +211,26 @@ class _Child:
     part_id: int
 
 
-def _children_check(parent, entries, units):
+def _installed_now(parent, entries, sent):
+    """In one query: the parent's current installations at ``entries`` ({key: row}), and where
+    the sent codes and the parent itself are installed now ({child USID: parent USID})."""
+    codes = [code for code in sent.values()] + [parent.usid]
+    rows = Installation.objects.current().filter(
+        Q(parent_usid=parent.usid, component__in=list(entries)) | Q(child_usid__in=codes)
+    )
+    installed, placed = {}, {}
+    for row in rows:
+        if row.parent_usid == parent.usid and row.component in entries:
+            installed[row.component] = row
+        if row.child_usid:
+            placed[row.child_usid] = row.parent_usid
+    return installed, placed
+
+
+def _children_check(parent, entries, units, placed):
     """Every child unit in ``units`` ({key: USID}) checked against the contract's rules; the
-    children as registered, by key. Each child's unit row is locked until the scan commits."""
+    children as registered, by key. Each child's unit row is locked until the scan commits.
+    ``placed`` says where the sent codes and the parent are installed now."""
     keys = [key for code in units.values() for key in usid_lookup_keys(code)]
     registrations = {
         registration.usid_key: registration
@@ -211,7 +261,10 @@ def _children_check(parent, entries, units):
                 f"{registration.usid} is also scanned for {seen[registration.usid]}."
             )
         seen[registration.usid] = key
-    cycle = _ancestors(parent.usid) | {parent.usid}
+    # A child that holds the parent, at any depth, would make a cycle; a parent installed in
+    # nothing has no ancestor to look for.
+    ancestors = _ancestors(parent.usid) if parent.usid in placed else set()
+    cycle = ancestors | {parent.usid}
     for key, registration in found.items():
         if registration.usid in cycle:
             problems[_name(key)] = f"{registration.usid} cannot go into {parent.usid}: " + (
@@ -219,15 +272,10 @@ def _children_check(parent, entries, units):
                 if registration.usid == parent.usid
                 else f"{parent.usid} is installed in it (a cycle)."
             )
-    installed_elsewhere = dict(
-        Installation.objects.current()
-        .filter(child_usid__in=[registration.usid for registration in found.values()])
-        .values_list("child_usid", "parent_usid")
-    )
     for key, registration in found.items():
         if _name(key) in problems:
             continue
-        where = installed_elsewhere.get(registration.usid)
+        where = placed.get(registration.usid)
         if where is not None:
             problems[_name(key)] = f"{registration.usid} is already installed in {where}."
             continue
