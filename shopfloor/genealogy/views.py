@@ -107,5 +107,5 @@ def component_repair(request, usid):
         )
     except RepairRefused as refusal:
         context = {"usid": usid, "errors": refusal.fields, "data": data}
-        return render(request, "genealogy/repair_refused.html", context, status=400)
+        return render(request, "genealogy/repair_refused.html", context)
     return redirect("dashboards:unit", usid=usid)
