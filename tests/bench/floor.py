@@ -108,8 +108,10 @@ def floor_components(request):
         cursor.execute(INSERT_EVENT, [now, usid, part_id, STAGE, result, None, data["token_id"]])
         cursor.execute(
             INSERT_INSTALLATIONS,
-            [usid, part_id, STAGE, "psu", child, data["child_part_id"], None, now]
-            + [usid, part_id, STAGE, "paste", None, None, data["components"]["paste"], now],
+            [
+                *(usid, part_id, STAGE, "psu", child, data["child_part_id"], None, now),
+                *(usid, part_id, STAGE, "paste", None, None, data["components"]["paste"], now),
+            ],
         )
     return JsonResponse({"status": "recorded"}, status=201)
 
