@@ -53,7 +53,9 @@ def recall_rows(*, lot=None, usid=None):
             plan = plans[part_id]
             if plan is None:
                 continue
-            for row in plan.unit_model.objects.filter(usid__in=usids).values(*plan.columns):
+            # Only what the standing needs: the stage flags and the hold (no dates to convert).
+            columns = ["usid", "on_hold", *(stage.flag for stage in plan.stages)]
+            for row in plan.unit_model.objects.filter(usid__in=usids).values(*columns):
                 rows[row["usid"]] = row
         for holder, part_no, via, part_id in chunk:
             plan = plans.get(part_id)

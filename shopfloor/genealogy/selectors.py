@@ -79,15 +79,34 @@ def _component_json(row):
 
 
 def _forward_sql(start_column):
+    """The recursive trace up from a lot or a child unit.
+
+    A child is installed in at most one unit at a time (the partial unique index), so each
+    step up is one lookup of that index per unit. PostgreSQL is told so with a LATERAL
+    subquery limited to one row, which it cannot turn into a hash join over the whole table
+    (its estimate of a recursive step's size is blind); SQLite joins by the index by itself.
+    """
     table = _q(Installation._meta.db_table)
+    if connection.vendor == "postgresql":
+        step = (
+            f" FROM up u CROSS JOIN LATERAL (SELECT parent_usid, parent_part_id FROM {table}"
+            f" WHERE child_usid = u.usid AND removed_at IS NULL LIMIT 1) i"
+            f" WHERE u.depth < %s"
+        )
+        child = "u.usid"
+    else:
+        step = (
+            f" FROM {table} i JOIN up u ON i.child_usid = u.usid"
+            f" WHERE i.removed_at IS NULL AND u.depth < %s"
+        )
+        child = "i.child_usid"
     return (
         f"WITH RECURSIVE up(usid, part_id, via, depth) AS ("
         f" SELECT parent_usid, parent_part_id, CAST('' AS TEXT), 1 FROM {table}"
         f" WHERE {start_column} = %s AND removed_at IS NULL"
         f" UNION ALL SELECT i.parent_usid, i.parent_part_id,"
-        f" CASE WHEN u.via = '' THEN i.child_usid ELSE u.via || %s || i.child_usid END, u.depth + 1"
-        f" FROM {table} i JOIN up u ON i.child_usid = u.usid"
-        f" WHERE i.removed_at IS NULL AND u.depth < %s)"
+        f" CASE WHEN u.via = '' THEN {child} ELSE u.via || %s || {child} END, u.depth + 1"
+        f"{step})"
         f" SELECT up.usid, p.{_q('part_no')}, up.via, up.part_id FROM up"
         f" JOIN {_q(ModelPart._meta.db_table)} p ON p.{_q('id')} = up.part_id"
     )

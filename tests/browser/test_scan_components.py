@@ -6,6 +6,7 @@ from playwright.sync_api import expect
 
 from shopfloor.genealogy.models import Installation
 from shopfloor.stations.models import ScanEvent, Station
+from tests.browser.test_scan_queue import wedge  # a keyboard-wedge scanner's speed
 from tests.conftest import PASSWORD
 from tests.genealogy.genealogy_support import Line
 from tests.stations.scan_support import unit_of
@@ -13,12 +14,6 @@ from tests.stations.scan_support import unit_of
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 expect.set_options(timeout=15_000)
-WEDGE_MS = 5
-
-
-def wedge(page, code):
-    page.keyboard.type(code, delay=WEDGE_MS)
-    page.keyboard.press("Enter")
 
 
 @pytest.fixture

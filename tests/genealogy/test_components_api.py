@@ -241,3 +241,35 @@ def test_a_component_entry_is_validated_in_the_procedure(engineer, line):
     assert (
         'stages[0].components[3].key: "psu" is already the key of stages[0].components[0]' in text
     )
+
+
+def test_a_new_unit_whose_first_stage_installs_a_taken_child_is_not_registered(
+    api, device_token, line
+):
+    from shopfloor.stations.models import UnitRegistration
+
+    line.finished_psu("PSU-1")
+    line.finished_controller("C-1", "PSU-1")
+    first = api.post(
+        {
+            "usid": "CAB-1",
+            "stage": "build",
+            "part_no": "CAB_Part",
+            "components": {"controller": "C-1"},
+        },
+        token=device_token,
+    )
+    assert first.status_code == 201, first.json()
+    second = api.post(
+        {
+            "usid": "CAB-2",
+            "stage": "build",
+            "part_no": "CAB_Part",
+            "components": {"controller": "C-1"},
+        },
+        token=device_token,
+    )
+    assert second.status_code == 409
+    assert "CAB-1" in second.json()["error"]["fields"]["components.controller"]
+    assert not UnitRegistration.objects.filter(usid="CAB-2").exists()
+    assert not ScanEvent.objects.filter(usid="CAB-2").exists()
