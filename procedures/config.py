@@ -44,7 +44,11 @@ MEDIA = ("form_image", "part_image", "qc_video", "testing_video")
 TOP_LEVEL_KEYS = ("version", "stages", "fields", "usid_pattern", "usid_example")
 USID_PATTERN_MAX_LENGTH = 200
 USID_EXAMPLE_MAX_LENGTH = 64
-STAGE_KEYS = ("key", "label", "optional", "result", "instructions", "media")
+STAGE_KEYS = ("key", "label", "optional", "result", "instructions", "media", "components")
+COMPONENT_KEYS = ("key", "label", "part_no", "kind", "required")
+COMPONENT_KINDS = ("unit", "lot")
+MAX_COMPONENTS = 50
+PART_NO_MAX_LENGTH = 100
 FIELD_KEYS = ("key", "label", "type", "required", "stage", "choices", "help")
 
 
@@ -209,7 +213,57 @@ def _normalise_stage(problems, where, stage):
                         f"{_quoted(item)} is not one of {', '.join(MEDIA)}",
                     )
         normalised["media"] = media
+    if "components" in stage:
+        normalised["components"] = _normalise_components(
+            problems, f"{where}.components", stage["components"]
+        )
     return normalised if key_ok else None
+
+
+def _normalise_components(problems, where, components):
+    """What is installed at a stage: units of another part (``part_no``) or material lots
+    (``"kind": "lot"``), each required unless ``"required": false``."""
+    if not isinstance(components, list):
+        problems.add(where, 'must be a list, e.g. [{"key": "psu", "label": ..., "part_no": ...}]')
+        return []
+    if len(components) > MAX_COMPONENTS:
+        problems.add(where, f"has {len(components):,} entries; at most {MAX_COMPONENTS} allowed")
+        return []
+    normalised = []
+    for index, entry in enumerate(components):
+        at = f"{where}[{index}]"
+        if not isinstance(entry, dict):
+            problems.add(at, 'must be an object with a key, a label and a part_no or "kind": "lot"')
+            continue
+        _check_unknown_keys(problems, at, entry, COMPONENT_KEYS)
+        key_ok = _check_key(problems, at, entry.get("key"))
+        _check_label(problems, at, entry.get("label"))
+        kind = entry.get("kind", "unit")
+        component = {"key": entry.get("key"), "label": entry.get("label"), "kind": kind}
+        if kind not in COMPONENT_KINDS:
+            problems.add(f"{at}.kind", f"{_quoted(kind)} is not one of unit, lot")
+        part_no = entry.get("part_no")
+        if kind == "unit":
+            if not isinstance(part_no, str) or not part_no.strip():
+                problems.add(
+                    f"{at}.part_no",
+                    'names the part whose unit is installed here (or say "kind": "lot")',
+                )
+            elif len(part_no) > PART_NO_MAX_LENGTH or not re.fullmatch(r"[ -~]+", part_no):
+                problems.add(
+                    f"{at}.part_no",
+                    f"{_quoted(part_no)} is not a part no.: printable ASCII, at most "
+                    f"{PART_NO_MAX_LENGTH} characters",
+                )
+            else:
+                component["part_no"] = part_no.strip()
+        elif part_no is not None:
+            problems.add(f"{at}.part_no", 'a lot ("kind": "lot") has no part_no')
+        component["required"] = entry.get("required", True)
+        _check_bool(problems, f"{at}.required", component["required"])
+        if key_ok:
+            normalised.append(component)
+    return normalised
 
 
 def _normalise_field(problems, where, field, stage_keys):
@@ -272,6 +326,22 @@ def _check_choices(problems, where, choices):
         else:
             _check_printable(problems, f"{where}[{index}]", choice)
             seen.add(choice)
+
+
+def _check_component_keys(problems, raw_stages):
+    """Component keys are unique within the procedure: a scan names an entry by its key."""
+    seen = {}
+    for index, stage in enumerate(raw_stages):
+        components = stage.get("components") if isinstance(stage, dict) else None
+        for position, component in enumerate(components if isinstance(components, list) else []):
+            key = component.get("key") if isinstance(component, dict) else None
+            if not isinstance(key, str):
+                continue
+            where = f"stages[{index}].components[{position}]"
+            if key in seen:
+                problems.add(f"{where}.key", f"{_quoted(key)} is already the key of {seen[key]}")
+            else:
+                seen[key] = where
 
 
 def _check_changed_keys(problems, entries, previous_entries, list_name):
@@ -429,6 +499,7 @@ def validate_procedure_config(config, *, previous_config=None, applied_schema=No
                 )
             else:
                 seen[entry["key"]] = where
+    _check_component_keys(problems, raw_stages)
     problems.raise_if_any()
 
     if isinstance(previous_config, dict):

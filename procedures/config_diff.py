@@ -47,11 +47,23 @@ def _subject(kind, entry):
     return f"{kind} {entry.get('label') or entry.get('key') or _('untitled')} ({key})"
 
 
+def _components(entries):
+    """A stage's components as one line: "psu (PSU_Part), paste (lot, optional)"."""
+    shown = []
+    for entry in entries or []:
+        what = _("lot") if entry.get("kind") == "lot" else entry.get("part_no", "")
+        if entry.get("required") is False:
+            what = f"{what}, {_('optional')}"
+        shown.append(f"{entry.get('key')} ({what})")
+    return ", ".join(shown) or _("none")
+
+
 STAGE_ATTRIBUTES = [
     ("label", _quoted),
     ("result", lambda value: str(dict(RESULT_CHOICES).get(value, value))),
     ("optional", _yes_no),
     ("media", _media),
+    ("components", _components),
 ]
 FIELD_ATTRIBUTES = [
     ("label", _quoted),
@@ -69,6 +81,7 @@ NAMES = {
     "required": gettext_lazy("required"),
     "stage": gettext_lazy("stage"),
     "choices": gettext_lazy("choices"),
+    "components": gettext_lazy("components"),
 }
 
 

@@ -13,6 +13,7 @@ for a row added in this draft). Saved keys are immutable, so a row with an origi
 from dataclasses import dataclass, field
 
 from procedures.catalogue import STAGE_CATALOGUE, catalogue_stage
+from shopfloor.genealogy.editor_forms import component_entries, component_rows, empty_component
 
 CONFIG_VERSION = 1
 
@@ -65,6 +66,7 @@ def _field_row(entry, saved_keys):
 class Draft:
     stages: list = field(default_factory=list)
     fields: list = field(default_factory=list)
+    components: list = field(default_factory=list)  # what stages install, one row each
     usid_pattern: str = ""
     usid_example: str = ""
 
@@ -78,6 +80,9 @@ class Draft:
         return cls(
             stages=[_stage_row(entry, saved_stage_keys) for entry in config.get("stages") or []],
             fields=[_field_row(entry, saved_field_keys) for entry in config.get("fields") or []],
+            components=component_rows(
+                [entry for entry in config.get("stages") or [] if isinstance(entry, dict)]
+            ),
             usid_pattern=str(config.get("usid_pattern") or ""),
             usid_example=str(config.get("usid_example") or ""),
         )
@@ -90,6 +95,10 @@ class Draft:
         if self.usid_example.strip():
             config["usid_example"] = self.usid_example.strip()
         config["stages"] = [self._stage_entry(row) for row in self.stages]
+        for entry in config["stages"]:
+            components = component_entries(self.components, entry["key"])
+            if components:
+                entry["components"] = components
         config["fields"] = [self._field_entry(row) for row in self.fields]
         return config
 
@@ -156,6 +165,13 @@ class Draft:
         if 0 <= index < len(self.fields):
             del self.fields[index]
 
+    def add_component(self):
+        self.components.append(empty_component())
+
+    def remove_component(self, index):
+        if 0 <= index < len(self.components):
+            del self.components[index]
+
     def apply(self, action, argument=""):
         """Run the editor action named ``action``; returns False when there is no such action."""
         handlers = {
@@ -167,6 +183,8 @@ class Draft:
             "remove_stage": lambda: self.remove_stage(_index(argument)),
             "add_field": self.add_field,
             "remove_field": lambda: self.remove_field(_index(argument)),
+            "add_component": self.add_component,
+            "remove_component": lambda: self.remove_component(_index(argument)),
         }
         if action not in handlers:
             return False

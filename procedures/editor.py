@@ -10,6 +10,7 @@ from parts.unit_tables.naming import BASE_COLUMNS
 from parts.unit_tables.schema import schema_columns
 from procedures.drafts import Draft
 from procedures.forms import EditorForm, FieldForm, FieldFormSet, StageForm, StageFormSet
+from shopfloor.genealogy.editor_forms import ComponentFormSet, component_formset
 
 
 class MalformedEditorPost(Exception):
@@ -46,12 +47,21 @@ class EditorState:
         editor_form = EditorForm(data)
         stages = StageFormSet(data, prefix="stages")
         fields = FieldFormSet(data, prefix="fields")
+        # An editor page from before component rows existed posts none: no rows, not an error.
+        components = (
+            ComponentFormSet(data, prefix="components")
+            if ("components-TOTAL_FORMS" in data)
+            else None
+        )
         if not (editor_form.is_valid() and stages.is_valid() and fields.is_valid()):
+            raise MalformedEditorPost
+        if components is not None and not components.is_valid():
             raise MalformedEditorPost
         return cls(
             draft=Draft(
                 stages=[form.cleaned_data for form in stages],
                 fields=[form.cleaned_data for form in fields],
+                components=[form.cleaned_data for form in components or []],
                 usid_pattern=editor_form.cleaned_data["usid_pattern"],
                 usid_example=editor_form.cleaned_data["usid_example"],
             ),
@@ -82,12 +92,13 @@ class EditorState:
                 prefix="fields",
                 form_kwargs={"stage_choices": stage_choices},
             ),
+            "component_formset": component_formset(self.draft.components, stage_choices),
         }
 
 
 PROBLEM = re.compile(
     r"(?P<list>stages|fields)\[(?P<index>\d+)\](?:\.(?P<attribute>[a-z_]+))?"
-    r"(?:\[(?P<item>\d+)\])?: (?P<message>.*)",
+    r"(?:\[(?P<item>\d+)\])?(?:\.(?P<part>[a-z_]+))?: (?P<message>.*)",
     re.DOTALL,
 )
 ROW_FORMS = {"stages": StageForm, "fields": FieldForm}
@@ -139,7 +150,10 @@ def problems_of(error):
         kind, attribute = match["list"], match["attribute"]
         text = _as_row_numbers(match["message"])
         if attribute:
-            text = f"{_where(kind, attribute, match['item'])}: {text}"
+            where = _where(kind, attribute, match["item"])
+            if match["part"]:  # an attribute of a list item: a stage's component's key
+                where = f"{where}, {match['part']}"
+            text = f"{where}: {text}"
         problems.rows.setdefault((kind, int(match["index"])), []).append(text)
     return problems
 

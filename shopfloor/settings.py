@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "shopfloor.jobs",
     "shopfloor.labels",
     "shopfloor.operators",
+    "shopfloor.genealogy",
 ]
 
 MIDDLEWARE = [

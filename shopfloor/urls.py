@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from parts.media_views import part_media
 from shopfloor import views
+from shopfloor.genealogy import api as genealogy_api
 
 handler500 = "shopfloor.errors.server_error"
 
@@ -22,6 +23,8 @@ urlpatterns = [
     path("jobs/", include("shopfloor.jobs.urls")),
     path("labels/", include("shopfloor.labels.urls")),
     path("operators/", include("shopfloor.operators.urls")),
+    path("genealogy/", include("shopfloor.genealogy.urls")),
+    path("api/v1/trace", genealogy_api.trace, name="api-trace"),
     path("api/v1/", include("shopfloor.scanning.api_urls")),
     path("admin/", admin.site.urls),
     # Uploaded media is private: served after a sign-in and permission check, never as static.

@@ -17,6 +17,7 @@ from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from parts.models import ModelPart
+from shopfloor.genealogy.selectors import unit_genealogy_json
 from shopfloor.json_input import DuplicateKey, json_loads
 from shopfloor.labels.selectors import unit_label_events
 from shopfloor.scanning.input import code_clean
@@ -34,7 +35,17 @@ from shopfloor.stations.models import ScanEvent, Station
 
 MAX_BODY_BYTES = 16 * 1024
 STATION_NAME_MAX_LENGTH = Station._meta.get_field("name").max_length
-SCAN_FIELDS = ("usid", "stage", "result", "part_no", "tag_no", "defect", "station", "scan_id")
+SCAN_FIELDS = (
+    "usid",
+    "stage",
+    "result",
+    "part_no",
+    "tag_no",
+    "defect",
+    "station",
+    "scan_id",
+    "components",
+)
 STATUS_OF = {
     "invalid": 400,
     "token_missing": 401,
@@ -153,6 +164,7 @@ def scan_create(request, token):
         station=_station_for(token, data.get("station")),
         token=token,
         scan_id=data.get("scan_id"),
+        components=data.get("components"),
         source=ScanEvent.Source.API,
     )
     if outcome.is_refused:
@@ -196,6 +208,7 @@ def unit_detail(request, token, usid):
             "stages": unit_stage_states(plan=plan, row=row),
             "history": [_event_json(event) for event in unit_events(usid=usid)],
             "labels": [_label_event_json(event) for event in unit_label_events(usid=usid)],
+            **unit_genealogy_json(usid=usid),
         }
     )
 

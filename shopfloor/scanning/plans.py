@@ -21,6 +21,21 @@ from parts.unit_tables.schema import retired_stage_keys
 
 
 @dataclass(frozen=True)
+class ComponentPlan:
+    """One entry of what is installed at a stage: a unit of ``part_no``, or a material lot."""
+
+    key: str
+    label: str
+    kind: str  # "unit" or "lot"
+    part_no: str
+    required: bool
+
+    @property
+    def is_lot(self):
+        return self.kind == "lot"
+
+
+@dataclass(frozen=True)
 class StagePlan:
     """One stage of a procedure, with the names of its unit-table columns."""
 
@@ -31,6 +46,7 @@ class StagePlan:
     instructions: str
     media: tuple
     position: int
+    components: tuple = ()
 
     @property
     def flag(self):
@@ -149,6 +165,16 @@ def _plan_build(part_id, part=None):
             instructions=entry.get("instructions") or "",
             media=tuple(entry.get("media") or ()),
             position=position,
+            components=tuple(
+                ComponentPlan(
+                    key=component["key"],
+                    label=component.get("label") or component["key"],
+                    kind=component.get("kind") or ("unit" if component.get("part_no") else "lot"),
+                    part_no=component.get("part_no") or "",
+                    required=component.get("required", True),
+                )
+                for component in entry.get("components") or ()
+            ),
         )
         for position, entry in enumerate(config.get("stages") or [])
     )

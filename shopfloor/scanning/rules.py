@@ -39,6 +39,12 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from parts.models import ModelPart
+from shopfloor.genealogy.installing import (
+    ComponentRefused,
+    Parent,
+    components_clean,
+    components_record,
+)
 from shopfloor.scanning.input import (
     ascii_check,
     code_clean,
@@ -143,6 +149,7 @@ class _Request:
     part_no: str
     tag_no: str
     defect: DefectReason | None
+    components: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -169,11 +176,13 @@ def scan_record(
     tag_no=None,
     defect=None,
     scan_id=None,
+    components=None,
 ):
     """Record one scan of ``usid`` at ``stage``; returns a ``ScanOutcome`` (never raises for bad
     input). ``station`` is a ``StationSnapshot`` or None, ``user`` the signed-in person (screen),
     ``token`` the API ``TokenHolder``; ``source`` is a ``ScanEvent.Source``. With a ``scan_id``
-    the answer is kept, and a replay of the same ``scan_id`` is given it again."""
+    the answer is kept, and a replay of the same ``scan_id`` is given it again.
+    ``components`` ({entry key: USID or lot code}) are installed with the scan (genealogy)."""
     context = ScanContext(source=source, station=station, user=user, token=token)
     scan = {
         "usid": usid,
@@ -182,6 +191,7 @@ def scan_record(
         "part_no": part_no,
         "tag_no": tag_no,
         "defect": defect,
+        "components": components,
     }
     if scan_id is None:
         return _scan_answer(context, **scan)
@@ -210,9 +220,9 @@ def scan_record(
     raise AssertionError("unreachable")
 
 
-def _scan_answer(context, *, usid, stage, result, part_no, tag_no, defect):
+def _scan_answer(context, *, usid, stage, result, part_no, tag_no, defect, components):
     try:
-        request = _request_clean(usid, stage, result, part_no, tag_no, defect)
+        request = _request_clean(usid, stage, result, part_no, tag_no, defect, components)
         _check_place(request, context)
         for attempt in range(2):
             try:
@@ -237,7 +247,7 @@ def _refused(refusal, usid, stage):
     )
 
 
-def _request_clean(usid, stage, result, part_no, tag_no, defect):
+def _request_clean(usid, stage, result, part_no, tag_no, defect, components=None):
     errors = {}
     cleaned = {}
     for name, clean in [
@@ -255,6 +265,10 @@ def _request_clean(usid, stage, result, part_no, tag_no, defect):
         cleaned["defect"] = _defect_clean(defect, cleaned.get("result"))
     except ValidationError as error:
         errors["defect"] = " ".join(error.messages)
+    try:
+        cleaned["components"] = components_clean(components)
+    except ComponentRefused as refusal:
+        errors.update(refusal.fields)
     if errors:
         raise invalid(errors)
     return _Request(**cleaned)
@@ -334,7 +348,8 @@ def _scan(request, context):
         )
     plan, stage = _plan_and_stage(registration, request.stage)
     _check_result(stage, request)
-    if not request.tag_no:
+    installs = _installs(stage, request)
+    if not request.tag_no and not installs:
         now = timezone.now()
         event_id = record_first(
             plan=plan,
@@ -353,9 +368,35 @@ def _scan(request, context):
                 f"{request.usid} is registered to part {registration.part_no} but missing from "
                 "its unit table: ask an engineer to check the part's unit table.",
             )
-        return _apply(
+        outcome = _apply(
             request, context, plan=plan, stage=stage, row=row, part_no=registration.part_no
         )
+        if installs:
+            _components_install(request, context, stage, plan, registration.part_no, outcome)
+        return outcome
+
+
+def _installs(stage, request):
+    """True when the scan installs components (genealogy): the stage lists some, or the
+    request sends some (refused by ``_components_install`` at a stage with none)."""
+    return bool(stage.components or request.components)
+
+
+def _components_install(request, context, stage, plan, part_no, outcome):
+    """Check and install the scan's components in the scan's transaction; a refusal rolls
+    the scan back."""
+    try:
+        components_record(
+            parent=Parent(usid=request.usid, part_id=plan.part_id, part_no=part_no),
+            stage=stage,
+            sent=request.components,
+            passed=request.result == ScanEvent.Result.PASS,
+            user=context.user,
+            event_id=outcome.event_id,
+            now=timezone.now(),
+        )
+    except ComponentRefused as refusal:
+        raise ScanRefused(refusal.code, refusal.message, fields=refusal.fields) from None
 
 
 def _part_find(request, station):
@@ -447,6 +488,15 @@ def _register(request, context):
         )
     if request.tag_no:
         _check_tag_free(plan, request.usid, request.tag_no)
+    if _installs(stage, request):
+        with transaction.atomic():
+            outcome = _register_write(request, context, plan, stage, found)
+            _components_install(request, context, stage, plan, found.part_no, outcome)
+            return outcome
+    return _register_write(request, context, plan, stage, found)
+
+
+def _register_write(request, context, plan, stage, found):
     now = timezone.now()
     event_id = register_first(
         plan=plan,

@@ -13,6 +13,7 @@ from shopfloor.dashboards.views import unit_story_page
 from shopfloor.operators.badges import is_badge_card
 from shopfloor.operators.services import scan_qualification_refusal
 from shopfloor.operators.views import badge_from_scan_screen
+from shopfloor.genealogy.installing import components_from_form
 from shopfloor.scanning.input import code_clean
 from shopfloor.scanning.plans import plan_of_part
 from shopfloor.scanning.rules import REFUSED, ScanOutcome, ScanRefused, StationSnapshot
@@ -144,6 +145,7 @@ def _scan_from_screen(station, user, data):
         user=user,
         source=ScanEvent.Source.SCREEN,
         scan_id=data.get("scan_id") or None,
+        components=components_from_form(data),
     )
     return outcome, ""
 

@@ -140,6 +140,10 @@
 
   // A code read whole: typed by the scanner (take) or decoded by the camera.
   function takeText(text) {
+    if (window.ScanComponents && window.ScanComponents.collecting()) {
+      window.ScanComponents.take(text); // a component of the scan taken just before
+      return;
+    }
     if (text === "") {
       return;
     }
@@ -198,6 +202,14 @@
     if (scan.result === "fail") {
       choose("pass"); // this fail is taken; the next scan is a pass unless failed again
     }
+    // A stage that asks for more (its components) runs its step, then queues scan + extras.
+    if (window.ScanComponents && window.ScanComponents.begin(scan, queueScan)) {
+      return;
+    }
+    queueScan(scan);
+  }
+
+  function queueScan(scan) {
     update(function (state) {
       state.queue.push(scan);
     });
@@ -235,6 +247,9 @@
     data.set("part_no", scan.part_no || "");
     data.set("scan_id", scan.scan_id);
     data.set("age_ms", String(Math.max(0, Date.now() - scan.at))); // how long it waited to be sent
+    if (scan.components) {
+      data.set("components", JSON.stringify(scan.components));
+    }
     return data;
   }
 
@@ -639,7 +654,9 @@
         if (modalOpen()) {
           return; // the dialog closes
         }
-        if (pendingUsid) {
+        if (window.ScanComponents && window.ScanComponents.cancel()) {
+          showAnswer("cancelled", "Scan cancelled: nothing recorded.");
+        } else if (pendingUsid) {
           pendingUsid = "";
           showPrompt();
         } else {

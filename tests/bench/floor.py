@@ -8,7 +8,9 @@ all answer under the same server, middleware, settings and database:
 - ``/bench/floor/register`` writes a new unit the way a registration must: its USID in the
   global index, its row in the part's unit table (first stage passed) and the scan event;
 - ``/bench/floor/stage`` records a stage of a registered unit: the UPDATE of the unit row
-  (pass, or fail with a defect and the hold) and the INSERT of the event.
+  (pass, or fail with a defect and the hold) and the INSERT of the event;
+- ``/bench/floor/components`` records a stage with two components (genealogy): the same two
+  writes and the INSERT of both installations.
 
 Each runs its statements in one transaction, with no rule checked: what the database work of
 the scan costs through Django and gunicorn, against which the app is measured.
@@ -86,9 +88,38 @@ def floor_stage(request):
     return JsonResponse({"status": "recorded"}, status=201)
 
 
+INSERT_INSTALLATIONS = (
+    'INSERT INTO "genealogy_installation" ("parent_usid", "parent_part_id", "stage", '
+    '"component", "child_usid", "child_part_id", "lot", "installed_at", "designator", '
+    "\"removal_reason\") VALUES (%s, %s, %s, %s, %s, %s, %s, %s, '', ''), "
+    "(%s, %s, %s, %s, %s, %s, %s, %s, '', '')"
+)
+
+
+@csrf_exempt
+@login_not_required
+def floor_components(request):
+    """A stage recorded with two components (a child unit and a lot): the unit row's UPDATE,
+    the event's INSERT and one INSERT of both installations, in one transaction."""
+    data, part_id, result, now = _scan(request)
+    usid, child = data["usid"], data["components"]["psu"]
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(UPDATE_UNIT.format(part_id=part_id), [True, result, now, False, now, usid])
+        cursor.execute(INSERT_EVENT, [now, usid, part_id, STAGE, result, None, data["token_id"]])
+        cursor.execute(
+            INSERT_INSTALLATIONS,
+            [
+                *(usid, part_id, STAGE, "psu", child, data["child_part_id"], None, now),
+                *(usid, part_id, STAGE, "paste", None, None, data["components"]["paste"], now),
+            ],
+        )
+    return JsonResponse({"status": "recorded"}, status=201)
+
+
 urlpatterns = [
     path("bench/bare", bare),
     path("bench/floor/register", floor_register),
     path("bench/floor/stage", floor_stage),
+    path("bench/floor/components", floor_components),
     path("", include("shopfloor.urls")),
 ]

@@ -8,6 +8,8 @@
 --   register  a new USID (TAG and a counter per thread), first stage, part_no given;
 --   next      the next stage (qc, pass) of a unit of the pre-registered pool;
 --   fail      the same stage failed, with a defect reason;
+--   components  the next stage with two components: the child unit K<n> of the pooled B<n>
+--             (a finished unit of the part $BENCH_CHILD_PART_ID names) and a lot code;
 --   screen    the next stage as the scan screen's queue sends it (static/js/scan_screen.js): its
 --             form fields with a distinct scan_id, the session cookie, the CSRF header, and
 --             "Accept: application/json" for the JSON answer; an answer not "recorded" is
@@ -30,6 +32,7 @@ function init(args)
   scenario, path = args[1], args[2]
   first, count, stride = tonumber(args[3]), tonumber(args[4]), tonumber(args[5])
   tag, part_id, token_id, defect_id = args[6], args[7], args[8], args[9]
+  child_part_id = os.getenv("BENCH_CHILD_PART_ID") or "null"
   local thread_count = tonumber(os.getenv("WRK_THREADS") or "1")
   share = math.floor(count / thread_count)
   start = number * share
@@ -69,6 +72,11 @@ function request()
     local defect = floor and "" or ', "defect": "solder_bridge"'
     body = string.format('{"usid": "%s", "stage": "qc", "result": "fail"%s%s}',
       pooled(), defect, ids(', "defect_id": ' .. defect_id))
+  elseif scenario == "components" then
+    local unit = pooled()
+    body = string.format(
+      '{"usid": "%s", "stage": "qc", "components": {"psu": "K%s", "paste": "LOT-%s"}%s}',
+      unit, unit:sub(2), tag, ids(', "child_part_id": ' .. child_part_id))
   elseif form then
     body = string.format("code=%s&pending_usid=&result=pass&defect=&part_no=&scan_id=%s-%d-%d",
       pooled(), tag, number, sent)

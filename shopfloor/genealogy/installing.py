@@ -1,0 +1,337 @@
+"""Components recorded with a scan: cleaned, checked and written in the scan's transaction.
+
+The scan rules (``shopfloor.scanning.rules``) call two functions and nothing more:
+
+- ``components_clean(raw)`` when the request is cleaned: the ``components`` object of a scan,
+  each code printable ASCII and short enough, or ``ComponentRefused("invalid")`` naming
+  ``components.<key>``;
+- ``components_record(...)`` inside the transaction that writes the parent's scan, after the
+  parent row is locked: it checks every contract rule and inserts the installations. A refusal
+  raises ``ComponentRefused`` and the caller's transaction rolls the scan back, so a refused
+  scan writes nothing.
+
+Each child unit's row is locked while it is checked (it cannot be put on hold or changed
+meanwhile), and the partial unique index on the installed child decides a race between two
+parents installing the same child: the second insert waits for the first transaction and is
+refused as ``409 component`` when it commits.
+"""
+
+import json
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.db.models import Q
+
+from shopfloor.genealogy.models import LOT_MAX_LENGTH, Installation
+from shopfloor.scanning.input import ascii_check, code_clean
+from shopfloor.scanning.plans import plan_of_part
+from shopfloor.stations.models import UnitRegistration, usid_lookup_keys
+
+MAX_SENT = 50
+
+
+class ComponentRefused(Exception):
+    """A component entry breaks a rule; ``fields`` maps ``components.<key>`` to the reason."""
+
+    def __init__(self, code, fields):
+        super().__init__(" ".join(fields.values()))
+        self.code = code
+        self.message = " ".join(fields.values())
+        self.fields = fields
+
+
+@dataclass(frozen=True)
+class Parent:
+    """The unit the components go into, as the scan found it."""
+
+    usid: str
+    part_id: int
+    part_no: str
+
+
+def _name(key):
+    return f"components.{str(key)[:40]}"
+
+
+def components_clean(raw):
+    """``raw`` (the scan's ``components``) as {key: code}, each code printable ASCII and at
+    most 64 characters; ``ComponentRefused("invalid")`` naming every bad entry."""
+    if raw is None or raw == {}:
+        return {}
+    if not isinstance(raw, dict):
+        raise ComponentRefused(
+            "invalid",
+            {"components": 'Components are an object, e.g. {"psu": "PSU-000123"}.'},
+        )
+    if len(raw) > MAX_SENT:
+        raise ComponentRefused(
+            "invalid", {"components": f"At most {MAX_SENT} components go with one scan."}
+        )
+    cleaned, errors = {}, {}
+    for key, code in raw.items():
+        try:
+            code = code_clean(code, label=f"code of {str(key)[:40]}", max_length=LOT_MAX_LENGTH)
+            ascii_check(code, label=f"code of {str(key)[:40]}")
+        except ValidationError as error:
+            errors[_name(key)] = " ".join(error.messages)
+        else:
+            cleaned[key] = code
+    if errors:
+        raise ComponentRefused("invalid", errors)
+    return cleaned
+
+
+def components_record(*, parent, stage, sent, passed, user, event_id, now):
+    """Install what ``sent`` names ({component key: USID or lot code}) in ``parent`` at
+    ``stage`` (a ``StagePlan``), in the caller's transaction. ``passed``: the scan is a pass,
+    so every required entry must be filled. Entries already installed in the parent with the
+    same code are kept (a repeated or reworked scan); another code is refused."""
+    entries = {entry.key: entry for entry in stage.components}
+    unknown = {
+        _name(key): (
+            f"{stage.label} installs no component {key!r}"
+            + (f" (it installs {', '.join(entries)})." if entries else ".")
+        )
+        for key in sent
+        if key not in entries
+    }
+    if unknown:
+        raise ComponentRefused("invalid", unknown)
+    installed, placed = _installed_now(parent, entries, sent)
+    conflicts = {}
+    for key, code in sent.items():
+        held = installed.get(key)
+        if held is not None and held.code.casefold() != code.casefold():
+            conflicts[_name(key)] = (
+                f"{entries[key].label} of {parent.usid} is already {held.code}; "
+                "a supervisor can replace it (repair)."
+            )
+    if conflicts:
+        raise ComponentRefused("component", conflicts)
+    if passed:
+        missing = {
+            _name(entry.key): f"{entry.label} is required for a pass: scan it."
+            for entry in stage.components
+            if entry.required and entry.key not in sent and entry.key not in installed
+        }
+        if missing:
+            raise ComponentRefused("invalid", missing)
+    new = {key: code for key, code in sent.items() if key not in installed}
+    if not new:
+        return []
+    rows = []
+    units = {key: code for key, code in new.items() if not entries[key].is_lot}
+    children = _children_check(parent, entries, units, placed) if units else {}
+    for key, code in new.items():
+        child = children.get(key)
+        rows.append(
+            Installation(
+                parent_usid=parent.usid,
+                parent_part_id=parent.part_id,
+                stage=stage.key,
+                component=key,
+                child_usid=child.usid if child else None,
+                child_part_id=child.part_id if child else None,
+                lot=None if child else code,
+                installed_at=now,
+                installed_by=user if user is not None and user.pk else None,
+                event_id=event_id,
+            )
+        )
+    return installations_write(rows, entries)
+
+
+INSERT_COLUMNS = (
+    "parent_usid",
+    "parent_part_id",
+    "stage",
+    "component",
+    "child_usid",
+    "child_part_id",
+    "lot",
+    "installed_at",
+    "installed_by_id",
+    "event_id",
+    "designator",
+    "removal_reason",
+)
+
+
+def installations_write(rows, entries):
+    """Insert ``rows`` in one statement; returns their ids. A child that another unit
+    installed a moment ago (the partial unique index, which waits for that scan's transaction)
+    is skipped by ``ON CONFLICT DO NOTHING`` and refused here naming its entry: the caller's
+    transaction then rolls the scan back. No savepoint is needed, since nothing failed."""
+    table = connection.ops.quote_name(Installation._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(column) for column in INSERT_COLUMNS)
+    one = "(" + ", ".join(["%s"] * len(INSERT_COLUMNS)) + ")"
+    params = []
+    for row in rows:
+        params += [
+            row.parent_usid,
+            row.parent_part_id,
+            row.stage,
+            row.component,
+            row.child_usid,
+            row.child_part_id,
+            row.lot,
+            connection.ops.adapt_datetimefield_value(row.installed_at),
+            row.installed_by_id,
+            row.event_id,
+            row.designator,
+            row.removal_reason,
+        ]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({columns}) VALUES {', '.join([one] * len(rows))} "
+            f"ON CONFLICT DO NOTHING RETURNING id, component",
+            params,
+        )
+        written = dict((component, pk) for pk, component in cursor.fetchall())
+    taken = [row for row in rows if row.component not in written]
+    if taken:
+        raise ComponentRefused(
+            "component",
+            {
+                _name(row.component): (
+                    f"{row.child_usid or row.lot} was installed in another unit a moment ago."
+                )
+                for row in taken
+            },
+        )
+    for row in rows:
+        row.pk = written[row.component]
+    return rows
+
+
+@dataclass(frozen=True)
+class _Child:
+    usid: str
+    part_id: int
+
+
+def _installed_now(parent, entries, sent):
+    """In one query: the parent's current installations at ``entries`` ({key: row}), and where
+    the sent codes and the parent itself are installed now ({child USID: parent USID})."""
+    codes = [code for code in sent.values()] + [parent.usid]
+    rows = Installation.objects.current().filter(
+        Q(parent_usid=parent.usid, component__in=list(entries)) | Q(child_usid__in=codes)
+    )
+    installed, placed = {}, {}
+    for row in rows:
+        if row.parent_usid == parent.usid and row.component in entries:
+            installed[row.component] = row
+        if row.child_usid:
+            placed[row.child_usid] = row.parent_usid
+    return installed, placed
+
+
+def _children_check(parent, entries, units, placed):
+    """Every child unit in ``units`` ({key: USID}) checked against the contract's rules; the
+    children as registered, by key. Each child's unit row is locked until the scan commits.
+    ``placed`` says where the sent codes and the parent are installed now."""
+    keys = [key for code in units.values() for key in usid_lookup_keys(code)]
+    registrations = {
+        registration.usid_key: registration
+        for registration in UnitRegistration.objects.filter(usid_key__in=keys).select_related(
+            "part__procedure"
+        )
+    }
+    problems = {}
+    found = {}
+    for key, code in units.items():
+        registration = next(
+            (registrations[k] for k in usid_lookup_keys(code) if k in registrations), None
+        )
+        entry = entries[key]
+        if registration is None:
+            problems[_name(key)] = f"{code} is not a registered unit of {entry.part_no}."
+        elif registration.part.part_no.casefold() != entry.part_no.casefold():
+            problems[_name(key)] = (
+                f"{registration.usid} is a unit of {registration.part.part_no}, "
+                f"not of {entry.part_no}."
+            )
+        else:
+            found[key] = registration
+    seen = {}
+    for key, registration in found.items():
+        if registration.usid in seen:
+            problems[_name(key)] = (
+                f"{registration.usid} is also scanned for {seen[registration.usid]}."
+            )
+        seen[registration.usid] = key
+    # A child that holds the parent, at any depth, would make a cycle; a parent installed in
+    # nothing has no ancestor to look for.
+    ancestors = _ancestors(parent.usid) if parent.usid in placed else set()
+    cycle = ancestors | {parent.usid}
+    for key, registration in found.items():
+        if registration.usid in cycle:
+            problems[_name(key)] = f"{registration.usid} cannot go into {parent.usid}: " + (
+                "it is the unit itself."
+                if registration.usid == parent.usid
+                else f"{parent.usid} is installed in it (a cycle)."
+            )
+    for key, registration in found.items():
+        if _name(key) in problems:
+            continue
+        where = placed.get(registration.usid)
+        if where is not None:
+            problems[_name(key)] = f"{registration.usid} is already installed in {where}."
+            continue
+        reason = _child_not_ready(registration)
+        if reason:
+            problems[_name(key)] = reason
+    if problems:
+        raise ComponentRefused("component", problems)
+    return {
+        key: _Child(usid=registration.usid, part_id=registration.part_id)
+        for key, registration in found.items()
+    }
+
+
+def _child_not_ready(registration):
+    """Why the child cannot be installed (not finished, on hold), or "" when it can."""
+    plan = plan_of_part(registration.part)
+    if plan is None:
+        return f"{registration.usid}'s part has no procedure."
+    row = (
+        plan.unit_model.objects.select_for_update()
+        .filter(usid=registration.usid)
+        .values(*plan.columns)
+        .first()
+    )
+    if row is None:
+        return f"{registration.usid} is missing from its part's unit table."
+    if row["on_hold"]:
+        return f"{registration.usid} is on hold."
+    missing = [stage.label for stage in plan.stages if not stage.optional and not row[stage.flag]]
+    if missing:
+        return f"{registration.usid} is not finished: {', '.join(missing)} not done."
+    return ""
+
+
+def _ancestors(usid):
+    """Every unit ``usid`` is installed in, up to the top, in one recursive query."""
+    table = connection.ops.quote_name(Installation._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH RECURSIVE up(usid) AS ("
+            f" SELECT parent_usid FROM {table} WHERE child_usid = %s AND removed_at IS NULL"
+            f" UNION SELECT i.parent_usid FROM {table} i JOIN up ON i.child_usid = up.usid"
+            f" WHERE i.removed_at IS NULL) SELECT usid FROM up",
+            [usid],
+        )
+        return {row[0] for row in cursor.fetchall()}
+
+
+def components_from_form(data):
+    """The ``components`` field of the scan screen's form: a JSON object, as the screen's
+    component step sends it; anything else is passed on for ``components_clean`` to refuse."""
+    raw = data.get("components")
+    if not raw:
+        return None
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return raw

@@ -1,0 +1,103 @@
+// The component step of the scan screen (genealogy). At a stage that installs components the
+// operator scans the parent unit, then each component in turn; the screen names the one it
+// expects next. Each code is kept the moment Enter is pressed; when the last is in, the scan
+// and its components go to the screen's queue as one scan (one request, one scan_id), so a
+// queued scan sent again after an outage still installs its components exactly once.
+//
+// The screen (scan_screen.js) calls three things: ScanComponents.begin(scan, queue) after it
+// has taken a pass, ScanComponents.take(text) while ScanComponents.collecting(), and
+// ScanComponents.cancel() on Esc. A fail is queued at once: its components are not required.
+(function () {
+  "use strict";
+
+  const source = document.getElementById("scan-components");
+  const prompt = document.getElementById("scan-components-prompt");
+  const byPart = source ? JSON.parse(source.dataset.components || "{}") : {};
+  const partChoice = document.getElementById("scan-part");
+  let step = null; // {scan, queue, entries, index, taken}
+
+  function entriesFor(scan) {
+    const parts = Object.keys(byPart);
+    if (parts.length === 0) {
+      return [];
+    }
+    const chosen = scan.part_no || (partChoice ? partChoice.value : "");
+    const key = parts.find(function (p) { return p.toLowerCase() === chosen.toLowerCase(); });
+    return byPart[key || parts[0]] || [];
+  }
+
+  function describe(entry) {
+    return entry.kind === "lot" ? entry.label + " (lot code)" : entry.label + " (" + entry.part_no + ")";
+  }
+
+  function show() {
+    if (!prompt) {
+      return;
+    }
+    if (!step) {
+      prompt.hidden = true;
+      prompt.replaceChildren();
+      return;
+    }
+    const entry = step.entries[step.index];
+    const head = document.createElement("span");
+    head.textContent = "Now scan " + describe(entry) + " for " + step.scan.usid.trim();
+    const count = document.createElement("span");
+    count.className = "ms-2 text-secondary";
+    count.textContent =
+      "· " + (step.index + 1) + " of " + step.entries.length +
+      (entry.required ? "" : " · optional: Enter alone skips it") + " · Esc cancels";
+    prompt.dataset.expects = entry.key;
+    prompt.replaceChildren(head, count);
+    prompt.hidden = false;
+  }
+
+  function finish() {
+    const done = step;
+    step = null;
+    show();
+    done.scan.components = done.taken;
+    done.queue(done.scan);
+  }
+
+  window.ScanComponents = {
+    // True when the scan waits for its components; the step then owns the next codes.
+    begin: function (scan, queue) {
+      const entries = scan.result === "fail" ? [] : entriesFor(scan);
+      if (entries.length === 0) {
+        return false;
+      }
+      step = { scan: scan, queue: queue, entries: entries, index: 0, taken: {} };
+      show();
+      return true;
+    },
+    collecting: function () {
+      return step !== null;
+    },
+    take: function (text) {
+      const entry = step.entries[step.index];
+      const code = text.trim();
+      if (code === "" && entry.required) {
+        show();
+        return;
+      }
+      if (code !== "") {
+        step.taken[entry.key] = code;
+      }
+      step.index += 1;
+      if (step.index >= step.entries.length) {
+        finish();
+      } else {
+        show();
+      }
+    },
+    cancel: function () {
+      if (!step) {
+        return false;
+      }
+      step = null;
+      show();
+      return true;
+    },
+  };
+})();
