@@ -28,13 +28,29 @@ from shopfloor.scanning.rules import (
     invalid,
     scan_record,
 )
-from shopfloor.scanning.selectors import part_summary, unit_events, unit_find, unit_stage_states
+from shopfloor.scanning.selectors import (
+    part_summary,
+    unit_data,
+    unit_events,
+    unit_find,
+    unit_stage_states,
+)
 from shopfloor.scanning.tokens import TokenRefused, token_authenticate, token_from_header
 from shopfloor.stations.models import ScanEvent, Station
 
 MAX_BODY_BYTES = 16 * 1024
 STATION_NAME_MAX_LENGTH = Station._meta.get_field("name").max_length
-SCAN_FIELDS = ("usid", "stage", "result", "part_no", "tag_no", "defect", "station", "scan_id")
+SCAN_FIELDS = (
+    "usid",
+    "stage",
+    "result",
+    "part_no",
+    "tag_no",
+    "defect",
+    "station",
+    "scan_id",
+    "data",
+)
 STATUS_OF = {
     "invalid": 400,
     "token_missing": 401,
@@ -153,6 +169,7 @@ def scan_create(request, token):
         station=_station_for(token, data.get("station")),
         token=token,
         scan_id=data.get("scan_id"),
+        data=data.get("data"),
         source=ScanEvent.Source.API,
     )
     if outcome.is_refused:
@@ -194,6 +211,7 @@ def unit_detail(request, token, usid):
             "on_hold": row["on_hold"],
             "registered_at": registration.created_at,
             "stages": unit_stage_states(plan=plan, row=row),
+            "data": unit_data(plan=plan, row=row),
             "history": [_event_json(event) for event in unit_events(usid=usid)],
             "labels": [_label_event_json(event) for event in unit_label_events(usid=usid)],
         }
@@ -225,6 +243,7 @@ def _event_json(event):
         "by": str(event.who or ""),
         "reason": event.reason,
         "tag_no": event.tag_no,
+        "data": event.data,
     }
 
 

@@ -8,7 +8,10 @@ DEFAULT_DEFECT_REASONS = [
     ("damaged", "Damaged"),
     ("test_failed", "Test failed"),
     ("other", "Other"),
+    ("out_of_limits", "Out of limits"),
 ]
+# The defect a scan is recorded with when its result is derived from measurements.
+OUT_OF_LIMITS = ("out_of_limits", "Out of limits")
 
 
 def add_default_defect_reasons(apps, schema_editor=None):

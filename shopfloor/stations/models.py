@@ -310,6 +310,7 @@ class ScanEvent(models.Model):
         UNDO = "undo", _("Undone")
         HOLD = "hold", _("Held")
         RELEASE = "release", _("Released")
+        EDIT = "edit", _("Value changed")
 
     class Result(models.TextChoices):
         PASS = "pass", _("Pass")
@@ -371,6 +372,9 @@ class ScanEvent(models.Model):
     )
     tag_no = models.CharField(_("tag no."), max_length=USID_MAX_LENGTH, blank=True)
     reason = models.TextField(_("reason"), blank=True)
+    # The unit values recorded with the scan (``{field key: value}``); for a value changed on
+    # the unit page, ``{"<key>": {"old": ..., "new": ...}}``.
+    data = models.JSONField(_("data"), null=True, blank=True)
 
     objects = ScanEventQuerySet.as_manager()
 

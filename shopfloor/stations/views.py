@@ -1,3 +1,5 @@
+import json
+
 from csp.decorators import csp_update
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
@@ -21,6 +23,7 @@ from shopfloor.scanning.services import (
     unit_override,
     unit_release,
 )
+from shopfloor.scanning.stage_data import stage_fields_described
 from shopfloor.stations.forms import OverrideForm, ReasonForm, ScanForm, StationForm
 from shopfloor.stations.models import ScanEvent, Station
 from shopfloor.stations.selectors import (
@@ -34,6 +37,7 @@ REMEMBERED_STATION = "sf_station"
 REMEMBERED_SALT = "shopfloor.stations.remembered"
 REMEMBER_FOR = 365 * 24 * 60 * 60
 WAITING_FOR_TAG = "waiting"
+STAGE_FIELDS_PARTS_MAX = 200  # a station running every part: the parts it offers values for
 
 
 def _remembered_station(request):
@@ -125,8 +129,35 @@ def _scan_from_screen(station, user, data):
         user=user,
         source=ScanEvent.Source.SCREEN,
         scan_id=data.get("scan_id") or None,
+        data=_screen_values(data.get("data")),
     )
     return outcome, ""
+
+
+def _screen_values(raw):
+    """The stage's values the screen sends as one JSON object (``data``), or None. Text that is
+    not JSON is handed on as is, for the rules to refuse by name."""
+    if not raw:
+        return None
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return raw
+
+
+def _stage_fields_by_part(station, parts):
+    """{part no.: the fields of the station's stage} for the parts whose stage asks for values
+    (every active part when the station runs any part)."""
+    if not parts:
+        parts = ModelPart.objects.active().select_related("procedure").order_by("part_no")
+        parts = parts[:STAGE_FIELDS_PARTS_MAX]
+    found = {}
+    for part in parts:
+        plan = plan_of_part(part)
+        described = stage_fields_described(plan, station.stage) if plan else []
+        if described:
+            found[part.part_no] = described
+    return found
 
 
 def _scan_context(station, form, outcome, pending):
@@ -149,6 +180,7 @@ def _scan_context(station, form, outcome, pending):
         "help": _stage_help(help_part, station.stage),
         "shows_result_choice": _shows_result_choice(station, parts),
         "stage_label": station_stage_label(station, parts),
+        "stage_fields": _stage_fields_by_part(station, parts),
     }
 
 
