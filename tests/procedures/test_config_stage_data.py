@@ -5,6 +5,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from procedures.config import validate_procedure_config
+from procedures.config_diff import config_changes
 from procedures.services import procedure_apply, procedure_preview
 from tests.stations.scan_support import part_with_procedure, scan, stage, unit_of
 
@@ -110,3 +111,18 @@ def test_unique_is_a_unique_index_and_adding_it_over_repeating_values_is_refused
 
     assert (refused.code, refused.details["usid_holding"]) == ("duplicate_value", "N3")
     assert unit_of(part, "N4") is None
+
+
+def test_the_history_names_changed_limits_default_and_unique():
+    old = cfg(measurement(unit="V", min=0, max=5), {"key": "mac", "label": "MAC", "type": "text"})
+    new = cfg(
+        measurement(unit="mV", min=0, max=5000),
+        {"key": "mac", "label": "MAC", "type": "text", "unique": True},
+    )
+
+    details = [detail for change in config_changes(old, new) for detail in change.details]
+
+    assert "unit: V → mV" in details
+    assert "max: 5 → 5000" in details
+    assert "unique: no → yes" in details
+    assert not any(detail.startswith("min") for detail in details)
