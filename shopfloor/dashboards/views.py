@@ -24,7 +24,7 @@ from shopfloor.dashboards.selectors import (
 )
 from shopfloor.scanning.input import code_clean
 from shopfloor.scanning.plans import plan_of_part
-from shopfloor.stations.forms import OverrideForm, ReasonForm
+from shopfloor.stations.forms import OverrideForm, ReasonForm, UnitValuesForm
 from shopfloor.stations.models import UnitRegistration
 
 
@@ -136,10 +136,13 @@ def unit_detail(request, usid):
     return unit_story_page(request, usid)
 
 
-def unit_story_page(request, usid, *, override_form=None, reason_form=None, status=200):
-    """The one unit page: its stages and timeline, and for those who may act on units the
-    supervisor's panel (override a stage, hold, release), with ``override_form`` or
-    ``reason_form`` bound when a submitted action was refused."""
+def unit_story_page(
+    request, usid, *, override_form=None, reason_form=None, values_form=None, status=200
+):
+    """The one unit page: its stages, values and timeline, and for those who may act on units
+    the supervisor's panel (override a stage, hold, release) and the values form, with
+    ``override_form``, ``reason_form`` or ``values_form`` bound when a submission was
+    refused."""
     story = unit_story(usid=usid)
     if story is None:
         context = {"usid": usid, "error": f"No unit {usid} is registered."}
@@ -147,7 +150,19 @@ def unit_story_page(request, usid, *, override_form=None, reason_form=None, stat
     if request.user.has_perm("stations.override_unit"):
         story["override_form"] = override_form or OverrideForm(stages=story["plan"].stages)
         story["reason_form"] = reason_form or ReasonForm()
+    editable = story["plan"].page_fields
+    if editable and request.user.has_perm("stations.edit_unit_values"):
+        initial = {value["key"]: _editable_text(value["value"]) for value in story["values"]}
+        story["values_form"] = values_form or UnitValuesForm(fields=editable, initial=initial)
     return render(request, "dashboards/unit.html", story, status=status)
+
+
+def _editable_text(value):
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
 
 
 @require_POST

@@ -134,6 +134,11 @@ class PartPlan:
         return tuple(entry for entry in self.fields if entry.stage == stage_key)
 
     @property
+    def page_fields(self):
+        """The fields without a stage: changed on the unit's page, not with a scan."""
+        return tuple(entry for entry in self.fields if not entry.stage)
+
+    @property
     def registering_stages(self):
         """Stages a new unit may start at: those with no non-optional stage before them."""
         return [stage for stage in self.stages if not self.missing_before(stage, {})]

@@ -333,7 +333,7 @@ def _scan(request, context):
     plan, stage = _plan_and_stage(registration, request.stage)
     _check_result(stage, request)
     request = _with_stage_data(plan, stage, request)
-    with unique_values_guard(plan, request.usid, request.stage_data):
+    with unique_values_guard(plan, request.usid, request.stage_data.unique):
         return _scan_registered(request, context, plan, stage, registration)
 
 
@@ -467,7 +467,7 @@ def _register(request, context):
     if request.tag_no:
         _check_tag_free(plan, request.usid, request.tag_no)
     now = timezone.now()
-    with unique_values_guard(plan, request.usid, request.stage_data):
+    with unique_values_guard(plan, request.usid, request.stage_data.unique):
         event_id = register_first(
             plan=plan,
             usid=request.usid,

@@ -52,6 +52,24 @@ def column_value(entry, value):
     return value
 
 
+def value_from_text(entry, text):
+    """What a person typed for ``entry`` as the JSON value the field's check reads: a number
+    or yes/no when it reads as one, the text itself otherwise (the check then names what is
+    wrong with it); an empty box is None."""
+    text = str(text).strip()
+    if text == "":
+        return None
+    if entry.type == "boolean":
+        return {"yes": True, "true": True, "no": False, "false": False}.get(text.lower(), text)
+    if entry.type in ("integer", *NUMERIC_TYPES):
+        for number in (int, float):
+            try:
+                return number(text)
+            except ValueError:
+                continue
+    return text
+
+
 def json_value(entry, value):
     """A column value as JSON carries it: numbers as numbers, dates as YYYY-MM-DD."""
     if value is None:
@@ -192,13 +210,14 @@ def data_conflict_check(plan, stage, usid, stage_data, row):
 
 
 @contextmanager
-def unique_values_guard(plan, usid, stage_data):
+def unique_values_guard(plan, usid, unique):
     """Turn the unique index's refusal of a value another unit holds into ``409
-    duplicate_value`` naming that unit. Other integrity errors pass through."""
+    duplicate_value`` naming that unit; ``unique`` maps the unique columns written to their
+    values. Other integrity errors pass through."""
     try:
         yield
     except IntegrityError:
-        holder = _holder(plan, usid, stage_data.unique if stage_data else {})
+        holder = _holder(plan, usid, unique)
         if holder is None:
             raise
         entry, value, other = holder

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from parts.models import ModelPart
 from shopfloor.characters import validate_printable
+from shopfloor.scanning.stage_data import value_from_text
 from shopfloor.stations.models import REASON_MAX_LENGTH, DefectReason, ScanEvent, Station
 from shopfloor.stations.selectors import plan_of_part
 
@@ -183,3 +184,34 @@ class OverrideForm(ReasonForm):
     def __init__(self, *args, stages, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["stage"].choices = [(stage.key, stage.label) for stage in stages]
+
+
+VALUE_TEXT_MAX_LENGTH = 1000  # longer than any value a field takes: its own check names it
+
+
+class UnitValuesForm(forms.Form):
+    """The values of a unit's fields without a stage, as its page lets them be changed: one
+    text box per field, each read as its field's type (a number, yes/no, a date)."""
+
+    def __init__(self, *args, fields=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.entries = {entry.key: entry for entry in fields}
+        for entry in fields:
+            hint = entry.unit or {
+                "boolean": _("yes / no"),
+                "date": _("YYYY-MM-DD"),
+                "choice": ", ".join(entry.entry.get("choices") or []),
+            }.get(entry.type, "")
+            self.fields[entry.key] = forms.CharField(
+                label=entry.label,
+                required=False,
+                max_length=VALUE_TEXT_MAX_LENGTH,
+                help_text=hint,
+            )
+
+    def clean(self):
+        cleaned = super().clean()
+        sent = {key: cleaned[key] for key in self.entries if key in self.data and key in cleaned}
+        if not sent and not self.errors:
+            raise forms.ValidationError(_("There is no value to change."), code="empty")
+        return {key: value_from_text(self.entries[key], text) for key, text in sent.items()}

@@ -320,6 +320,7 @@ class ScanEvent(models.Model):
         SCREEN = "screen", _("Scan screen")
         API = "api", _("Scan API")
         OVERRIDE = "override", _("Supervisor")
+        PAGE = "page", _("Unit page")
 
     created_at = models.DateTimeField(_("when"), default=timezone.now)
     usid = models.CharField(_("USID"), max_length=USID_MAX_LENGTH)
@@ -385,6 +386,7 @@ class ScanEvent(models.Model):
         permissions = [
             ("scan_unit", _("Can scan units at a station")),
             ("override_unit", _("Can override a unit's stages and hold or release it")),
+            ("edit_unit_values", _("Can change a unit's values on its page")),
         ]
         # Every scan writes an event, and every index of the log is written with it: the log
         # keeps only indexes that a query or a protected delete reads. A reference that most

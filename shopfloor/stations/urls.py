@@ -28,4 +28,5 @@ urlpatterns = [
     path("manage/<int:pk>/", views.station_edit, name="edit"),
     path("manage/<int:pk>/token/", views.station_token_issue, name="token"),
     path("units/<usid:usid>/<unit_action:action>/", views.unit_action, name="unit-action"),
+    path("units/<usid:usid>/values/", views.unit_values, name="unit-values"),
 ]

@@ -24,7 +24,14 @@ from shopfloor.scanning.services import (
     unit_release,
 )
 from shopfloor.scanning.stage_data import stage_fields_described
-from shopfloor.stations.forms import OverrideForm, ReasonForm, ScanForm, StationForm
+from shopfloor.scanning.unit_values import unit_values_edit
+from shopfloor.stations.forms import (
+    OverrideForm,
+    ReasonForm,
+    ScanForm,
+    StationForm,
+    UnitValuesForm,
+)
 from shopfloor.stations.models import ScanEvent, Station
 from shopfloor.stations.selectors import (
     station_list,
@@ -289,3 +296,28 @@ def unit_action(request, usid, action):
     else:
         messages.success(request, f"{usid}: {action} recorded.")
     return redirect("dashboards:unit", usid=usid)
+
+
+@require_POST
+@permission_required("stations.edit_unit_values", raise_exception=True)
+def unit_values(request, usid):
+    """Change the values of a unit's fields without a stage; each change is an event."""
+    found = unit_find(usid=usid)
+    if found is None or found[1] is None:
+        return unit_story_page(request, usid)
+    form = UnitValuesForm(request.POST, fields=found[1].page_fields)
+    if form.is_valid():
+        try:
+            changes = unit_values_edit(usid=usid, values=form.cleaned_data, user=request.user)
+        except ValidationError as error:
+            for key, messages_of_key in error.message_dict.items():
+                form.add_error(key if key in form.fields else None, messages_of_key)
+        except ScanRefused as refusal:
+            form.add_error(None, refusal.message)
+        else:
+            if changes:
+                messages.success(request, f"{usid}: {', '.join(changes)} changed.")
+            else:
+                messages.info(request, f"{usid}: nothing changed.")
+            return redirect("dashboards:unit", usid=found[0].usid)
+    return unit_story_page(request, usid, values_form=form)
