@@ -10,6 +10,8 @@ from parts.models import ModelPart
 from shopfloor.dashboards import panels
 from shopfloor.dashboards.export_jobs import EXPORTS, FORMATS, export_start
 from shopfloor.dashboards.forms import UnitFilterForm, WindowForm
+from shopfloor.dashboards.measurement_charts import histogram_chart, run_chart
+from shopfloor.dashboards.measurements import measurement_figures
 from shopfloor.dashboards.selectors import (
     line_overview,
     line_version,
@@ -103,6 +105,7 @@ def part_dashboard(request, pk):
         ),
         "yields": panels.yield_chart(figures, title="First-pass yield per stage"),
         "queues": panels.stage_queue_chart(figures, title="Units waiting and failed per stage"),
+        "measurements": measurement_panels(plan=plan, window=window),
         "exports": EXPORTS,
         "formats": FORMATS,
     }
@@ -155,6 +158,21 @@ def unit_story_page(
         initial = {value["key"]: _editable_text(value["value"]) for value in story["values"]}
         story["values_form"] = values_form or UnitValuesForm(fields=editable, initial=initial)
     return render(request, "dashboards/unit.html", story, status=status)
+
+
+def measurement_panels(*, plan, window):
+    """Per measurement: its figures for the period, its histogram and its run chart."""
+    panels_found = []
+    for figures in measurement_figures(plan=plan, window=window):
+        name = figures.field.label
+        panels_found.append(
+            {
+                "figures": figures,
+                "histogram": histogram_chart(figures, title=f"{name}, {window.label}"),
+                "run": run_chart(figures, title=f"{name}, last values"),
+            }
+        )
+    return panels_found
 
 
 def _editable_text(value):

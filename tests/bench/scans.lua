@@ -8,6 +8,7 @@
 --   register  a new USID (TAG and a counter per thread), first stage, part_no given;
 --   next      the next stage (qc, pass) of a unit of the pre-registered pool;
 --   fail      the same stage failed, with a defect reason;
+--   data      the next stage passed with three values in "data" (QC_VALUES of the test);
 --   screen    the next stage as the scan screen's queue sends it (static/js/scan_screen.js): its
 --             form fields with a distinct scan_id, the session cookie, the CSRF header, and
 --             "Accept: application/json" for the JSON answer; an answer not "recorded" is
@@ -65,6 +66,10 @@ function request()
       tag, number, sent, ids())
   elseif scenario == "next" or (scenario == "screen" and floor) then
     body = string.format('{"usid": "%s", "stage": "qc"%s}', pooled(), ids())
+  elseif scenario == "data" then
+    body = string.format(
+      '{"usid": "%s", "stage": "qc", "data": {"v_out": 5.01, "i_in": 120.5, "fw": "2.1.0"}%s}',
+      pooled(), ids())
   elseif scenario == "fail" then
     local defect = floor and "" or ', "defect": "solder_bridge"'
     body = string.format('{"usid": "%s", "stage": "qc", "result": "fail"%s%s}',
