@@ -1,19 +1,19 @@
 """Process data on the part dashboard: per measurement, what the units recorded in a period.
 
-For each measurement field (and the chosen period, by when its stage was recorded) one
-aggregate query over the unit table gives the count, mean, standard deviation, the share
-outside the limits and a histogram of BINS bins: the bins span the limits (widened by half
-their span each side, so a drifting process shows before it fails), or the values' own range
-when a limit is missing (one more query for it). A second query reads the last RUN_LENGTH
-values for the run chart. A required field's missing count (its stage recorded, the value
-not) is one more count. Each is a single scan of the unit table whatever the number of
-units, on SQLite and PostgreSQL alike.
+For the measurements of one stage (and the chosen period, by when the stage was recorded) one
+aggregate query over the unit table gives each one's count, mean, standard deviation, share
+outside the limits, missing values (a required field: the stage recorded, the value not) and
+a histogram of BINS bins. The bins span the limits, widened by half their span each side so
+a drifting process shows before it fails, or the values' own range when a limit is missing
+(one more query, for all such measurements at once). A second query reads the last
+RUN_LENGTH units' values for the run charts. So a stage costs two or three scans of the unit
+table, whatever the number of its measurements, on SQLite and PostgreSQL alike.
 """
 
 import math
 from dataclasses import dataclass
 
-from django.db.models import Avg, Count, F, FloatField, Max, Min, Q, StdDev
+from django.db.models import Avg, Count, F, FloatField, Max, Min, Q, Sum
 from django.db.models.functions import Cast
 
 from shopfloor.scanning.stage_data import limits_text
@@ -49,58 +49,81 @@ class MeasurementFigures:
 
 def measurement_figures(*, plan, window):
     """Figures of every measurement field with a stage, for units whose stage was recorded in
-    ``window``; fields in procedure order."""
-    found = []
+    ``window``; fields in procedure order. The fields of one stage share their queries."""
+    by_stage = {}
     for entry in plan.fields:
         stage = plan.stage(entry.stage) if entry.stage else None
-        if entry.type != "measurement" or stage is None:
-            continue
-        found.append(_figures(plan, entry, stage, window))
-    return found
+        if entry.type == "measurement" and stage is not None:
+            by_stage.setdefault(stage, []).append(entry)
+    found = {}
+    for stage, entries in by_stage.items():
+        for figures in _stage_figures(plan, stage, entries, window):
+            found[figures.field.key] = figures
+    return [found[entry.key] for entry in plan.fields if entry.key in found]
 
 
-def _figures(plan, entry, stage, window):
+def _stage_figures(plan, stage, entries, window):
+    """One scan of the units recorded at ``stage`` in ``window`` for every figure of its
+    measurements, one for their last values, and one for the histograms' spans when a
+    measurement lacks a limit."""
     units = plan.unit_model.objects.filter(
         **{f"{stage.at}__gte": window.start, f"{stage.at}__lt": window.end}
     )
-    value = Cast(F(entry.column), FloatField())
-    recorded = units.filter(**{f"{entry.column}__isnull": False})
-    low, high = _range(entry, recorded, value)
-    edges = tuple(low + (high - low) * index / BINS for index in range(BINS + 1))
-    aggregates = {
-        "count": Count("id"),
-        "mean": Avg(value),
-        "std_dev": StdDev(value, sample=True),
-        "outside": Count("id", filter=_outside(entry)),
-    }
-    for index in range(BINS):
-        condition = Q()
-        if index > 0:
-            condition &= Q(**{f"{entry.column}__gte": edges[index]})
-        if index < BINS - 1:
-            condition &= Q(**{f"{entry.column}__lt": edges[index + 1]})
-        aggregates[f"bin_{index}"] = Count("id", filter=condition)
-    figures = recorded.aggregate(**aggregates)
-    run = list(
-        recorded.order_by(f"-{stage.at}", "-id").values_list(entry.column, flat=True)[:RUN_LENGTH]
+    spans = _spans(entries, units)
+    aggregates = {}
+    for number, entry in enumerate(entries):
+        value = Cast(F(entry.column), FloatField())
+        recorded = Q(**{f"{entry.column}__isnull": False})
+        aggregates |= {
+            f"count_{number}": Count(entry.column),
+            f"mean_{number}": Avg(value),
+            f"squares_{number}": Sum(value * value),
+            f"outside_{number}": Count("id", filter=_outside(entry)),
+            f"missing_{number}": Count("id", filter=~recorded),
+        }
+        edges = _edges(*spans[entry.key])
+        for index in range(BINS):
+            condition = recorded
+            if index > 0:
+                condition &= Q(**{f"{entry.column}__gte": edges[index]})
+            if index < BINS - 1:
+                condition &= Q(**{f"{entry.column}__lt": edges[index + 1]})
+            aggregates[f"bin_{number}_{index}"] = Count("id", filter=condition)
+    totals = units.aggregate(**aggregates)
+    last = list(
+        units.order_by(f"-{stage.at}", "-id").values_list(*(entry.column for entry in entries))[
+            :RUN_LENGTH
+        ]
     )
-    missing = None
-    if entry.required:
-        missing = units.filter(**{f"{entry.column}__isnull": True}).count()
-    count = figures["count"]
-    return MeasurementFigures(
-        field=entry,
-        stage_label=stage.label,
-        count=count,
-        mean=figures["mean"],
-        std_dev=figures["std_dev"],
-        cpk=cpk(entry, figures["mean"], figures["std_dev"]),
-        outside=figures["outside"],
-        missing=missing,
-        edges=edges,
-        bins=tuple(figures[f"bin_{index}"] for index in range(BINS)),
-        run=tuple(float(value) for value in reversed(run)),
-    )
+    for number, entry in enumerate(entries):
+        count, mean = totals[f"count_{number}"], totals[f"mean_{number}"]
+        std_dev = _std_dev(count, mean, totals[f"squares_{number}"])
+        yield MeasurementFigures(
+            field=entry,
+            stage_label=stage.label,
+            count=count,
+            mean=mean,
+            std_dev=std_dev,
+            cpk=cpk(entry, mean, std_dev),
+            outside=totals[f"outside_{number}"],
+            missing=totals[f"missing_{number}"] if entry.required else None,
+            edges=_edges(*spans[entry.key]),
+            bins=tuple(totals[f"bin_{number}_{index}"] for index in range(BINS)),
+            run=tuple(float(row[number]) for row in reversed(last) if row[number] is not None),
+        )
+
+
+def _std_dev(count, mean, squares):
+    """The sample standard deviation from the count, mean and sum of squares (one pass, the
+    same on every database; SQLite has no STDDEV of its own)."""
+    if count is None or count < 2 or mean is None or squares is None:
+        return None
+    variance = (squares - count * mean * mean) / (count - 1)
+    return math.sqrt(variance) if variance > 0 else 0.0
+
+
+def _edges(low, high):
+    return tuple(low + (high - low) * index / BINS for index in range(BINS + 1))
 
 
 def _outside(entry):
@@ -112,17 +135,32 @@ def _outside(entry):
     return condition
 
 
-def _range(entry, recorded, value):
-    """The histogram's span: the limits widened by half their span, else the values' range."""
-    if entry.min is not None and entry.max is not None and entry.max > entry.min:
-        margin = (entry.max - entry.min) / 2
-        return entry.min - margin, entry.max + margin
-    span = recorded.aggregate(low=Min(value), high=Max(value))
-    known = [v for v in (span["low"], span["high"], entry.min, entry.max) if v is not None]
-    low, high = (min(known), max(known)) if known else (0.0, 1.0)
-    if high <= low:
-        high = low + 1.0
-    return float(low), float(high)
+def _spans(entries, units):
+    """Each histogram's span: the limits widened by half their span each side, else (a limit
+    missing) the values' range with the limit there is, read in one query for all."""
+    spans = {}
+    open_ended = []
+    for entry in entries:
+        if entry.min is not None and entry.max is not None and entry.max > entry.min:
+            margin = (entry.max - entry.min) / 2
+            spans[entry.key] = (entry.min - margin, entry.max + margin)
+        else:
+            open_ended.append(entry)
+    if open_ended:
+        ranges = {}
+        for number, entry in enumerate(open_ended):
+            value = Cast(F(entry.column), FloatField())
+            ranges |= {f"low_{number}": Min(value), f"high_{number}": Max(value)}
+        found = units.aggregate(**ranges)
+        for number, entry in enumerate(open_ended):
+            known = [
+                v
+                for v in (found[f"low_{number}"], found[f"high_{number}"], entry.min, entry.max)
+                if v is not None
+            ]
+            low, high = (min(known), max(known)) if known else (0.0, 1.0)
+            spans[entry.key] = (float(low), float(high) if high > low else float(low) + 1.0)
+    return spans
 
 
 def cpk(entry, mean, std_dev):
