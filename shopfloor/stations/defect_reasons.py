@@ -8,9 +8,9 @@ DEFAULT_DEFECT_REASONS = [
     ("damaged", "Damaged"),
     ("test_failed", "Test failed"),
     ("other", "Other"),
-    ("out_of_limits", "Out of limits"),
 ]
-# The defect a scan is recorded with when its result is derived from measurements.
+# The defect a scan is recorded with when its result is derived from measurements: made on
+# the first such scan, and never offered on the scan screen (it is given, not picked).
 OUT_OF_LIMITS = ("out_of_limits", "Out of limits")
 
 

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from parts.models import ModelPart
 from shopfloor.characters import validate_printable
 from shopfloor.scanning.stage_data import value_from_text
+from shopfloor.stations.defect_reasons import OUT_OF_LIMITS
 from shopfloor.stations.models import REASON_MAX_LENGTH, DefectReason, ScanEvent, Station
 from shopfloor.stations.selectors import plan_of_part
 
@@ -148,7 +149,12 @@ class ScanForm(forms.Form):
 
     @staticmethod
     def _defect_choices():
-        reasons = DefectReason.objects.filter(is_active=True).values_list("code", "label")
+        # out_of_limits is given by the measurements, not picked: it keeps no number key.
+        reasons = (
+            DefectReason.objects.filter(is_active=True)
+            .exclude(code=OUT_OF_LIMITS[0])
+            .values_list("code", "label")
+        )
         return [("", _("Choose the defect")), *reasons]
 
 

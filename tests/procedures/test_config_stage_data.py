@@ -1,8 +1,13 @@
 """The measurement field type and the default and unique options in procedure_config v1,
 and what saving them does to the unit table."""
 
+import json
+import re
+
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 
 from procedures.config import validate_procedure_config
 from procedures.config_diff import config_changes
@@ -126,3 +131,26 @@ def test_the_history_names_changed_limits_default_and_unique():
     assert "max: 5 → 5000" in details
     assert "unique: no → yes" in details
     assert not any(detail.startswith("min") for detail in details)
+
+
+@pytest.mark.django_db
+def test_export_then_import_keeps_measurements_defaults_and_unique(client_for, engineer):
+    fields = [
+        measurement(unit="V", min=4.75, max=5.25, stage="testing", required=True),
+        {"key": "mac", "label": "MAC", "type": "text", "stage": "testing", "unique": True},
+        {"key": "batch", "label": "Batch", "type": "integer", "default": 7},
+    ]
+    source = part_with_procedure(engineer, "Source_Part", cfg(*fields))
+    target = part_with_procedure(engineer, "Target_Part", cfg())
+    client = client_for(engineer)
+    exported = client.get(reverse("procedures:export", args=[source.pk])).content
+
+    html = client.post(
+        reverse("procedures:import", args=[target.pk]),
+        {"file": SimpleUploadedFile("p.json", exported, content_type="application/json")},
+    ).content.decode()
+
+    assert json.loads(exported)["fields"] == source.procedure.procedure_config["fields"]
+    assert 'name="fields-0-type"' in html and 'value="4.75"' in html and 'value="5.25"' in html
+    assert re.search(r'<input[^>]*name="fields-1-unique"[^>]*checked', html)
+    assert 'name="fields-2-default" value="7"' in html

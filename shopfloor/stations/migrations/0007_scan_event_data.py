@@ -3,7 +3,6 @@
 from django.db import migrations, models
 
 from shopfloor.accounts.roles import sync_role_groups
-from shopfloor.stations.defect_reasons import add_default_defect_reasons
 
 
 class Migration(migrations.Migration):
@@ -60,6 +59,5 @@ class Migration(migrations.Migration):
                 verbose_name="source",
             ),
         ),
-        migrations.RunPython(add_default_defect_reasons, migrations.RunPython.noop),
         migrations.RunPython(sync_role_groups, migrations.RunPython.noop),
     ]
