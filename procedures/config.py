@@ -11,7 +11,9 @@ touches the database: the caller passes what it needs to know about the saved pr
 previous config, and the columns its unit table already has).
 """
 
+import datetime
 import json
+import math
 import re
 
 from django.core.exceptions import ValidationError
@@ -36,9 +38,14 @@ MAX_FIELDS = 200
 MAX_CHOICES = 200
 INSTRUCTIONS_MAX_LENGTH = 5000
 HELP_MAX_LENGTH = 1000
+DATE_PATTERN = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+INTEGER_LIMIT = 2**63 - 1
+# Decimal and measurement columns hold 20 digits, 6 of them after the point.
+NUMBER_LIMIT = 10**14
 
 STAGE_RESULTS = ("done", "pass_fail")
-FIELD_TYPES = ("text", "integer", "decimal", "boolean", "date", "choice")
+FIELD_TYPES = ("text", "integer", "decimal", "boolean", "date", "choice", "measurement")
+UNIT_MAX_LENGTH = 20
 MEDIA = ("form_image", "part_image", "qc_video", "testing_video")
 
 TOP_LEVEL_KEYS = ("version", "stages", "fields", "usid_pattern", "usid_example")
@@ -49,7 +56,20 @@ COMPONENT_KEYS = ("key", "label", "part_no", "kind", "required")
 COMPONENT_KINDS = ("unit", "lot")
 MAX_COMPONENTS = 50
 PART_NO_MAX_LENGTH = 100
-FIELD_KEYS = ("key", "label", "type", "required", "stage", "choices", "help")
+FIELD_KEYS = (
+    "key",
+    "label",
+    "type",
+    "required",
+    "stage",
+    "choices",
+    "help",
+    "unit",
+    "min",
+    "max",
+    "default",
+    "unique",
+)
 
 
 def _quoted(value, limit=60):
@@ -305,7 +325,105 @@ def _normalise_field(problems, where, field, stage_keys):
         normalised["choices"] = choices
     elif choices is not None:
         problems.add(f"{where}.choices", 'only a field of type "choice" has choices')
+    _normalise_measurement(problems, where, field, normalised)
+    _normalise_field_options(problems, where, field, normalised)
     return normalised if key_ok else None
+
+
+def _limit_number(problems, where, value):
+    """A limit as a float, or None (reported) when it is not a finite number."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        problems.add(where, f"must be a number, not {_quoted(value)}")
+        return None
+    if not math.isfinite(value):
+        problems.add(where, "must be a finite number")
+        return None
+    return value
+
+
+def _normalise_measurement(problems, where, field, normalised):
+    """A measurement's ``unit`` and its inclusive ``min`` and ``max`` (each optional)."""
+    if normalised["type"] != "measurement":
+        for option in ("unit", "min", "max"):
+            if option in field:
+                problems.add(f"{where}.{option}", 'only a field of type "measurement" has one')
+        return
+    unit = field.get("unit", "")
+    if not isinstance(unit, str) or len(unit) > UNIT_MAX_LENGTH:
+        problems.add(f"{where}.unit", f"must be a text of at most {UNIT_MAX_LENGTH} characters")
+    else:
+        _check_printable(problems, f"{where}.unit", unit)
+    normalised["unit"] = unit
+    limits = {}
+    for option in ("min", "max"):
+        if field.get(option) is not None:
+            limits[option] = _limit_number(problems, f"{where}.{option}", field[option])
+            normalised[option] = field[option]
+    low, high = limits.get("min"), limits.get("max")
+    if low is not None and high is not None and low > high:
+        problems.add(f"{where}.max", f"{high!r} is below the min {low!r}")
+
+
+def _normalise_field_options(problems, where, field, normalised):
+    """``default`` (a value of the field's type) and ``unique`` (no two units share a value)."""
+    if "unique" in field:
+        _check_bool(problems, f"{where}.unique", field["unique"])
+        if field["unique"] is True:
+            if normalised["type"] == "boolean":
+                problems.add(f"{where}.unique", "a yes/no field cannot be unique")
+            normalised["unique"] = True
+    if field.get("default") is None:
+        return
+    if field.get("unique") is True:
+        problems.add(f"{where}.default", "a unique field cannot have a default")
+        return
+    problem = field_value_problem(normalised, field["default"])
+    if problem:
+        problems.add(f"{where}.default", problem)
+    else:
+        normalised["default"] = field["default"]
+
+
+def field_value_problem(field, value):
+    """What is wrong with ``value`` (as JSON carries it) for ``field``, or "" when it fits.
+
+    One rule for defaults in a procedure and for values sent with a scan.
+    """
+    kind = field["type"]
+    if kind in ("text", "choice"):
+        if not isinstance(value, str):
+            return f"must be a text, not {_quoted(value)}"
+        if len(value) > CHOICE_MAX_LENGTH:
+            return f"is {len(value):,} characters long; at most {CHOICE_MAX_LENGTH} are allowed"
+        if first_refused(value) is not None:
+            position, name = first_refused(value)
+            return f"contains the character {name} at position {position}"
+        if kind == "choice" and value not in (field.get("choices") or ()):
+            return f"{_quoted(value)} is not one of the choices"
+        return ""
+    if kind == "boolean":
+        return "" if isinstance(value, bool) else f"must be true or false, not {_quoted(value)}"
+    if kind == "date":
+        if not isinstance(value, str) or not DATE_PATTERN.fullmatch(value):
+            return f"must be a date as YYYY-MM-DD, not {_quoted(value)}"
+        try:
+            datetime.date.fromisoformat(value)
+        except ValueError:
+            return f"{_quoted(value)} is not a date that exists"
+        return ""
+    if kind == "integer":
+        if isinstance(value, bool) or not isinstance(value, int):
+            return f"must be a whole number, not {_quoted(value)}"
+        if abs(value) > INTEGER_LIMIT:
+            return f"{value} is too large (at most {INTEGER_LIMIT:,} either way)"
+        return ""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return f"must be a number, not {_quoted(value)}"
+    if not math.isfinite(value):
+        return "must be a finite number (not NaN or infinity)"
+    if abs(value) >= NUMBER_LIMIT:
+        return f"{value!r} is too large (below {NUMBER_LIMIT:.0e} either way)"
+    return ""
 
 
 def _check_choices(problems, where, choices):

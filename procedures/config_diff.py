@@ -71,6 +71,11 @@ FIELD_ATTRIBUTES = [
     ("required", _yes_no),
     ("stage", lambda value: value or _("any stage")),
     ("choices", lambda value: ", ".join(map(str, value or [])) or _("none")),
+    ("unit", lambda value: value or _("none")),
+    ("min", lambda value: _("none") if value is None else str(value)),
+    ("max", lambda value: _("none") if value is None else str(value)),
+    ("default", lambda value: _("none") if value is None else _quoted(value)),
+    ("unique", _yes_no),
 ]
 NAMES = {
     "label": gettext_lazy("label"),
@@ -82,14 +87,24 @@ NAMES = {
     "stage": gettext_lazy("stage"),
     "choices": gettext_lazy("choices"),
     "components": gettext_lazy("components"),
+    "unit": gettext_lazy("unit"),
+    "min": gettext_lazy("min"),
+    "max": gettext_lazy("max"),
+    "default": gettext_lazy("default"),
+    "unique": gettext_lazy("unique"),
 }
+
+
+def _blank(value):
+    """None for an attribute left out or empty; a limit of 0 is a value."""
+    return None if value is None or value is False or value in ("", []) else value
 
 
 def _attribute_changes(old, new, attributes):
     details = []
     for name, show in attributes:
         before, after = old.get(name), new.get(name)
-        if (before or None) != (after or None):
+        if _blank(before) != _blank(after):
             details.append(f"{NAMES[name]}: {show(before)} → {show(after)}")
     if (old.get("instructions") or "") != (new.get("instructions") or ""):
         details.append(_("instructions changed"))

@@ -40,7 +40,37 @@ def empty_field():
         "stage": "",
         "choices": [],
         "help": "",
+        "unit": "",
+        "min": "",
+        "max": "",
+        "default": "",
+        "unique": False,
     }
+
+
+def _as_text(value):
+    """A config value as the editor's text box shows it."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+def _typed(text, kind):
+    """What an editor's text box holds as the config value of a field of type ``kind``: a
+    number or yes/no when it reads as one, the text itself otherwise (the validator then
+    names what is wrong with it)."""
+    text = str(text).strip()
+    if kind == "boolean":
+        return {"yes": True, "true": True, "no": False, "false": False}.get(text.lower(), text)
+    if kind in ("integer", "decimal", "measurement"):
+        for number in (int, float):
+            try:
+                return number(text)
+            except ValueError:
+                continue
+    return text
 
 
 def _stage_row(entry, saved_keys):
@@ -58,6 +88,9 @@ def _field_row(entry, saved_keys):
     row["choices"] = [str(choice) for choice in entry.get("choices") or []]
     row["stage"] = entry.get("stage") or ""
     row["help"] = entry.get("help") or ""
+    for option in ("unit", "min", "max", "default"):
+        row[option] = _as_text(entry.get(option))
+    row["unique"] = bool(entry.get("unique"))
     row["origin"] = row["key"] if row["key"] in saved_keys else ""
     return row
 
@@ -130,6 +163,16 @@ class Draft:
             entry["choices"] = list(row["choices"])
         if row["help"].strip():
             entry["help"] = row["help"].strip()
+        if row["type"] == "measurement":
+            if str(row["unit"]).strip():
+                entry["unit"] = str(row["unit"]).strip()
+            for limit in ("min", "max"):
+                if str(row[limit]).strip():
+                    entry[limit] = _typed(row[limit], "measurement")
+        if str(row["default"]).strip():
+            entry["default"] = _typed(row["default"], row["type"])
+        if row["unique"]:
+            entry["unique"] = True
         return entry
 
     def stage_keys(self):

@@ -26,6 +26,7 @@ FIELD_TYPE_CHOICES = [
     ("boolean", _("Yes / no")),
     ("date", _("Date")),
     ("choice", _("Choice")),
+    ("measurement", _("Measurement (with unit and limits)")),
 ]
 
 
@@ -121,6 +122,33 @@ class FieldForm(_EntryForm):
         required=False,
         help_text=_("Shown next to the field at the station."),
     )
+    unit = forms.CharField(
+        label=_("Unit"),
+        required=False,
+        help_text=_("Measurements only, e.g. V or mA."),
+    )
+    min = forms.CharField(
+        label=_("Min"),
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+        help_text=_("Measurements only: the lowest value that passes (inclusive)."),
+    )
+    max = forms.CharField(
+        label=_("Max"),
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+        help_text=_("Measurements only: the highest value that passes (inclusive)."),
+    )
+    default = forms.CharField(
+        label=_("Default"),
+        required=False,
+        help_text=_("Used when a scan does not give a value (yes/no for a yes/no field)."),
+    )
+    unique = forms.BooleanField(
+        label=_("Unique"),
+        required=False,
+        help_text=_("No two units may hold the same value (e.g. a MAC address)."),
+    )
 
     def __init__(self, *args, stage_choices=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -139,6 +167,13 @@ class FieldForm(_EntryForm):
                 ("required", "col-md-2 pt-md-4"),
             ],
             [("choices", "col-md-6"), ("help", "col-md-6")],
+            [
+                ("unit", "col-md-2"),
+                ("min", "col-md-2"),
+                ("max", "col-md-2"),
+                ("default", "col-md-4"),
+                ("unique", "col-md-2 pt-md-4"),
+            ],
         )
 
     def clean_choices(self):

@@ -65,7 +65,7 @@ def column_field(name, spec, label=""):
         )
     elif column_type == "integer":
         field = models.BigIntegerField(label, null=True, blank=True)
-    elif column_type == "decimal":
+    elif column_type in ("decimal", "measurement"):
         field = models.DecimalField(
             label,
             max_digits=DECIMAL_DIGITS,

@@ -11,7 +11,7 @@ nothing of procedures beyond what it is handed. Signals go out once the transact
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, models, transaction
 
 from parts.unit_tables import signals
 from parts.unit_tables.builder import build_model, column_field
@@ -19,7 +19,7 @@ from parts.unit_tables.cache import unit_model_for
 from parts.unit_tables.conversion import check_choices, convert_column
 from parts.unit_tables.editor import unit_schema_editor
 from parts.unit_tables.exceptions import UnitTableError
-from parts.unit_tables.naming import table_name
+from parts.unit_tables.naming import table_name, unique_index_name
 from parts.unit_tables.schema import fingerprint, owner_key, plan_schema, schema_columns
 
 
@@ -47,6 +47,7 @@ def preview_config(*, part, config, applied_schema):
     """The plan ``apply_config`` would run, with the units holding data in each retired column."""
     plan = plan_schema(applied_schema, config)
     plan.units_holding_data = count_units_holding_data(part, plan, applied_schema)
+    _refuse_repeating_values(part, plan, applied_schema)
     return plan
 
 
@@ -66,22 +67,80 @@ def apply_plan(*, part, plan, applied_schema):
     ``UnitTableBusy`` when the table stays locked past the lock timeout; in both cases the
     savepoint around the change leaves the table as it was.
     """
+    if plan.runs_ddl or plan.converted:
+        try:
+            _apply_ddl(part, plan, applied_schema)
+        except IntegrityError:
+            # Units given the same value while the unique index was being built.
+            _refuse_repeating_values(part, plan, applied_schema)
+            raise
+    _send_on_commit(part, plan)
+
+
+def _apply_ddl(part, plan, applied_schema):
     old_columns = schema_columns(applied_schema)
     new_columns = schema_columns(plan.schema)
-    if plan.runs_ddl or plan.converted:
-        with unit_schema_editor() as editor:
-            if plan.create_table:
-                _refuse_to_overwrite(part)
-                editor.create_model(table_model(part, new_columns))
-            else:
-                model = table_model(part, old_columns)
-                for name in plan.added:
-                    field = column_field(name, new_columns[name])
-                    field.model = model
-                    editor.add_field(model, field)
-                for conversion in plan.converted:
-                    _convert(editor, model, conversion, old_columns, new_columns)
-    _send_on_commit(part, plan)
+    with unit_schema_editor() as editor:
+        if plan.create_table:
+            _refuse_to_overwrite(part)
+            editor.create_model(table_model(part, new_columns))
+        else:
+            model = table_model(part, old_columns)
+            for name in plan.added:
+                field = column_field(name, new_columns[name])
+                field.model = model
+                editor.add_field(model, field)
+            for conversion in plan.converted:
+                _convert(editor, model, conversion, old_columns, new_columns)
+        quote = editor.quote_name
+        table = quote(table_name(part.pk))
+        for name in plan.made_not_unique:
+            editor.execute(f"DROP INDEX IF EXISTS {quote(unique_index_name(part.pk, name))}")
+        _refuse_repeating_values(part, plan, applied_schema)
+        for name in plan.made_unique:
+            index = quote(unique_index_name(part.pk, name))
+            editor.execute(f"CREATE UNIQUE INDEX {index} ON {table} ({quote(name)})")
+
+
+REPEATS_SHOWN = 5
+
+
+def repeating_values(part, column, applied_schema):
+    """Values of ``column`` that more than one unit holds: ``[(value, [usid, ...]), ...]``."""
+    columns = schema_columns(applied_schema)
+    if column not in columns:
+        return []
+    model = table_model(part, columns)
+    manager = model._default_manager
+    repeated = (
+        manager.filter(**{f"{column}__isnull": False})
+        .values(column)
+        .annotate(units=models.Count("id"))
+        .filter(units__gt=1)
+        .order_by(column)
+        .values_list(column, flat=True)[:REPEATS_SHOWN]
+    )
+    found = []
+    for value in repeated:
+        usids = manager.filter(**{column: value}).order_by("usid").values_list("usid", flat=True)
+        found.append((value, list(usids[:REPEATS_SHOWN])))
+    return found
+
+
+def _refuse_repeating_values(part, plan, applied_schema):
+    """A field made unique while units already share a value is refused, naming them."""
+    problems = []
+    for name in plan.made_unique:
+        repeats = repeating_values(part, name, applied_schema)
+        if repeats:
+            shown = "; ".join(f"{value} held by {', '.join(usids)}" for value, usids in repeats)
+            key = _key(schema_columns(plan.schema)[name])
+            problems.append(
+                f"field {key} cannot be unique: units share its values ({shown}); give them "
+                "different values first"
+            )
+    if problems:
+        raise ValidationError(problems, code="repeating_values")
 
 
 def _refuse_to_overwrite(part):

@@ -72,6 +72,11 @@ def field_columns(key):
     return f"f_{key}"
 
 
+def unique_index_name(part_pk, column):
+    """The unique index that keeps the values of field column ``column`` apart between units."""
+    return f"{table_name(part_pk)}_{column}_uniq"
+
+
 def model_class_name(part_no, part_pk):
     """A valid Python class name made from ``part_no``.
 

@@ -24,6 +24,7 @@ FIELD_STORAGE = {
     "decimal": "decimal",
     "boolean": "boolean",
     "date": "date",
+    "measurement": "decimal",
 }
 
 
@@ -48,6 +49,8 @@ def desired_columns(config):
         }
         if entry["type"] == "choice":
             spec["choices"] = list(entry["choices"])
+        if entry.get("unique"):
+            spec["unique"] = True
         columns[field_columns(entry["key"])] = spec
     return columns
 
@@ -56,6 +59,8 @@ def _stored(spec, retired=False):
     stored = {"owner": spec["owner"], "type": spec["type"], "retired": retired}
     if "choices" in spec:
         stored["choices"] = spec["choices"]
+    if spec.get("unique"):
+        stored["unique"] = True
     return stored
 
 
@@ -130,6 +135,9 @@ class SchemaPlan:
     retired: list = field(default_factory=list)
     restored: list = field(default_factory=list)
     converted: list = field(default_factory=list)
+    # Columns that gain a unique index (no two units hold the same value) and that lose it.
+    made_unique: list = field(default_factory=list)
+    made_not_unique: list = field(default_factory=list)
     # Filled by a preview: for each retired column, how many units hold data in it.
     units_holding_data: dict = field(default_factory=dict)
 
@@ -139,12 +147,22 @@ class SchemaPlan:
 
     @property
     def runs_ddl(self):
-        return self.create_table or bool(self.added) or any(c.needs_ddl for c in self.converted)
+        return (
+            self.create_table
+            or bool(self.added or self.made_unique or self.made_not_unique)
+            or any(c.needs_ddl for c in self.converted)
+        )
 
     @property
     def changes_schema(self):
         return bool(
-            self.create_table or self.added or self.retired or self.restored or self.converted
+            self.create_table
+            or self.added
+            or self.retired
+            or self.restored
+            or self.converted
+            or self.made_unique
+            or self.made_not_unique
         )
 
     def as_dict(self):
@@ -160,6 +178,8 @@ class SchemaPlan:
             "converted": [
                 {"column": c.column, "from": c.old_type, "to": c.new_type} for c in self.converted
             ],
+            "made_unique": list(self.made_unique),
+            "made_not_unique": list(self.made_not_unique),
         }
 
 
@@ -173,6 +193,10 @@ def plan_schema(applied_schema, config):
     for name, spec in wanted.items():
         old = old_columns.get(name)
         new_columns[name] = _stored(spec)
+        if spec.get("unique") and (old is None or not old.get("unique")):
+            plan.made_unique.append(name)
+        elif old is not None and old.get("unique") and not spec.get("unique"):
+            plan.made_not_unique.append(name)
         if old is None:
             if not create_table:
                 plan.added.append(name)

@@ -21,6 +21,7 @@ from decimal import Decimal
 import xlsxwriter
 from django.utils import timezone
 
+from shopfloor.dashboards.export_fields import event_data_text, field_headers
 from shopfloor.stations.models import ScanEvent
 
 CHUNK_SIZE = 5000
@@ -45,12 +46,18 @@ EVENT_COLUMNS = [
     ("token__name", "api_token"),
     ("tag_no", "tag_no"),
     ("reason", "reason"),
+    ("data", "data"),
 ]
 
 
 def unit_columns(model):
-    """Every column of a unit table, in table order: (field name, header)."""
-    return [(field.attname, field.column) for field in model._meta.concrete_fields]
+    """Every column of a unit table, in table order: (field name, header); a field's column
+    is headed by its label and unit."""
+    headers = field_headers(model)
+    return [
+        (field.attname, headers.get(field.column, field.column))
+        for field in model._meta.concrete_fields
+    ]
 
 
 def unit_rows(model, *, chunk_size=CHUNK_SIZE):
@@ -85,6 +92,8 @@ def _text(value, zone):
         return ""
     if value is True or value is False:
         return "true" if value else "false"
+    if isinstance(value, dict | list):
+        value = event_data_text(value)
     if isinstance(value, str):
         return "'" + value if _may_run_as_formula(value) else value
     if isinstance(value, datetime.datetime):
@@ -170,6 +179,8 @@ def _write_row(sheet, row_number, row, when_format):
             values[column] = float(value)
         elif isinstance(value, datetime.date):
             values[column] = value.isoformat()
+        elif isinstance(value, dict | list):
+            values[column] = event_data_text(value)
     sheet.write_row(row_number, 0, values)
     for column, moment in moments:
         sheet.write_datetime(row_number, column, moment, when_format)

@@ -21,6 +21,7 @@ from shopfloor.dashboards.figures import figures_from_counts
 from shopfloor.labels.selectors import unit_label_events
 from shopfloor.scanning.plans import plan_of_part
 from shopfloor.scanning.selectors import unit_events, unit_find, unit_stage_states
+from shopfloor.scanning.stage_data import is_outside, json_value
 from shopfloor.stations.models import ScanEvent, Station
 
 UNIT_PAGE_SIZE = 50
@@ -251,6 +252,7 @@ class TimelineEntry:
     who: str
     where: str
     stage_label: str = ""
+    values: tuple = ()  # (field label, what was recorded) for each value the event carries
 
 
 KIND_LABELS = {
@@ -263,6 +265,7 @@ KIND_LABELS = {
     "undo": "Override: undone",
     "hold": "Held",
     "release": "Released",
+    "edit": "Value changed",
 }
 
 
@@ -309,9 +312,69 @@ def unit_timeline(*, usid, plan):
                 who=_who(event),
                 where=_where(event),
                 stage_label=stage.label if stage else event.stage,
+                values=_event_values(plan, event),
             )
         )
     return entries
+
+
+def _value_text(entry, value):
+    if value is None:
+        return "(empty)"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return f"{value} {entry.unit}".strip() if entry is not None else str(value)
+
+
+def _event_values(plan, event):
+    """The values ``event`` recorded, as (field label, text) pairs: a scan's values, or a
+    change's old and new value."""
+    if not event.data or plan is None:
+        return ()
+    entries = {entry.key: entry for entry in plan.fields}
+    shown = []
+    for key, value in event.data.items():
+        entry = entries.get(key)
+        label = entry.label if entry is not None else key
+        if event.action == ScanEvent.Action.EDIT and isinstance(value, dict):
+            text = (
+                f"{_value_text(entry, value.get('old'))} → {_value_text(entry, value.get('new'))}"
+            )
+        else:
+            text = _value_text(entry, value)
+        shown.append((label, text))
+    return tuple(shown)
+
+
+def unit_values(*, plan, row, timeline):
+    """Each field of the unit with its value and the event that recorded it last (who, when,
+    where), in procedure order."""
+    last = {}
+    for entry in timeline:
+        for key in entry.event.data or {}:
+            last[key] = entry
+    values = []
+    for field in plan.fields:
+        recorded = last.get(field.key)
+        value = json_value(field, row.get(field.column))
+        values.append(
+            {
+                "key": field.key,
+                "label": field.label,
+                "stage": plan.stage(field.stage).label if plan.stage(field.stage) else "",
+                "value": value,
+                "text": "" if value is None else _value_text(field, value),
+                "outside": field.type == "measurement"
+                and value is not None
+                and is_outside(field, value),
+                "by": recorded.who if recorded else "",
+                "at": recorded.event.created_at if recorded else None,
+                "where": recorded.where if recorded else "",
+                "editable": not field.stage,
+                "field": field,
+            }
+        )
+    return values
 
 
 def unit_story(*, usid):
@@ -336,6 +399,7 @@ def unit_story(*, usid):
         "plan": plan,
         "row": row,
         "stages": stages,
+        "values": unit_values(plan=plan, row=row, timeline=timeline),
         "timeline": sorted(
             timeline + label_timeline(usid=registration.usid),
             key=lambda entry: entry.event.created_at,

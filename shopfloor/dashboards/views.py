@@ -10,6 +10,8 @@ from parts.models import ModelPart
 from shopfloor.dashboards import panels
 from shopfloor.dashboards.export_jobs import EXPORTS, FORMATS, export_start
 from shopfloor.dashboards.forms import DefectParetoForm, UnitFilterForm, WindowForm
+from shopfloor.dashboards.measurement_charts import histogram_chart, run_chart
+from shopfloor.dashboards.measurements import measurement_figures
 from shopfloor.dashboards.selectors import (
     dashboard_parts,
     defect_pareto,
@@ -30,7 +32,7 @@ from shopfloor.scanning.input import code_clean
 from shopfloor.scanning.plans import plan_of_part
 from shopfloor.scanning.selectors import LOOKUP_LIMIT
 from shopfloor.scanning.selectors import unit_lookup as unit_lookup_matches
-from shopfloor.stations.forms import OverrideForm, ReasonForm
+from shopfloor.stations.forms import OverrideForm, ReasonForm, UnitValuesForm
 from shopfloor.stations.models import UnitRegistration
 
 
@@ -110,6 +112,7 @@ def part_dashboard(request, pk):
         "yields": panels.yield_chart(figures, title="First-pass yield per stage"),
         "queues": panels.stage_queue_chart(figures, title="Units waiting and failed per stage"),
         "overrides": part_overrides(plan=plan, window=window),
+        "measurements": measurement_panels(plan=plan, window=window),
         "exports": EXPORTS,
         "formats": FORMATS,
     }
@@ -150,12 +153,20 @@ def unit_detail(request, usid):
 
 
 def unit_story_page(
-    request, usid, *, override_form=None, reason_form=None, pending=None, status=200
+    request,
+    usid,
+    *,
+    override_form=None,
+    reason_form=None,
+    values_form=None,
+    pending=None,
+    status=200,
 ):
-    """The one unit page: its stages and timeline, and for those who may act on units the
-    supervisor's panel (override a stage, hold, release), with ``override_form`` or
-    ``reason_form`` bound when a submitted action was refused, and ``pending`` (an
-    ``EarlierPending``) when marking done over pending stages awaits the supervisor's choice."""
+    """The one unit page: its stages, values and timeline, and for those who may act on units
+    the supervisor's panel (override a stage, hold, release) and the values form, with
+    ``override_form``, ``reason_form`` or ``values_form`` bound when a submission was refused,
+    and ``pending`` (an ``EarlierPending``) when marking done over pending stages awaits the
+    supervisor's choice."""
     story = unit_story(usid=usid)
     if story is None:
         context = {"usid": usid, "error": f"No unit {usid} is registered."}
@@ -164,7 +175,34 @@ def unit_story_page(
         story["override_form"] = override_form or OverrideForm(stages=story["plan"].stages)
         story["reason_form"] = reason_form or ReasonForm()
         story["pending"] = pending
+    editable = story["plan"].page_fields
+    if editable and request.user.has_perm("stations.edit_unit_values"):
+        initial = {value["key"]: _editable_text(value["value"]) for value in story["values"]}
+        story["values_form"] = values_form or UnitValuesForm(fields=editable, initial=initial)
     return render(request, "dashboards/unit.html", story, status=status)
+
+
+def measurement_panels(*, plan, window):
+    """Per measurement: its figures for the period, its histogram and its run chart."""
+    panels_found = []
+    for figures in measurement_figures(plan=plan, window=window):
+        name = figures.field.label
+        panels_found.append(
+            {
+                "figures": figures,
+                "histogram": histogram_chart(figures, title=f"{name}, {window.label}"),
+                "run": run_chart(figures, title=f"{name}, last values"),
+            }
+        )
+    return panels_found
+
+
+def _editable_text(value):
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
 
 
 @require_POST

@@ -29,7 +29,13 @@ from shopfloor.scanning.rules import (
     invalid,
     scan_record,
 )
-from shopfloor.scanning.selectors import part_summary, unit_events, unit_find, unit_stage_states
+from shopfloor.scanning.selectors import (
+    part_summary,
+    unit_data,
+    unit_events,
+    unit_find,
+    unit_stage_states,
+)
 from shopfloor.scanning.tokens import TokenRefused, token_authenticate, token_from_header
 from shopfloor.stations.models import ScanEvent, Station
 
@@ -45,6 +51,7 @@ SCAN_FIELDS = (
     "station",
     "scan_id",
     "components",
+    "data",
 )
 STATUS_OF = {
     "invalid": 400,
@@ -165,6 +172,7 @@ def scan_create(request, token):
         token=token,
         scan_id=data.get("scan_id"),
         components=data.get("components"),
+        data=data.get("data"),
         source=ScanEvent.Source.API,
     )
     if outcome.is_refused:
@@ -206,6 +214,7 @@ def unit_detail(request, token, usid):
             "on_hold": row["on_hold"],
             "registered_at": registration.created_at,
             "stages": unit_stage_states(plan=plan, row=row),
+            "data": unit_data(plan=plan, row=row),
             "history": [_event_json(event) for event in unit_events(usid=usid)],
             "labels": [_label_event_json(event) for event in unit_label_events(usid=usid)],
             **unit_genealogy_json(usid=usid),
@@ -238,6 +247,7 @@ def _event_json(event):
         "by": str(event.who or ""),
         "reason": event.reason,
         "tag_no": event.tag_no,
+        "data": event.data,
     }
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from parts.models import ModelPart
 from parts.unit_tables import cache, unit_model_for
 from parts.unit_tables.naming import (
+    field_columns,
     stage_at_column,
     stage_by_column,
     stage_flag_column,
@@ -73,6 +74,39 @@ class StagePlan:
 
 
 @dataclass(frozen=True)
+class FieldPlan:
+    """One unit field of a procedure: its rules (the config entry) and its column."""
+
+    key: str
+    label: str
+    type: str
+    stage: str
+    required: bool
+    unique: bool
+    entry: dict = field(compare=False, repr=False)
+
+    @property
+    def column(self):
+        return field_columns(self.key)
+
+    @property
+    def unit(self):
+        return self.entry.get("unit") or ""
+
+    @property
+    def min(self):
+        return self.entry.get("min")
+
+    @property
+    def max(self):
+        return self.entry.get("max")
+
+    @property
+    def default(self):
+        return self.entry.get("default")
+
+
+@dataclass(frozen=True)
 class PartPlan:
     """A part's stages in process order, its retired stages and its unit model."""
 
@@ -86,6 +120,7 @@ class PartPlan:
     unit_model: type
     usid_pattern: str = ""
     usid_example: str = ""
+    fields: tuple = ()
     sql: dict = field(default_factory=dict, compare=False, repr=False)  # built by scan_sql
 
     def stage(self, key):
@@ -110,6 +145,15 @@ class PartPlan:
             if stage.pass_fail and row.get(stage.result) == "fail" and not row.get(stage.flag)
         ]
 
+    def stage_fields(self, stage_key):
+        """The fields entered with a scan of stage ``stage_key``, in procedure order."""
+        return tuple(entry for entry in self.fields if entry.stage == stage_key)
+
+    @property
+    def page_fields(self):
+        """The fields without a stage: changed on the unit's page, not with a scan."""
+        return tuple(entry for entry in self.fields if not entry.stage)
+
     @property
     def registering_stages(self):
         """Stages a new unit may start at: those with no non-optional stage before them."""
@@ -120,6 +164,7 @@ class PartPlan:
         names = ["id", "usid", "tag_no", "on_hold"]
         for stage in self.stages:
             names.extend(stage.columns)
+        names.extend(entry.column for entry in self.fields)
         return names
 
 
@@ -178,6 +223,18 @@ def _plan_build(part_id, part=None):
         )
         for position, entry in enumerate(config.get("stages") or [])
     )
+    fields = tuple(
+        FieldPlan(
+            key=entry["key"],
+            label=entry.get("label") or entry["key"],
+            type=entry["type"],
+            stage=entry.get("stage") or "",
+            required=bool(entry.get("required")),
+            unique=bool(entry.get("unique")),
+            entry=entry,
+        )
+        for entry in config.get("fields") or []
+    )
     active = {stage.key for stage in stages}
     retired = retired_stage_keys(procedure.applied_schema)
     return PartPlan(
@@ -191,4 +248,5 @@ def _plan_build(part_id, part=None):
         unit_model=unit_model_for(part, procedure),
         usid_pattern=config.get("usid_pattern") or "",
         usid_example=config.get("usid_example") or "",
+        fields=fields,
     )

@@ -54,7 +54,13 @@ from shopfloor.scanning.input import (
     usid_pattern_check,
 )
 from shopfloor.scanning.plans import part_plan
+from shopfloor.scanning.refusals import ScanRefused, invalid
 from shopfloor.scanning.sql import part_row, record_first, register_first, registration_row
+from shopfloor.scanning.stage_data import (
+    data_conflict_check,
+    stage_data_clean,
+    unique_values_guard,
+)
 from shopfloor.stations.models import (
     DefectReason,
     ScanEvent,
@@ -87,21 +93,6 @@ class ScanOutcome:
     @property
     def is_refused(self):
         return self.status == REFUSED
-
-
-class ScanRefused(Exception):
-    """A scan (or supervisor action) is refused; nothing was written."""
-
-    def __init__(self, code, message, **details):
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.details = details
-
-
-def invalid(fields):
-    """A refusal for bad input: ``fields`` maps each bad field to what is wrong with it."""
-    return ScanRefused("invalid", " ".join(fields.values()), fields=fields)
 
 
 @dataclass(frozen=True)
@@ -150,6 +141,9 @@ class _Request:
     tag_no: str
     defect: DefectReason | None
     components: dict = field(default_factory=dict)
+    data: object = None
+    result_sent: bool = True
+    stage_data: object = None  # a StageData once the stage's values are checked
 
 
 @dataclass(frozen=True)
@@ -177,11 +171,13 @@ def scan_record(
     defect=None,
     scan_id=None,
     components=None,
+    data=None,
 ):
     """Record one scan of ``usid`` at ``stage``; returns a ``ScanOutcome`` (never raises for bad
     input). ``station`` is a ``StationSnapshot`` or None, ``user`` the signed-in person (screen),
     ``token`` the API ``TokenHolder``; ``source`` is a ``ScanEvent.Source``. With a ``scan_id``
-    the answer is kept, and a replay of the same ``scan_id`` is given it again.
+    the answer is kept, and a replay of the same ``scan_id`` is given it again. ``data`` holds
+    the values of the stage's unit fields (``shopfloor.scanning.stage_data``);
     ``components`` ({entry key: USID or lot code}) are installed with the scan (genealogy)."""
     context = ScanContext(source=source, station=station, user=user, token=token)
     scan = {
@@ -192,6 +188,7 @@ def scan_record(
         "tag_no": tag_no,
         "defect": defect,
         "components": components,
+        "data": data,
     }
     if scan_id is None:
         return _scan_answer(context, **scan)
@@ -220,9 +217,10 @@ def scan_record(
     raise AssertionError("unreachable")
 
 
-def _scan_answer(context, *, usid, stage, result, part_no, tag_no, defect, components):
+def _scan_answer(context, *, usid, stage, result, part_no, tag_no, defect, components, data):
     try:
         request = _request_clean(usid, stage, result, part_no, tag_no, defect, components)
+        request = replace(request, data=data, result_sent=result not in (None, ""))
         _check_place(request, context)
         for attempt in range(2):
             try:
@@ -348,6 +346,25 @@ def _scan(request, context):
         )
     plan, stage = _plan_and_stage(registration, request.stage)
     _check_result(stage, request)
+    request = _with_stage_data(plan, stage, request)
+    with unique_values_guard(plan, request.usid, request.stage_data.unique):
+        return _scan_registered(request, context, plan, stage, registration)
+
+
+def _with_stage_data(plan, stage, request):
+    """The scan with its stage's values checked and its result derived from them."""
+    found = stage_data_clean(
+        plan,
+        stage,
+        data=request.data,
+        result=request.result,
+        result_sent=request.result_sent,
+        defect=request.defect,
+    )
+    return replace(request, result=found.result, defect=found.defect, stage_data=found)
+
+
+def _scan_registered(request, context, plan, stage, registration):
     installs = _installs(stage, request)
     if not request.tag_no and not installs:
         now = timezone.now()
@@ -357,6 +374,7 @@ def _scan(request, context):
             usid=request.usid,
             values={**_record_changes(stage, request, context.user, now), "updated_at": now},
             event=_event_values(request, plan.part_id, context, now),
+            savepoint=bool(request.stage_data.unique),
         )
         if event_id is not None:
             return _recorded(request, stage, registration.part_no, event_id)
@@ -471,6 +489,7 @@ def _register(request, context):
     found = _part_find(request, context.station)
     plan, stage = _plan_and_stage(found, request.stage)
     _check_result(stage, request)
+    request = _with_stage_data(plan, stage, request)
     try:
         usid_pattern_check(
             request.usid,
@@ -498,19 +517,20 @@ def _register(request, context):
 
 def _register_write(request, context, plan, stage, found):
     now = timezone.now()
-    event_id = register_first(
-        plan=plan,
-        usid=request.usid,
-        registered_at=now,
-        values={
-            "usid": request.usid,
-            "tag_no": request.tag_no or None,
-            **_record_changes(stage, request, context.user, now),
-            "created_at": now,
-            "updated_at": now,
-        },
-        event=_event_values(request, found.part_id, context, now),
-    )
+    with unique_values_guard(plan, request.usid, request.stage_data.unique):
+        event_id = register_first(
+            plan=plan,
+            usid=request.usid,
+            registered_at=now,
+            values={
+                "usid": request.usid,
+                "tag_no": request.tag_no or None,
+                **_record_changes(stage, request, context.user, now),
+                "created_at": now,
+                "updated_at": now,
+            },
+            event=_event_values(request, found.part_id, context, now),
+        )
     transaction.on_commit(
         partial(
             unit_registered.send,
@@ -550,6 +570,7 @@ def _apply(request, context, *, plan, stage, row, part_no):
     if row[stage.flag] or (stage.pass_fail and row.get(stage.result) == "fail"):
         recorded_result = row.get(stage.result) or ScanEvent.Result.PASS
         if recorded_result == request.result:
+            data_conflict_check(plan, stage, request.usid, request.stage_data, row)
             return _already(request, stage, part_no, row)
         if recorded_result == ScanEvent.Result.PASS:
             raise ScanRefused(
@@ -610,6 +631,8 @@ def _record_changes(stage, request, user, now, failed=()):
     }
     if stage.pass_fail:
         changes[stage.result] = request.result
+    if request.stage_data is not None:
+        changes.update(request.stage_data.columns)
     still_failed = [s for s in failed if s != stage]
     changes["on_hold"] = not passed or bool(still_failed)
     return changes
@@ -638,6 +661,7 @@ def _event_values(request, part_id, context, now):
         "token_id": token.id if token else None,
         "tag_no": request.tag_no,
         "reason": "",
+        "data": request.stage_data.event if request.stage_data is not None else None,
     }
 
 

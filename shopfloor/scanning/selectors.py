@@ -8,6 +8,7 @@ from django.db.models.functions import Collate
 
 from shopfloor.scanning.input import is_code
 from shopfloor.scanning.plans import plan_of_part
+from shopfloor.scanning.stage_data import json_value
 from shopfloor.stations.models import ScanEvent, UnitRegistration
 
 
@@ -42,6 +43,11 @@ def unit_stage_states(*, plan, row):
         }
         for stage in plan.stages
     ]
+
+
+def unit_data(*, plan, row):
+    """The unit's field values as JSON carries them: ``{field key: value}`` (unset: null)."""
+    return {entry.key: json_value(entry, row.get(entry.column)) for entry in plan.fields}
 
 
 def unit_events(*, usid):

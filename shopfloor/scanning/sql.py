@@ -25,8 +25,9 @@ whole statement (``IntegrityError``): nothing is written and the caller looks ag
 
 import contextlib
 import functools
-from datetime import datetime
+from datetime import date, datetime
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 
 from parts.models import ModelPart
@@ -53,6 +54,7 @@ EVENT_FIELDS = (
     "token_id",
     "tag_no",
     "reason",
+    "data",
 )
 
 
@@ -117,15 +119,16 @@ def _event_columns():
     return ", ".join(_q(column) for column in columns)
 
 
-def _update_sql(plan, stage):
-    """The UPDATE of the unit row for a first record of ``stage``, and the columns it sets."""
-    cached = plan.sql.get(stage.key)
+def _update_sql(plan, stage, extra=()):
+    """The UPDATE of the unit row for a first record of ``stage``, and the columns it sets;
+    ``extra`` names the field columns the scan's values go to."""
+    cached = plan.sql.get((stage.key, extra))
     if cached is not None:
         return cached
     columns = [stage.flag, stage.at, stage.by]
     if stage.pass_fail:
         columns.append(stage.result)
-    columns += ["on_hold", "updated_at"]
+    columns += [*extra, "on_hold", "updated_at"]
     conditions = [f"{_q('usid')} = %s", f"NOT {_q('on_hold')}", f"NOT {_q(stage.flag)}"]
     conditions += [
         _q(earlier.flag) for earlier in plan.stages[: stage.position] if not earlier.optional
@@ -135,35 +138,54 @@ def _update_sql(plan, stage):
         f"SET {', '.join(f'{_q(column)} = %s' for column in columns)} "
         f"WHERE {' AND '.join(conditions)}"
     )
-    plan.sql[stage.key] = (sql, columns)
+    plan.sql[(stage.key, extra)] = (sql, columns)
     return sql, columns
 
 
 def _adapted(params):
-    """Datetimes as the database takes them in raw SQL (SQLite keeps them as text)."""
-    adapt = connection.ops.adapt_datetimefield_value
-    return [adapt(value) if isinstance(value, datetime) else value for value in params]
+    """Datetimes, dates and JSON as the database takes them in raw SQL (SQLite keeps them as
+    text)."""
+    return [_adapt(value) for value in params]
 
 
-def record_first(*, plan, stage, usid, values, event):
+def _adapt(value):
+    if isinstance(value, datetime):
+        return connection.ops.adapt_datetimefield_value(value)
+    if isinstance(value, date):
+        return connection.ops.adapt_datefield_value(value)
+    if isinstance(value, dict):
+        return connection.ops.adapt_json_value(value, DjangoJSONEncoder)
+    return value
+
+
+def record_first(*, plan, stage, usid, values, event, savepoint=False):
     """Record ``stage`` of ``usid`` if its preconditions hold; the new event's id, or None.
 
-    ``values`` maps the unit columns to set (flag, at, by, result, on_hold, updated_at) to
-    their database values; ``event`` maps ``EVENT_FIELDS`` to theirs.
+    ``values`` maps the unit columns to set (flag, at, by, result, the stage's field values,
+    on_hold, updated_at) to their database values; ``event`` maps ``EVENT_FIELDS`` to theirs.
+    ``savepoint`` keeps a caller's transaction usable when a unique value is refused.
     """
-    update, columns = _update_sql(plan, stage)
+    fixed = set(_update_sql(plan, stage)[1])
+    extra = tuple(column for column in values if column not in fixed)
+    update, columns = _update_sql(plan, stage, extra)
     update_params = _adapted([values[column] for column in columns] + [usid])
     event_params = _adapted([event[name] for name in EVENT_FIELDS])
     placeholders = ", ".join(["%s"] * len(EVENT_FIELDS))
     insert = f"INSERT INTO {_q(ScanEvent._meta.db_table)} ({_event_columns()})"
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute(
-                f"WITH unit AS ({update} RETURNING 1) {insert} SELECT {placeholders} FROM unit "
-                f"RETURNING {_q('id')}",
-                update_params + event_params,
+            guard = (
+                transaction.atomic()
+                if savepoint and connection.in_atomic_block
+                else contextlib.nullcontext()
             )
-            row = cursor.fetchone()
+            with guard:
+                cursor.execute(
+                    f"WITH unit AS ({update} RETURNING 1) {insert} SELECT {placeholders} "
+                    f"FROM unit RETURNING {_q('id')}",
+                    update_params + event_params,
+                )
+                row = cursor.fetchone()
             return row[0] if row else None
         with transaction.atomic():
             cursor.execute(f"{update} RETURNING {_q('id')}", update_params)

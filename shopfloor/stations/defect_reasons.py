@@ -9,6 +9,9 @@ DEFAULT_DEFECT_REASONS = [
     ("test_failed", "Test failed"),
     ("other", "Other"),
 ]
+# The defect a scan is recorded with when its result is derived from measurements: made on
+# the first such scan, and never offered on the scan screen (it is given, not picked).
+OUT_OF_LIMITS = ("out_of_limits", "Out of limits")
 
 
 def add_default_defect_reasons(apps, schema_editor=None):

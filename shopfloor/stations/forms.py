@@ -7,6 +7,8 @@ from django.utils.translation import gettext_lazy as _
 from parts.models import ModelPart
 from shopfloor.characters import validate_printable
 from shopfloor.scanning.services import Earlier
+from shopfloor.scanning.stage_data import value_from_text
+from shopfloor.stations.defect_reasons import OUT_OF_LIMITS
 from shopfloor.stations.models import REASON_MAX_LENGTH, DefectReason, ScanEvent, Station
 from shopfloor.stations.selectors import plan_of_part
 
@@ -148,7 +150,12 @@ class ScanForm(forms.Form):
 
     @staticmethod
     def _defect_choices():
-        reasons = DefectReason.objects.filter(is_active=True).values_list("code", "label")
+        # out_of_limits is given by the measurements, not picked: it keeps no number key.
+        reasons = (
+            DefectReason.objects.filter(is_active=True)
+            .exclude(code=OUT_OF_LIMITS[0])
+            .values_list("code", "label")
+        )
         return [("", _("Choose the defect")), *reasons]
 
 
@@ -239,3 +246,34 @@ class DefectReasonForm(forms.ModelForm):
         category = self.cleaned_data["category"].strip()
         validate_printable(category)
         return category
+
+
+VALUE_TEXT_MAX_LENGTH = 1000  # longer than any value a field takes: its own check names it
+
+
+class UnitValuesForm(forms.Form):
+    """The values of a unit's fields without a stage, as its page lets them be changed: one
+    text box per field, each read as its field's type (a number, yes/no, a date)."""
+
+    def __init__(self, *args, fields=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.entries = {entry.key: entry for entry in fields}
+        for entry in fields:
+            hint = entry.unit or {
+                "boolean": _("yes / no"),
+                "date": _("YYYY-MM-DD"),
+                "choice": ", ".join(entry.entry.get("choices") or []),
+            }.get(entry.type, "")
+            self.fields[entry.key] = forms.CharField(
+                label=entry.label,
+                required=False,
+                max_length=VALUE_TEXT_MAX_LENGTH,
+                help_text=hint,
+            )
+
+    def clean(self):
+        cleaned = super().clean()
+        sent = {key: cleaned[key] for key in self.entries if key in self.data and key in cleaned}
+        if not sent and not self.errors:
+            raise forms.ValidationError(_("There is no value to change."), code="empty")
+        return {key: value_from_text(self.entries[key], text) for key, text in sent.items()}

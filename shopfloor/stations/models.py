@@ -324,6 +324,7 @@ class ScanEvent(models.Model):
         UNDO = "undo", _("Undone")
         HOLD = "hold", _("Held")
         RELEASE = "release", _("Released")
+        EDIT = "edit", _("Value changed")
 
     class Result(models.TextChoices):
         PASS = "pass", _("Pass")
@@ -333,6 +334,7 @@ class ScanEvent(models.Model):
         SCREEN = "screen", _("Scan screen")
         API = "api", _("Scan API")
         OVERRIDE = "override", _("Supervisor")
+        PAGE = "page", _("Unit page")
 
     created_at = models.DateTimeField(_("when"), default=timezone.now)
     usid = models.CharField(_("USID"), max_length=USID_MAX_LENGTH)
@@ -385,6 +387,9 @@ class ScanEvent(models.Model):
     )
     tag_no = models.CharField(_("tag no."), max_length=USID_MAX_LENGTH, blank=True)
     reason = models.TextField(_("reason"), blank=True)
+    # The unit values recorded with the scan (``{field key: value}``); for a value changed on
+    # the unit page, ``{"<key>": {"old": ..., "new": ...}}``.
+    data = models.JSONField(_("data"), null=True, blank=True)
 
     objects = ScanEventQuerySet.as_manager()
 
@@ -395,6 +400,7 @@ class ScanEvent(models.Model):
         permissions = [
             ("scan_unit", _("Can scan units at a station")),
             ("override_unit", _("Can override a unit's stages and hold or release it")),
+            ("edit_unit_values", _("Can change a unit's values on its page")),
         ]
         # Every scan writes an event, and every index of the log is written with it: the log
         # keeps only indexes that a query or a protected delete reads. A reference that most

@@ -31,4 +31,5 @@ urlpatterns = [
     path("defects/new/", views.defect_reason_create, name="defect-create"),
     path("defects/<int:pk>/", views.defect_reason_edit, name="defect-edit"),
     path("units/<usid:usid>/<unit_action:action>/", views.unit_action, name="unit-action"),
+    path("units/<usid:usid>/values/", views.unit_values, name="unit-values"),
 ]

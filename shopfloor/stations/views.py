@@ -1,3 +1,5 @@
+import json
+
 from csp.decorators import csp_update
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
@@ -10,10 +12,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from parts.models import ModelPart
 from shopfloor.browser_policies import allow_camera
 from shopfloor.dashboards.views import unit_story_page
+from shopfloor.genealogy.installing import components_from_form
 from shopfloor.operators.badges import is_badge_card
 from shopfloor.operators.services import scan_qualification_refusal
 from shopfloor.operators.views import badge_from_scan_screen
-from shopfloor.genealogy.installing import components_from_form
 from shopfloor.scanning.input import code_clean
 from shopfloor.scanning.plans import plan_of_part
 from shopfloor.scanning.rules import REFUSED, ScanOutcome, ScanRefused, StationSnapshot
@@ -26,12 +28,15 @@ from shopfloor.scanning.services import (
     unit_override,
     unit_release,
 )
+from shopfloor.scanning.stage_data import stage_fields_described
+from shopfloor.scanning.unit_values import unit_values_edit
 from shopfloor.stations.forms import (
     DefectReasonForm,
     OverrideForm,
     ReasonForm,
     ScanForm,
     StationForm,
+    UnitValuesForm,
 )
 from shopfloor.stations.models import DefectReason, ScanEvent, Station
 from shopfloor.stations.selectors import (
@@ -47,6 +52,7 @@ REMEMBERED_STATION = "sf_station"
 REMEMBERED_SALT = "shopfloor.stations.remembered"
 REMEMBER_FOR = 365 * 24 * 60 * 60
 WAITING_FOR_TAG = "waiting"
+STAGE_FIELDS_PARTS_MAX = 200  # a station running every part: the parts it offers values for
 
 
 def _remembered_station(request):
@@ -146,8 +152,35 @@ def _scan_from_screen(station, user, data):
         source=ScanEvent.Source.SCREEN,
         scan_id=data.get("scan_id") or None,
         components=components_from_form(data),
+        data=_screen_values(data.get("data")),
     )
     return outcome, ""
+
+
+def _screen_values(raw):
+    """The stage's values the screen sends as one JSON object (``data``), or None. Text that is
+    not JSON is handed on as is, for the rules to refuse by name."""
+    if not raw:
+        return None
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return raw
+
+
+def _stage_fields_by_part(station, parts):
+    """{part no.: the fields of the station's stage} for the parts whose stage asks for values
+    (every active part when the station runs any part)."""
+    if not parts:
+        parts = ModelPart.objects.active().select_related("procedure").order_by("part_no")
+        parts = parts[:STAGE_FIELDS_PARTS_MAX]
+    found = {}
+    for part in parts:
+        plan = plan_of_part(part)
+        described = stage_fields_described(plan, station.stage) if plan else []
+        if described:
+            found[part.part_no] = described
+    return found
 
 
 def _scan_context(station, form, outcome, pending):
@@ -170,6 +203,7 @@ def _scan_context(station, form, outcome, pending):
         "help": _stage_help(help_part, station.stage),
         "shows_result_choice": _shows_result_choice(station, parts),
         "stage_label": station_stage_label(station, parts),
+        "stage_fields": _stage_fields_by_part(station, parts),
     }
 
 
@@ -311,3 +345,28 @@ def _defect_reason_form(request, form):
         messages.success(request, f"Defect reason {reason.code} saved.")
         return redirect("stations:defects")
     return render(request, "stations/defect_reason_form.html", {"form": form})
+
+
+@require_POST
+@permission_required("stations.edit_unit_values", raise_exception=True)
+def unit_values(request, usid):
+    """Change the values of a unit's fields without a stage; each change is an event."""
+    found = unit_find(usid=usid)
+    if found is None or found[1] is None:
+        return unit_story_page(request, usid)
+    form = UnitValuesForm(request.POST, fields=found[1].page_fields)
+    if form.is_valid():
+        try:
+            changes = unit_values_edit(usid=usid, values=form.cleaned_data, user=request.user)
+        except ValidationError as error:
+            for key, messages_of_key in error.message_dict.items():
+                form.add_error(key if key in form.fields else None, messages_of_key)
+        except ScanRefused as refusal:
+            form.add_error(None, refusal.message)
+        else:
+            if changes:
+                messages.success(request, f"{usid}: {', '.join(changes)} changed.")
+            else:
+                messages.info(request, f"{usid}: nothing changed.")
+            return redirect("dashboards:unit", usid=found[0].usid)
+    return unit_story_page(request, usid, values_form=form)

@@ -4,9 +4,10 @@
 // and its components go to the screen's queue as one scan (one request, one scan_id), so a
 // queued scan sent again after an outage still installs its components exactly once.
 //
-// The screen (scan_screen.js) calls three things: ScanComponents.begin(scan, queue) after it
-// has taken a pass, ScanComponents.take(text) while ScanComponents.collecting(), and
-// ScanComponents.cancel() on Esc. A fail is queued at once: its components are not required.
+// It is one of the screen's steps after a scan (window.shopfloorScanSteps, see scan_screen.js),
+// the one that reads its codes from the scan field: the screen hands it each code while
+// ScanComponents.collecting(), and calls ScanComponents.cancel() on Esc. A fail is queued at
+// once: its components are not required.
 (function () {
   "use strict";
 
@@ -56,21 +57,26 @@
     const done = step;
     step = null;
     show();
-    done.scan.components = done.taken;
-    done.queue(done.scan);
+    done.scan.extras = done.scan.extras || {};
+    done.scan.extras.components = done.taken;
+    done.finish();
   }
 
-  window.ScanComponents = {
-    // True when the scan waits for its components; the step then owns the next codes.
-    begin: function (scan, queue) {
-      const entries = scan.result === "fail" ? [] : entriesFor(scan);
-      if (entries.length === 0) {
-        return false;
-      }
-      step = { scan: scan, queue: queue, entries: entries, index: 0, taken: {} };
-      show();
-      return true;
+  // A step of the screen (see scan_screen.js): it reads its codes from the scan field.
+  window.shopfloorScanSteps = window.shopfloorScanSteps || [];
+  window.shopfloorScanSteps.push({
+    usesInput: true,
+    asks: function (scan) {
+      return scan.result !== "fail" && entriesFor(scan).length > 0;
     },
+    run: function (scan, done, cancel) {
+      step = { scan: scan, entries: entriesFor(scan), index: 0, taken: {}, finish: done, cancel: cancel };
+      show();
+    },
+  });
+
+  window.ScanComponents = {
+    // True while the scan waits for its components; the step then owns the next codes.
     collecting: function () {
       return step !== null;
     },
@@ -95,8 +101,10 @@
       if (!step) {
         return false;
       }
+      const dropped = step;
       step = null;
       show();
+      dropped.cancel("Scan cancelled: nothing recorded.");
       return true;
     },
   };

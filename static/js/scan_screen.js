@@ -74,6 +74,13 @@
   let pendingUsid = ""; // a USID waiting for its tag label, at a station that pairs tags
   let heldDigit = null;
   let heldTimer = null;
+  // Steps that ask for more after a scan at a stage that needs it (the stage's values, what
+  // is installed): each module adds {asks(scan), run(scan, finish, cancel)} to
+  // window.shopfloorScanSteps. They run in order once Enter has taken the scan; each puts what
+  // it asked for in scan.extras ({name: JSON value}, sent beside the scan) and calls finish(),
+  // or cancel(message) to drop the scan. The scan is queued with its extras, whole, at the end.
+  const scanSteps = (window.shopfloorScanSteps = window.shopfloorScanSteps || []);
+  let stepOpen = false;
 
   // ---- the stored queue and log --------------------------------------------------------
 
@@ -202,14 +209,37 @@
     if (scan.result === "fail") {
       choose("pass"); // this fail is taken; the next scan is a pass unless failed again
     }
-    // A stage that asks for more (its components) runs its step, then queues scan + extras.
-    if (window.ScanComponents && window.ScanComponents.begin(scan, queueScan)) {
-      return;
-    }
-    queueScan(scan);
+    runSteps(scan, 0);
   }
 
-  function queueScan(scan) {
+  // ---- steps after a scan, then the queue ------------------------------------------------
+
+  function runSteps(scan, from) {
+    for (let index = from; index < scanSteps.length; index++) {
+      if (scanSteps[index].asks(scan)) {
+        // A step that reads its codes from the scan field (components) leaves it the keyboard.
+        stepOpen = !scanSteps[index].usesInput;
+        scanSteps[index].run(
+          scan,
+          function finish() {
+            stepOpen = false;
+            runSteps(scan, index + 1);
+          },
+          function cancel(message) {
+            stepOpen = false;
+            showAnswer("refused", message);
+            play("refused");
+            focusInput();
+          }
+        );
+        return;
+      }
+    }
+    enqueue(scan);
+    focusInput();
+  }
+
+  function enqueue(scan) {
     update(function (state) {
       state.queue.push(scan);
     });
@@ -246,10 +276,10 @@
     data.set("defect", scan.defect || "");
     data.set("part_no", scan.part_no || "");
     data.set("scan_id", scan.scan_id);
-    data.set("age_ms", String(Math.max(0, Date.now() - scan.at))); // how long it waited to be sent
-    if (scan.components) {
-      data.set("components", JSON.stringify(scan.components));
-    }
+    const extras = scan.extras || {};
+    Object.keys(extras).forEach(function (name) {
+      data.set(name, JSON.stringify(extras[name]));
+    });
     return data;
   }
 
@@ -459,9 +489,11 @@
     const usid = document.createElement("strong");
     usid.className = "scan-log-usid";
     usid.textContent = scan.badge ? "Badge" : scanName(scan);
+    // A scan sent without a result has it derived from its values: the answer tells which.
+    const result = scan.result || (scan.answer && scan.answer.result) || "";
     const choice = document.createElement("span");
-    choice.className = "badge " + (scan.result === "fail" ? "text-bg-danger" : "text-bg-success");
-    choice.textContent = scan.result === "fail" ? "fail" + (scan.defect_label ? ": " + scan.defect_label : "") : "pass";
+    choice.className = "badge " + (result === "fail" ? "text-bg-danger" : result ? "text-bg-success" : "text-bg-secondary");
+    choice.textContent = result === "fail" ? "fail" + (scan.defect_label ? ": " + scan.defect_label : "") : result || "from values";
     choice.hidden = Boolean(scan.badge);
     const word = document.createElement("span");
     word.className = "scan-log-word";
@@ -600,6 +632,9 @@
   }
 
   function focusInput() {
+    if (stepOpen) {
+      return; // a step after the scan has the keyboard
+    }
     if (document.activeElement !== input && !modalOpen()) {
       input.focus({ preventScroll: true });
     }
@@ -640,6 +675,9 @@
   document.addEventListener(
     "keydown",
     function (event) {
+      if (stepOpen) {
+        return; // the step after the scan reads its own keys
+      }
       const plain = !event.ctrlKey && !event.altKey && !event.metaKey;
       if (heldDigit !== null && event.key !== "Shift") {
         flushHeldDigit(true); // another key this soon: the digit was a scanner's
@@ -655,7 +693,7 @@
           return; // the dialog closes
         }
         if (window.ScanComponents && window.ScanComponents.cancel()) {
-          showAnswer("cancelled", "Scan cancelled: nothing recorded.");
+          // the step dropped the scan and said so
         } else if (pendingUsid) {
           pendingUsid = "";
           showPrompt();

@@ -11,6 +11,8 @@ all answer under the same server, middleware, settings and database:
   (pass, or fail with a defect and the hold) and the INSERT of the event;
 - ``/bench/floor/components`` records a stage with two components (genealogy): the same two
   writes and the INSERT of both installations.
+- ``/bench/floor/stage_data`` the same with the stage's values: the UPDATE also sets their
+  columns, the event carries them as JSON.
 
 Each runs its statements in one transaction, with no rule checked: what the database work of
 the scan costs through Django and gunicorn, against which the app is measured.
@@ -43,6 +45,18 @@ INSERT_EVENT = (
     'INSERT INTO "stations_scanevent" ("created_at", "usid", "part_id", "stage", "action", '
     '"result", "defect_id", "source", "token_id", "tag_no", "reason") '
     "VALUES (%s, %s, %s, %s, 'scan', %s, %s, 'api', %s, '', '')"
+)
+
+
+UPDATE_UNIT_DATA = (
+    'UPDATE "parts_unit_{part_id}" SET "is_qc" = %s, "qc_result" = %s, "qc_at" = %s, '
+    '"f_v_out" = %s, "f_i_in" = %s, "f_fw" = %s, "on_hold" = %s, "updated_at" = %s '
+    'WHERE "usid" = %s'
+)
+INSERT_EVENT_DATA = (
+    'INSERT INTO "stations_scanevent" ("created_at", "usid", "part_id", "stage", "action", '
+    '"result", "defect_id", "source", "token_id", "tag_no", "reason", "data") '
+    "VALUES (%s, %s, %s, %s, 'scan', %s, NULL, 'api', %s, '', '', %s::jsonb)"
 )
 
 
@@ -116,10 +130,38 @@ def floor_components(request):
     return JsonResponse({"status": "recorded"}, status=201)
 
 
+@csrf_exempt
+@login_not_required
+def floor_stage_data(request):
+    data, part_id, result, now = _scan(request)
+    values = data["data"]
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            UPDATE_UNIT_DATA.format(part_id=part_id),
+            [
+                True,
+                result,
+                now,
+                values["v_out"],
+                values["i_in"],
+                values["fw"],
+                False,
+                now,
+                data["usid"],
+            ],
+        )
+        cursor.execute(
+            INSERT_EVENT_DATA,
+            [now, data["usid"], part_id, STAGE, result, data["token_id"], json.dumps(values)],
+        )
+    return JsonResponse({"status": "recorded"}, status=201)
+
+
 urlpatterns = [
     path("bench/bare", bare),
     path("bench/floor/register", floor_register),
     path("bench/floor/stage", floor_stage),
     path("bench/floor/components", floor_components),
+    path("bench/floor/stage_data", floor_stage_data),
     path("", include("shopfloor.urls")),
 ]

@@ -10,6 +10,7 @@
 --   fail      the same stage failed, with a defect reason;
 --   components  the next stage with two components: the child unit K<n> of the pooled B<n>
 --             (a finished unit of the part $BENCH_CHILD_PART_ID names) and a lot code;
+--   data      the next stage passed with three values in "data" (QC_VALUES of the test);
 --   screen    the next stage as the scan screen's queue sends it (static/js/scan_screen.js): its
 --             form fields with a distinct scan_id, the session cookie, the CSRF header, and
 --             "Accept: application/json" for the JSON answer; an answer not "recorded" is
@@ -68,6 +69,10 @@ function request()
       tag, number, sent, ids())
   elseif scenario == "next" or (scenario == "screen" and floor) then
     body = string.format('{"usid": "%s", "stage": "qc"%s}', pooled(), ids())
+  elseif scenario == "data" then
+    body = string.format(
+      '{"usid": "%s", "stage": "qc", "data": {"v_out": 5.01, "i_in": 120.5, "fw": "2.1.0"}%s}',
+      pooled(), ids())
   elseif scenario == "fail" then
     local defect = floor and "" or ', "defect": "solder_bridge"'
     body = string.format('{"usid": "%s", "stage": "qc", "result": "fail"%s%s}',

@@ -15,6 +15,9 @@ request a distinct scan built by ``tests/bench/scans.lua``. The scenarios, each 
   index, the unit row, the event);
 - next stage: qc passed by a registered unit (floor: UPDATE of the unit row, INSERT of the event);
 - fail: qc failed with a defect reason, putting the unit on hold (floor: the same two writes);
+- qc + three values: qc passed with three values (two measurements within their limits and a
+  text) in ``data`` (floor: the same two writes, the UPDATE also setting the three columns and
+  the INSERT carrying the values as JSON);
 - scan screen: qc through the screen's own endpoint, exactly as its queue of scans sends it
   (``static/js/scan_screen.js``: the form's fields with a distinct ``scan_id``, the session
   cookie, the CSRF header, ``Accept: application/json``), the JSON answer checked to say
@@ -38,9 +41,9 @@ the bare view's shows what the client and gunicorn allow at all. After every run
 is checked: each answered scan is recorded once (events, unit rows and registrations agree with
 each other and lie between the answered and the sent requests; no USID twice). The database
 round trips of each scan are counted once per scenario, in this process, through the whole
-middleware stack. The targets: registration >= 0.6 of its floor, next stage >= 0.8, the screen
->= 0.5; cost per scan (app/floor) flat within 1.2 from 10 to 5,000 parts and from 10,000 to
-1,000,000 units.
+middleware stack. The targets: registration >= 0.6 of its floor, next stage and qc with values
+>= 0.8, the screen >= 0.5; cost per scan (app/floor) flat within 1.2 from 10 to 5,000 parts
+and from 10,000 to 1,000,000 units.
 """
 
 import itertools
@@ -96,8 +99,30 @@ PROCEDURE = {
         {"key": "qc", "label": "QC", "result": "pass_fail"},
         {"key": "dispatch", "label": "Dispatch"},
     ],
-    "fields": [],
+    # Entered with the qc scan; none required, so the other qc scenarios send no values.
+    "fields": [
+        {
+            "key": "v_out",
+            "label": "Output voltage",
+            "type": "measurement",
+            "unit": "V",
+            "min": 4.75,
+            "max": 5.25,
+            "stage": "qc",
+        },
+        {
+            "key": "i_in",
+            "label": "Input current",
+            "type": "measurement",
+            "unit": "mA",
+            "max": 250,
+            "stage": "qc",
+        },
+        {"key": "fw", "label": "Firmware", "type": "text", "stage": "qc"},
+    ],
 }
+# The values of the "qc + three values" scenario (scans.lua sends the same).
+QC_VALUES = {"v_out": 5.01, "i_in": 120.5, "fw": "2.1.0"}
 
 
 @dataclass(frozen=True)
@@ -115,6 +140,7 @@ SCENARIOS = [
     Scenario("next stage", "next", "/bench/floor/stage", 201, 0.8),
     Scenario("fail + defect", "fail", "/bench/floor/stage", 201, None),
     Scenario("scan screen", "screen", "/bench/floor/stage", 200, 0.5),
+    Scenario("qc + three values", "data", "/bench/floor/stage_data", 201, 0.8),
 ]
 if os.environ.get("BENCH_SCENARIOS"):  # e.g. "register,screen" while profiling one
     SCENARIOS = [s for s in SCENARIOS if s.lua in os.environ["BENCH_SCENARIOS"].split(",")]
@@ -171,7 +197,8 @@ def pool_reset(rig):
     with connection.cursor() as cursor:
         cursor.execute(
             f'UPDATE "{rig.table}" SET "is_qc" = false, "qc_result" = NULL, "qc_at" = NULL, '
-            '"qc_by_id" = NULL, "on_hold" = false WHERE "is_qc" OR "qc_result" IS NOT NULL'
+            '"qc_by_id" = NULL, "f_v_out" = NULL, "f_i_in" = NULL, "f_fw" = NULL, '
+            '"on_hold" = false WHERE "is_qc" OR "qc_result" IS NOT NULL'
         )
         cursor.execute(f'VACUUM "{rig.table}"')
 
@@ -335,6 +362,11 @@ def round_trips(rig, operator):
                 "result": "fail",
                 "defect": "solder_bridge",
             },
+            content_type="application/json",
+        ),
+        "data": lambda n: api.post(
+            "/api/v1/scans",
+            {"usid": f"B{base - 6 - n}", "stage": "qc", "data": QC_VALUES},
             content_type="application/json",
         ),
         "screen": lambda n: screen.post(

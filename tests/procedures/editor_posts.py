@@ -48,9 +48,15 @@ def editor_post(stages=(), fields=(), *, base_version=None, **extra):
             prefix + "stage": row["stage"],
             prefix + "choices": "\n".join(row["choices"]),
             prefix + "help": row["help"],
+            prefix + "unit": row["unit"],
+            prefix + "min": row["min"],
+            prefix + "max": row["max"],
+            prefix + "default": row["default"],
         }
         if row["required"]:
             data[prefix + "required"] = "on"
+        if row["unique"]:
+            data[prefix + "unique"] = "on"
     return data | extra
 
 

@@ -87,8 +87,8 @@ def test_a_valid_config_comes_back_with_its_defaults_written_out():
             'fields[0].stage: "testing" is not a stage of this procedure',
         ),
         (
-            cfg(fields=[{"key": "fw", "label": "F", "type": "text", "unit": "V"}]),
-            'fields[0]: unknown key "unit"',
+            cfg(fields=[{"key": "fw", "label": "F", "type": "text", "colour": "V"}]),
+            'fields[0]: unknown key "colour"',
         ),
         (
             cfg([stage("created")]),

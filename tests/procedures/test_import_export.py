@@ -107,7 +107,7 @@ def test_an_invalid_import_lists_every_problem_by_entry_and_saves_nothing(
             {"key": "SMD", "label": "SMD"},
             {"key": "qc", "label": "", "result": "maybe"},
         ],
-        "fields": [{"key": "grade", "label": "Grade", "type": "choice", "unit": "mm"}],
+        "fields": [{"key": "grade", "label": "Grade", "type": "choice", "colour": "mm"}],
     }
 
     response = client_for(engineer).post(
@@ -119,7 +119,7 @@ def test_an_invalid_import_lists_every_problem_by_entry_and_saves_nothing(
     assert 'stages[0].key: "SMD" must be lowercase' in text
     assert "stages[1].label: is required" in text
     assert 'stages[1].result: "maybe" is not one of done, pass_fail' in text
-    assert 'fields[0]: unknown key "unit"' in text
+    assert 'fields[0]: unknown key "colour"' in text
     assert 'fields[0].choices: a field of type "choice" needs a non-empty list' in text
     assert not PartProcedureDetail.objects.filter(model_part=part).exists()
 

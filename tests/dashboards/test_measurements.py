@@ -1,0 +1,74 @@
+"""The part dashboard per measurement: histogram with the limits drawn, run chart, mean,
+standard deviation, Cpk, share outside the limits, and a required field's missing count."""
+
+import statistics
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from shopfloor.dashboards.measurements import cpk, measurement_figures
+from shopfloor.dashboards.windows import days_window
+from shopfloor.scanning.plans import FieldPlan, plan_of_part
+from tests.stations.scan_support import part_with_procedure, scan
+from tests.stations.stage_data_support import TESTED_PROCEDURE
+
+pytestmark = pytest.mark.django_db
+
+VALUES = [4.9, 5.0, 5.0, 5.1, 5.05, 4.95, 5.4]  # the last one outside 4.75 to 5.25
+
+
+@pytest.fixture
+def part(engineer, defect_reasons):
+    part = part_with_procedure(engineer, "PSU_Part", TESTED_PROCEDURE)
+    for number, value in enumerate(VALUES):
+        scan(f"U{number}", "smd", part_no=part.part_no)
+        scan(f"U{number}", "testing", data={"v_out": value})
+    scan("UX", "smd", part_no=part.part_no)
+    scan("UX", "testing", result="fail", defect="damaged")  # its voltage never measured
+    return part
+
+
+def figure(html, key):
+    start = html.index(f'data-figure="{key}">') + len(f'data-figure="{key}">')
+    return html[start : html.index("</dd>", start)]
+
+
+def test_each_measurement_shows_its_figures_and_charts(client_for, supervisor, part):
+    html = client_for(supervisor).get(reverse("dashboards:part", args=[part.pk])).content.decode()
+
+    assert 'data-field="v_out"' in html
+    assert figure(html, "count") == "7"
+    assert float(figure(html, "mean")) == pytest.approx(statistics.mean(VALUES), abs=1e-4)
+    assert float(figure(html, "std_dev")) == pytest.approx(statistics.stdev(VALUES), abs=1e-4)
+    assert figure(html, "outside") == "14.3 % (1)"
+    assert figure(html, "missing") == "1"
+    assert "Output voltage, last values" in html
+    assert "max 5.25" in html and "min 4.75" in html  # the limits drawn on both charts
+    assert "last 7 values: 4.9, 5, 5, 5.1, 5.05, 4.95, 5.4" in html
+
+
+def test_cpk_is_the_distance_to_the_nearer_limit_in_three_standard_deviations():
+    entry = FieldPlan("v", "V", "measurement", "t", False, False, {"min": 4.0, "max": 6.0})
+    one_sided = FieldPlan("v", "V", "measurement", "t", False, False, {"max": 6.0})
+
+    assert cpk(entry, 5.5, 0.1) == pytest.approx(0.5 / 0.3)
+    assert cpk(one_sided, 5.0, 0.5) == pytest.approx(1 / 1.5)
+    assert cpk(entry, 5.0, 0) is None
+
+
+def test_the_histogram_counts_every_value_and_puts_the_outlier_past_the_max(part):
+    plan = plan_of_part(part)
+    today = timezone.localdate()
+
+    (voltage,) = [
+        f
+        for f in measurement_figures(plan=plan, window=days_window(today, today))
+        if f.field.key == "v_out"
+    ]
+
+    assert sum(voltage.bins) == len(VALUES)
+    starts = voltage.edges[:-1]
+    above_max = [n for n, start in zip(voltage.bins, starts, strict=True) if start >= 5.25]
+    assert sum(above_max) == 1  # 5.4 V, drawn beyond the max line
+    assert voltage.edges[0] == pytest.approx(4.5) and voltage.edges[-1] == pytest.approx(5.5)
