@@ -57,7 +57,7 @@ def slowest_statement(action):
     with connection.execute_wrapper(timed):
         action()
     took, sql = max(timings)
-    return f"{took * 1000:.1f} ms {sql[:160]}"
+    return f"{took * 1000:.1f} ms {sql[:400]}"
 
 
 def test_unit_lookup_with_a_million_units(client, engineer, supervisor):
