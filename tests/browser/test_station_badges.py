@@ -105,3 +105,28 @@ def test_the_screen_locks_to_scan_your_badge_after_the_idle_time(device, setting
     wedge(device, "U-0002")  # typed on the lock screen: a refused badge, not a scan
     expect(device.get_by_test_id("badge-refusal")).to_be_visible()
     assert list(ScanEvent.objects.values_list("usid", flat=True)) == ["U-0001"]
+
+
+def test_an_unqualified_operator_is_refused_at_a_limited_station_and_stage(device, floor):
+    from shopfloor.operators.models import Qualification, QualificationRule
+
+    station = floor["station"]
+    part = station.parts.get()
+    QualificationRule.objects.create(station=station)
+    wedge(device, "OP-ANA-0001")
+    expect(device.get_by_test_id("badge-refusal")).to_contain_text(
+        "Not qualified for station SMD-1, or the qualification has expired: ask your supervisor."
+    )
+
+    station_rule = QualificationRule.objects.get(station=station)
+    Qualification.objects.create(user=floor["ana"], rule=station_rule, expires_on="2999-12-31")
+    QualificationRule.objects.create(part=part, stage="smd")
+    wedge(device, "OP-ANA-0001")
+    expect(device.get_by_test_id("operator-name")).to_have_text("Ana Lima")
+    wedge(device, "U-0001")
+
+    expect(device.get_by_test_id("scan-result")).to_have_attribute("data-status", "refused")
+    expect(device.get_by_test_id("scan-result")).to_contain_text(
+        "Not qualified for stage smd of EICS112_Part"
+    )
+    assert not ScanEvent.objects.exists()
