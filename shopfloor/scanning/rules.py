@@ -48,7 +48,13 @@ from shopfloor.scanning.input import (
     usid_pattern_check,
 )
 from shopfloor.scanning.plans import part_plan
-from shopfloor.scanning.sql import part_row, record_first, register_first, registration_row
+from shopfloor.scanning.sql import (
+    part_row,
+    receipt_write,
+    record_first,
+    register_first,
+    registration_row,
+)
 from shopfloor.stations.models import (
     DefectReason,
     ScanEvent,
@@ -202,7 +208,7 @@ def scan_record(
                     if kept is not None:
                         return ScanOutcome(**kept)
                 outcome = _scan_answer(context, **scan)
-                ScanReceipt.objects.create(scope=scope, scan_id=scan_id, outcome=asdict(outcome))
+                receipt_write(scope=scope, scan_id=scan_id, outcome=asdict(outcome))
                 return outcome
         except IntegrityError:
             # Most scans are sent once, so the receipt is not looked for first: a replay finds

@@ -25,14 +25,17 @@ whole statement (``IntegrityError``): nothing is written and the caller looks ag
 
 import contextlib
 import functools
+import json
 from datetime import datetime
 
 from django.db import connection, transaction
+from django.utils import timezone
 
 from parts.models import ModelPart
 from procedures.models import PartProcedureDetail
 from shopfloor.stations.models import (
     ScanEvent,
+    ScanReceipt,
     Station,
     UnitRegistration,
     registration_pick,
@@ -137,6 +140,19 @@ def station_row(station_id):
     pk, name, stage, pairs_tag, is_active = rows[0][:5]
     parts = frozenset(row[5] for row in rows if row[5] is not None)
     return pk, name, stage, bool(pairs_tag), bool(is_active), parts
+
+
+def receipt_write(*, scope, scan_id, outcome):
+    """Keep ``outcome`` (a dict) as the answer to the scan ``scan_id`` sent by ``scope``.
+    Raises ``IntegrityError`` when an answer to it is kept already, writing nothing."""
+    receipt = ScanReceipt._meta
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {_q(receipt.db_table)} "
+            f"({_q('scope')}, {_q('scan_id')}, {_q('outcome')}, {_q('created_at')}) "
+            "VALUES (%s, %s, %s, %s)",
+            _adapted([scope, scan_id, json.dumps(outcome), timezone.now()]),
+        )
 
 
 @functools.cache
