@@ -30,6 +30,8 @@ def procedure_apply(*, part, config, user, expected_version=None):
         procedure = PartProcedureDetail.objects.filter(model_part=part).first()
         if procedure is None:
             procedure = PartProcedureDetail(model_part=part)
+        else:
+            procedure.model_part = part  # the migration works on it: not read a second time
         if expected_version is not None:
             procedure.version = expected_version
         procedure.procedure_config = config

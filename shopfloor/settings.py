@@ -276,6 +276,8 @@ LABEL_PRINTER_TIMEOUT = float(os.environ.get("LABEL_PRINTER_TIMEOUT", "5"))
 SHIFT_STARTS = env_list("SHIFT_STARTS", ["06:00", "14:00", "22:00"])
 
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 12 * 60 * 60)
+# Django's database sessions, read in plain SQL (every signed-in request reads one).
+SESSION_ENGINE = "shopfloor.accounts.sessions"
 X_FRAME_OPTIONS = "DENY"
 # Content-Security-Policy (django-csp) on every page: scripts and styles only from the app's
 # own files, no inline script, style attribute or event handler anywhere. Bootstrap draws a

@@ -178,12 +178,16 @@ def _convert(editor, model, conversion, old_columns, new_columns):
 
 def _send_on_commit(part, plan):
     def send():
-        model = unit_model_for(part)
         sender = type(part)
-        if plan.create_table:
-            signals.unit_table_created.send(sender=sender, part=part, model=model)
-        elif plan.changes_schema:
-            signals.unit_table_changed.send(sender=sender, part=part, model=model, plan=plan)
+        signal = signals.unit_table_created if plan.create_table else signals.unit_table_changed
+        # The model is built for a receiver only: a save with none to tell does not wait for
+        # it (the first scan of the part builds it when it needs it).
+        if signal.has_listeners(sender):
+            model = unit_model_for(part)
+            if plan.create_table:
+                signal.send(sender=sender, part=part, model=model)
+            else:
+                signal.send(sender=sender, part=part, model=model, plan=plan)
         for column in plan.retired:
             signals.unit_column_retired.send(sender=sender, part=part, column=column)
 

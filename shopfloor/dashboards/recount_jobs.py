@@ -15,15 +15,15 @@ from shopfloor.jobs.services import job_start
 def recount_start(part_id):
     """Queue a recount of the part, unless one that has not started yet is queued already
     (it will count the procedure as it is when it runs)."""
-    part = ModelPart.objects.filter(pk=part_id).first()
-    if part is None:
-        return None
     with transaction.atomic():
         pending = Job.objects.filter(
-            kind=JobKind.RECOUNT, part=part, state__in=(JobState.WAITING, JobState.QUEUED)
+            kind=JobKind.RECOUNT, part_id=part_id, state__in=(JobState.WAITING, JobState.QUEUED)
         ).first()
         if pending is not None:
             return pending
+        part = ModelPart.objects.filter(pk=part_id).first()
+        if part is None:
+            return None
         return job_start(
             kind=JobKind.RECOUNT,
             label=f"Dashboard counts of {part.part_no}",

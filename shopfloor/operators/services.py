@@ -157,7 +157,7 @@ def _not_qualified(what):
 
 def station_qualification_refusal(*, station, user):
     """Why ``user`` may not work at ``station`` (a message), or None."""
-    rule = QualificationRule.objects.filter(station=station).first()
+    rule = QualificationRule.objects.filter(station_id=station.id).first()
     if rule is None or _holds(rule, user):
         return None
     return _not_qualified(f"station {station.name}")
@@ -183,7 +183,7 @@ def scan_qualification_refusal(*, station, user, usid, part_no):
     """Why ``user`` may not record the scan of ``usid`` at ``station`` (a message), or None.
     The unit's part is the registered one, or for a unit not registered yet the part the
     scan names (or the station's only part)."""
-    rules = QualificationRule.objects.filter(Q(station=station) | Q(stage=station.stage))
+    rules = QualificationRule.objects.filter(Q(station_id=station.id) | Q(stage=station.stage))
     if not rules.exists():
         return None
     registration = UnitRegistration.objects.find(usid) if is_code(usid) else None
@@ -192,7 +192,7 @@ def scan_qualification_refusal(*, station, user, usid, part_no):
     elif part_no:
         part_id = ModelPart.objects.filter(part_no=part_no).values_list("pk", flat=True).first()
     else:
-        part_ids = list(station.parts.values_list("pk", flat=True)[:2])
+        part_ids = sorted(station.part_ids)[:2]
         part_id = part_ids[0] if len(part_ids) == 1 else None
     return stage_qualification_refusal(station=station, user=user, part_id=part_id)
 

@@ -55,7 +55,13 @@ from shopfloor.scanning.input import (
 )
 from shopfloor.scanning.plans import part_plan
 from shopfloor.scanning.refusals import ScanRefused, invalid
-from shopfloor.scanning.sql import part_row, record_first, register_first, registration_row
+from shopfloor.scanning.sql import (
+    part_row,
+    receipt_write,
+    record_first,
+    register_first,
+    registration_row,
+)
 from shopfloor.scanning.stage_data import (
     data_conflict_check,
     stage_data_clean,
@@ -200,18 +206,21 @@ def scan_record(
     for attempt in range(2):
         try:
             with transaction.atomic():
-                kept = (
-                    ScanReceipt.objects.filter(scope=scope, scan_id=scan_id)
-                    .values_list("outcome", flat=True)
-                    .first()
-                )
-                if kept is not None:
-                    return ScanOutcome(**kept)
+                if attempt:
+                    kept = (
+                        ScanReceipt.objects.filter(scope=scope, scan_id=scan_id)
+                        .values_list("outcome", flat=True)
+                        .first()
+                    )
+                    if kept is not None:
+                        return ScanOutcome(**kept)
                 outcome = _scan_answer(context, **scan)
-                ScanReceipt.objects.create(scope=scope, scan_id=scan_id, outcome=asdict(outcome))
+                receipt_write(scope=scope, scan_id=scan_id, outcome=asdict(outcome))
                 return outcome
         except IntegrityError:
-            # A replay sent at the same moment was answered first: its answer is this one's.
+            # Most scans are sent once, so the receipt is not looked for first: a replay finds
+            # it taken when it writes its own, and everything it did is rolled back with it.
+            # The kept answer (of an earlier send, or one sent at the same moment) is this one's.
             if attempt:
                 raise
     raise AssertionError("unreachable")

@@ -25,15 +25,19 @@ whole statement (``IntegrityError``): nothing is written and the caller looks ag
 
 import contextlib
 import functools
+import json
 from datetime import date, datetime
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
+from django.utils import timezone
 
 from parts.models import ModelPart
 from procedures.models import PartProcedureDetail
 from shopfloor.stations.models import (
     ScanEvent,
+    ScanReceipt,
+    Station,
     UnitRegistration,
     registration_pick,
     usid_key,
@@ -111,6 +115,46 @@ def part_row(*, part_no=None, part_id=None):
             _part_sql(part_no is not None), [part_no if part_no is not None else part_id]
         )
         return cursor.fetchone()
+
+
+@functools.cache
+def _station_sql():
+    station = Station._meta
+    runs = station.get_field("parts").remote_field.through._meta
+    columns = ", ".join(
+        f"s.{_q(name)}" for name in ("id", "name", "stage", "pairs_tag", "is_active")
+    )
+    return (
+        f"SELECT {columns}, r.{_q(runs.get_field('modelpart').column)} "
+        f"FROM {_q(station.db_table)} s LEFT JOIN {_q(runs.db_table)} r "
+        f"ON r.{_q(runs.get_field('station').column)} = s.{_q('id')} WHERE s.{_q('id')} = %s"
+    )
+
+
+def station_row(station_id):
+    """(id, name, stage, pairs tag, is active, the ids of the parts it runs) of the station
+    ``station_id``, or None when there is none. One statement, for the scan screen's scans."""
+    with connection.cursor() as cursor:
+        cursor.execute(_station_sql(), [station_id])
+        rows = cursor.fetchall()
+    if not rows:
+        return None
+    pk, name, stage, pairs_tag, is_active = rows[0][:5]
+    parts = frozenset(row[5] for row in rows if row[5] is not None)
+    return pk, name, stage, bool(pairs_tag), bool(is_active), parts
+
+
+def receipt_write(*, scope, scan_id, outcome):
+    """Keep ``outcome`` (a dict) as the answer to the scan ``scan_id`` sent by ``scope``.
+    Raises ``IntegrityError`` when an answer to it is kept already, writing nothing."""
+    receipt = ScanReceipt._meta
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {_q(receipt.db_table)} "
+            f"({_q('scope')}, {_q('scan_id')}, {_q('outcome')}, {_q('created_at')}) "
+            "VALUES (%s, %s, %s, %s)",
+            _adapted([scope, scan_id, json.dumps(outcome), timezone.now()]),
+        )
 
 
 @functools.cache

@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -28,6 +28,7 @@ from shopfloor.scanning.services import (
     unit_override,
     unit_release,
 )
+from shopfloor.scanning.sql import station_row
 from shopfloor.scanning.stage_data import stage_fields_described
 from shopfloor.scanning.unit_values import unit_values_edit
 from shopfloor.stations.forms import (
@@ -103,19 +104,35 @@ def station_scan(request, pk):
 @require_POST
 @permission_required("stations.scan_unit", raise_exception=True)
 def scan_submit(request, pk):
-    station = get_object_or_404(Station, pk=pk)
     if is_badge_card(request.POST.get("code")):
-        return badge_from_scan_screen(request, station)
-    outcome, pending = _scan_from_screen(station, request.user, request.POST)
+        return badge_from_scan_screen(request, get_object_or_404(Station, pk=pk))
+    outcome, pending = _scan_from_screen(_station_snapshot(pk), request.user, request.POST)
     if request.get_preferred_type(["text/html", "application/json"]) == "application/json":
         # The screen's queue of scans: each answer is shown against its own scan, and the
         # screen fetches the recent scans itself once its queue is sent, so nothing is drawn.
         return JsonResponse(_outcome_json(outcome))
+    station = get_object_or_404(Station, pk=pk)
     form = ScanForm(request.POST, station=station)
     template = "stations/station_scan.html"
     if request.htmx:
         template += "#scan-response"
     return render(request, template, _scan_context(station, form, outcome, pending))
+
+
+def _station_snapshot(pk):
+    """What the rules check of the station, its parts included, read in one statement."""
+    row = station_row(pk)
+    if row is None:
+        raise Http404("No such station.")
+    pk, name, stage, pairs_tag, is_active, part_ids = row
+    return StationSnapshot(
+        id=pk,
+        name=name,
+        stage=stage,
+        part_ids=part_ids,
+        pairs_tag=pairs_tag,
+        is_active=is_active,
+    )
 
 
 def _outcome_json(outcome):
@@ -124,8 +141,9 @@ def _outcome_json(outcome):
 
 
 def _scan_from_screen(station, user, data):
-    """The outcome of one scan at the screen, and the USID still waiting for its tag. A scan
-    sent with a ``scan_id`` is answered once for this person at this station."""
+    """The outcome of one scan at ``station`` (a ``StationSnapshot``), and the USID still
+    waiting for its tag. A scan sent with a ``scan_id`` is answered once for this person at
+    this station."""
     code = data.get("code", "")
     pending = data.get("pending_usid", "")
     if station.pairs_tag and not pending:
@@ -147,7 +165,7 @@ def _scan_from_screen(station, user, data):
         result=data.get("result") or None,
         defect=data.get("defect") or None,
         part_no=data.get("part_no") or None,
-        station=StationSnapshot.of(station),
+        station=station,
         user=user,
         source=ScanEvent.Source.SCREEN,
         scan_id=data.get("scan_id") or None,

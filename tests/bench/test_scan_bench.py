@@ -7,9 +7,10 @@ Run on demand (needs ``wrk``: ``apt-get install wrk``):
 
 One gunicorn (``BENCH_WORKERS`` sync workers, default 3) serves the whole app and the floor
 (``tests/bench/floor.py``: a bare JSON view touching no database, and views doing each scan's
-writes in plain SQL in one transaction). ``wrk`` (a C load generator, ``BENCH_CONNECTIONS``
-keep-alive connections, default 16) sends for ``BENCH_SECONDS`` (default 5) per run, every
-request a distinct scan built by ``tests/bench/scans.lua``. The scenarios, each against its floor:
+writes in plain SQL, one statement committed on its own: one round trip). ``wrk`` (a C load
+generator, ``BENCH_CONNECTIONS`` keep-alive connections, default 16) sends for
+``BENCH_SECONDS`` (default 5) per run, every request a distinct scan built by
+``tests/bench/scans.lua``. The scenarios, each against its floor:
 
 - registration: a new USID at the first stage, part_no given (floor: three INSERTs: the USID
   index, the unit row, the event);
@@ -24,16 +25,20 @@ request a distinct scan built by ``tests/bench/scans.lua``. The scenarios, each 
   "recorded" and its receipt kept (floor: the next stage's).
 
 They run in three situations (``BENCH_SITUATIONS=1`` for the first only): 10 parts, the part
-scanned with 10,000 units; 5,000 parts; the part grown to 1,000,000 units (bulk-loaded with
-``INSERT ... SELECT generate_series``). In each, ``BENCH_REPEATS`` (default 3) rounds run the
-bare view, then each scenario's floor and app back to back (the order alternating by round):
+scanned with 10,000 units; 5,000 parts (``BENCH_PARTS``; 10 leaves this one out); the part grown
+to 1,000,000 units (bulk-loaded with ``INSERT ... SELECT generate_series``). In each,
+``BENCH_REPEATS`` (default 3) rounds run the bare view, then each scenario's floor and app back
+to back (the order alternating by round):
 the ratios compare runs made seconds apart on the same shared machine, whose load is printed.
 
-Before each round ``pgbench`` (when installed) runs the floor's next-stage transaction
-against a copy of the event table with as many connections as gunicorn has workers: what the
-database alone commits with the server's own durability settings, which are printed. The floor's
-rate against it and against the bare view, with wrk's CPU, shows which of the client, the
-database's commits or the server in between bounds the floor.
+Before each round ``pgbench`` (when installed) runs the floor's next-stage statement against a
+copy of the event table with as many connections as gunicorn has workers, twice: with the
+server's own durability settings (printed), and with ``synchronous_commit`` off: what the
+database alone commits, and what it would without waiting for each commit to reach the disk.
+For every run the cores kept busy by gunicorn's workers, by PostgreSQL and by wrk, and the
+machine's idle share, are printed; "where the floor's limit lies" sets the bare view, the floors
+and the database alone side by side: which of the client, the server's CPU, the database's CPU
+or its commits bounds the floor.
 
 For each run it prints scans/s, p50/p99 (wrk's latency distribution of every request), the
 gunicorn workers' CPU time per scan (from /proc) and wrk's own CPU use; the floor's rate over
@@ -211,6 +216,32 @@ def cpu_seconds(pids):
     return total / TICKS
 
 
+def postgres_cpu():
+    """CPU seconds used so far by each of the PostgreSQL server's processes on this machine
+    (its backends among them), by process id."""
+    used = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() in {"postgres", "postmaster"}:
+                    used[entry.name] = cpu_seconds([entry.name])
+            except (OSError, IndexError):
+                continue  # a process that ended meanwhile
+    return used
+
+
+def postgres_cpu_since(before):
+    """CPU seconds PostgreSQL used since ``before`` (a process started since counts whole)."""
+    # A process that ended meanwhile is left out: the figure is a floor.
+    return sum(seconds - before.get(pid, 0) for pid, seconds in postgres_cpu().items())
+
+
+def machine_idle():
+    """(idle, total) jiffies of all the machine's cores since boot, from /proc/stat."""
+    fields = [int(value) for value in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
+    return fields[3] + fields[4], sum(fields)
+
+
 def last_event_id():
     return ScanEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
 
@@ -246,7 +277,8 @@ def wrk_run(server, rig, scenario, path, tag):
     ]
     before_id = last_event_id()
     workers = server.worker_pids()
-    cpu_before = cpu_seconds(workers)
+    cpu_before, database_before = cpu_seconds(workers), postgres_cpu()
+    idle_before = machine_idle()
     wrk_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     finished = subprocess.run(
         command,
@@ -257,6 +289,9 @@ def wrk_run(server, rig, scenario, path, tag):
     )
     wrk_after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = cpu_seconds(workers) - cpu_before
+    database_cpu = postgres_cpu_since(database_before)
+    idle_after = machine_idle()
+    idle = (idle_after[0] - idle_before[0]) / max(idle_after[1] - idle_before[1], 1)
     line = next((ln for ln in finished.stdout.splitlines() if ln.startswith("WRK ")), None)
     assert line, finished.stdout + finished.stderr
     run = json.loads(line[4:])
@@ -267,7 +302,10 @@ def wrk_run(server, rig, scenario, path, tag):
     run.update(
         rate=answered / run["seconds"],
         cpu_ms=1000 * cpu / max(answered, 1),
+        server_cpu=cpu / run["seconds"],  # cores busy in gunicorn's workers
+        database_cpu=database_cpu / run["seconds"],  # cores busy in PostgreSQL
         wrk_cpu=wrk_cpu / run["seconds"],
+        idle=idle,  # the share of the machine's cores idle during the run
         problems=[],
     )
     if scenario.lua != "bare":
@@ -395,27 +433,30 @@ def round_trips(rig, operator):
     return counts
 
 
-def database_alone(rig):
+def database_alone(rig, *, durable=True):
     """Transactions/s the database commits by itself with as many connections as gunicorn has
-    workers, each the floor's next stage (UPDATE of a pool unit, INSERT into a copy of the event
-    table with all its indexes, COMMIT), run by ``pgbench``: the floor's ceiling on this machine
-    with the server's real durability (``synchronous_commit``, ``fsync``)."""
+    workers, each the floor's next stage in its one statement (the UPDATE of a pool unit and
+    the INSERT into a copy of the event table with all its indexes, committed on its own), run
+    by ``pgbench``: the floor's ceiling on this machine with the server's real durability
+    (``synchronous_commit``, ``fsync``); with ``durable=False`` the same with
+    ``synchronous_commit`` off, which shows what waiting for the commit to reach the disk costs."""
     if PGBENCH is None:
         return None
-    probe = "bench_commit_probe"
+    probe = f"bench_commit_probe_{os.getpid()}"
     with connection.cursor() as cursor:
         cursor.execute(f'CREATE TABLE "{probe}" (LIKE "stations_scanevent" INCLUDING ALL)')
     script = Path(tempfile.mkdtemp(prefix="scan-bench-pgbench-")) / "stage.sql"
     script.write_text(
         f"\\set n random(0, {POOL - 1})\n"
-        "BEGIN;\n"
-        f'UPDATE "{rig.table}" SET "updated_at" = now() WHERE "usid" = \'B\' || '
-        f"(:n * {rig.stride});\n"
+        f'WITH unit AS (UPDATE "{rig.table}" SET "updated_at" = now() WHERE "usid" = \'B\' || '
+        f"(:n * {rig.stride}) RETURNING 1) "
         f'INSERT INTO "{probe}" ("created_at", "usid", "part_id", "stage", "action", "result", '
-        '"source", "tag_no", "reason") VALUES '
-        f"(now(), 'B' || :n, {rig.part.pk}, 'qc', 'scan', 'pass', 'api', '', '');\n"
-        "END;\n"
+        '"source", "tag_no", "reason") '
+        f"SELECT now(), 'B' || :n, {rig.part.pk}, 'qc', 'scan', 'pass', 'api', '', '' FROM unit;\n"
     )
+    env = dict(os.environ)
+    if not durable:
+        env["PGOPTIONS"] = "-c synchronous_commit=off"
     try:
         finished = subprocess.run(
             [
@@ -430,6 +471,7 @@ def database_alone(rig):
             capture_output=True,
             text=True,
             timeout=SECONDS + 60,
+            env=env,
         )
     finally:
         with connection.cursor() as cursor:
@@ -466,15 +508,19 @@ def run_situation(name, server, rig):
     print(f"\n== {name} ({machine_load()})")
     print(
         f"{'run':<28}{'scans/s':>9}{'p50 ms':>8}{'p99 ms':>8}{'CPU ms/scan':>12}"
-        f"{'wrk CPU':>9}  {'app/floor'}"
+        f"{'gunicorn':>9}{'postgres':>9}{'wrk':>6}{'idle':>6}  {'app/floor'}"
     )
     rounds = []
     for repeat in range(REPEATS):
-        alone = database_alone(rig)
-        if alone is not None:
-            print(f"{'database alone (pgbench)':<28}{alone:>9.0f}")
+        durable, fast = database_alone(rig), database_alone(rig, durable=False)
+        if durable is not None:
+            print(
+                f"{'database alone (pgbench)':<28}{durable:>9.0f}  "
+                f"(with synchronous_commit off: {fast:.0f})"
+            )
         results = {
-            "database": {"rate": alone or 0, "wrk_cpu": 0, "problems": []},
+            "database": {"rate": durable or 0, "problems": []},
+            "database, no commit wait": {"rate": fast or 0, "problems": []},
             "bare": wrk_run(
                 server, rig, Scenario("bare", "bare", "", 201, None), "/bench/bare", f"x{repeat}"
             ),
@@ -499,10 +545,48 @@ def run_situation(name, server, rig):
 def show(label, run, ratio=""):
     print(
         f"{label:<28}{run['rate']:>9.0f}{run['p50'] / 1000:>8.1f}{run['p99'] / 1000:>8.1f}"
-        f"{run['cpu_ms']:>12.2f}{run['wrk_cpu']:>8.0%}  {ratio}"
+        f"{run['cpu_ms']:>12.2f}{run['server_cpu']:>9.2f}{run['database_cpu']:>9.2f}"
+        f"{run['wrk_cpu']:>6.2f}{run['idle']:>6.0%}  {ratio}"
     )
     for problem in run["problems"]:
         print(f"    PROBLEM: {problem}")
+
+
+def where_the_limit_lies(name, rounds):
+    """The bare view, the floors and the database alone side by side, with the cores each part
+    kept busy: which of the client, the server, the database's CPU or its commits bounds."""
+    bare = median_of(rounds, "bare")
+    durable = median_of(rounds, "database")
+    fast = median_of(rounds, "database, no commit wait")
+    print(
+        f"\n{name}: where the floor's limit lies (medians; cores busy: gunicorn's workers, "
+        f"PostgreSQL, wrk; idle: the machine's {os.cpu_count()} cores)"
+    )
+    print(f"{'':<30}{'per s':>8}{'of bare':>9}{'gunicorn':>9}{'postgres':>9}{'wrk':>6}{'idle':>6}")
+    keys = [("bare view", "bare")] + [
+        (f"{scenario.name} floor", (scenario.lua, "floor"))
+        for scenario in SCENARIOS
+        if scenario.lua in {"register", "next"}
+    ]
+    for label, key in keys:
+        rate = median_of(rounds, key)
+        print(
+            f"{label:<30}{rate:>8.0f}{rate / bare:>9.2f}"
+            + "".join(
+                f"{median_of(rounds, key, field):>{width}.{digits}{kind}}"
+                for field, width, digits, kind in (
+                    ("server_cpu", 9, 2, "f"),
+                    ("database_cpu", 9, 2, "f"),
+                    ("wrk_cpu", 6, 2, "f"),
+                    ("idle", 6, 0, "%"),
+                )
+            )
+        )
+    print(f"{'database alone, durable':<30}{durable:>8.0f}{durable / bare:>9.2f}")
+    print(f"{'database alone, no commit wait':<30}{fast:>8.0f}{fast / bare:>9.2f}")
+    print(
+        f"(pgbench, the floor's next-stage statement, {WORKERS} connections; {database_settings()})"
+    )
 
 
 def median_ratio(rounds, lua):
@@ -522,13 +606,7 @@ def summary(situations, trips):
     for name, rounds in situations:
         bare = median_of(rounds, "bare")
         alone = median_of(rounds, "database")
-        wrk_cpu = max(r[key]["wrk_cpu"] for r in rounds for key in r)
-        print(
-            f"\n{name}: bare view {bare:.0f}/s; wrk used at most {wrk_cpu:.0%} of a core in any "
-            "run (the client is not the limit when the floor is below the bare view and wrk idles);"
-            f"\nthe database alone commits {alone:.0f} next-stage transactions/s with {WORKERS} "
-            f"connections (pgbench; {database_settings()})"
-        )
+        where_the_limit_lies(name, rounds)
         print(
             f"{'scenario':<16}{'floor/s':>9}{'app/s':>8}{'p50':>7}{'p99':>7}{'app/floor':>11}"
             f"{'target':>8}{'floor/bare':>12}{'floor/db':>10}{'trips':>7}{'CPU ms':>8}"
@@ -629,14 +707,17 @@ def test_scan_throughput_against_the_plain_sql_floor(
     assert not server.server_errors(), server.server_errors()
 
     if SITUATIONS > 1:
-        started = time.perf_counter()
-        make_parts(engineer, 10, MANY_PARTS - 10)
-        print(f"setup of {MANY_PARTS - 10:,} more parts: {time.perf_counter() - started:.0f} s")
+        many_parts = MANY_PARTS > 10  # BENCH_PARTS=10 goes from 10,000 units to the million
+        if many_parts:
+            started = time.perf_counter()
+            make_parts(engineer, 10, MANY_PARTS - 10)
+            elapsed = time.perf_counter() - started
+            print(f"setup of {MANY_PARTS - 10:,} more parts: {elapsed:.0f} s")
         server = serve()
         try:
-            situations.append(
-                (f"{MANY_PARTS:,} parts", run_situation(f"{MANY_PARTS:,} parts", server, rig))
-            )
+            if many_parts:
+                name = f"{MANY_PARTS:,} parts"
+                situations.append((name, run_situation(name, server, rig)))
             if SITUATIONS > 2:
                 started = time.perf_counter()
                 add_units(part, POOL, MANY_UNITS)

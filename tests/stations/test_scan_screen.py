@@ -3,10 +3,14 @@
 import io
 
 import pytest
+from django.contrib.auth.models import Group
 from django.core.files.base import ContentFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from PIL import Image
 
-from shopfloor.stations.models import ScanEvent
+from shopfloor.accounts.roles import Role
+from shopfloor.stations.models import ScanEvent, ScanReceipt
 from tests.stations.scan_support import part_with_procedure, scan, unit_of
 
 pytestmark = pytest.mark.django_db
@@ -138,3 +142,48 @@ def test_the_last_scans_at_a_done_stage_read_done_not_pass(
 
     recent = body.content.decode().split('data-testid="recent-scans"')[1]
     assert "U1" in recent and ">done<" in recent and ">pass<" not in recent
+
+
+def _queue_scan(client, station, usid, scan_id):
+    """A scan as the screen's queue sends it: its form's fields, a scan_id, a JSON answer."""
+    return client.post(
+        f"/stations/{station.pk}/scan/",
+        {"code": usid, "pending_usid": "", "result": "pass", "scan_id": scan_id},
+        headers={"Accept": "application/json"},
+    )
+
+
+def test_a_queued_scan_reads_the_session_person_and_station_once_each(
+    client_for, operator, make_station, part
+):
+    station = make_station("QC-1", "qc", parts=[part])
+    for usid in ("U0", "U1"):
+        scan(usid, "smd", part_no=part.part_no)
+    client = client_for(operator)
+    assert _queue_scan(client, station, "U0", "warm").json()["status"] == "recorded"
+
+    with CaptureQueriesContext(connection) as captured:
+        answer = _queue_scan(client, station, "U1", "s-1").json()
+
+    assert answer["status"] == "recorded" and ScanReceipt.objects.count() == 2
+    statements = [q["sql"] for q in captured.captured_queries if "SAVEPOINT" not in q["sql"]]
+    reads = [sql.split(" FROM ", 1)[1].split()[0].strip('"') for sql in statements[:3]]
+    # The session; the person with their roles' permissions; the station with its parts.
+    assert reads == ["django_session", "accounts_user", "stations_station"], statements[:3]
+    assert [sql.split()[0] for sql in statements[-1:]] == ["INSERT"]  # the receipt
+    # Between them the unit's registration and its record of QC (one statement; two on SQLite)
+    # and no other statement, so none creeps back unnoticed.
+    assert len(statements) == (6 if connection.vendor == "postgresql" else 7), statements
+
+
+def test_an_operator_whose_role_is_taken_away_is_refused_from_the_next_scan(
+    client_for, operator, make_station, part
+):
+    station = make_station("SMD-1", "smd", parts=[part])
+    client = client_for(operator)
+    assert _queue_scan(client, station, "U1", "s-1").json()["status"] == "recorded"
+
+    operator.groups.remove(Group.objects.get(name=Role.OPERATOR.value))
+
+    assert _queue_scan(client, station, "U2", "s-2").status_code == 403
+    assert list(ScanEvent.objects.values_list("usid", flat=True)) == ["U1"]
