@@ -43,6 +43,10 @@ ROLE_PERMISSIONS = {
         "labels.add_printer",
         "labels.change_printer",
         "labels.change_stationprinting",
+        "cfx.view_endpoint",
+        "cfx.change_endpoint",
+        "cfx.view_deadletter",
+        "cfx.replay_deadletter",
     ],
     Role.OPERATOR: [*VIEW_PARTS, "stations.view_station", "stations.scan_unit"],
     Role.SUPERVISOR: [

@@ -143,6 +143,7 @@ class _Request:
     part_no: str
     tag_no: str
     defect: DefectReason | None
+    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -169,11 +170,13 @@ def scan_record(
     tag_no=None,
     defect=None,
     scan_id=None,
+    note="",
 ):
     """Record one scan of ``usid`` at ``stage``; returns a ``ScanOutcome`` (never raises for bad
     input). ``station`` is a ``StationSnapshot`` or None, ``user`` the signed-in person (screen),
     ``token`` the API ``TokenHolder``; ``source`` is a ``ScanEvent.Source``. With a ``scan_id``
-    the answer is kept, and a replay of the same ``scan_id`` is given it again."""
+    the answer is kept, and a replay of the same ``scan_id`` is given it again. ``note`` is kept
+    on the scan event as its reason (a machine's own symptom codes, for one)."""
     context = ScanContext(source=source, station=station, user=user, token=token)
     scan = {
         "usid": usid,
@@ -182,6 +185,7 @@ def scan_record(
         "part_no": part_no,
         "tag_no": tag_no,
         "defect": defect,
+        "note": note,
     }
     if scan_id is None:
         return _scan_answer(context, **scan)
@@ -189,7 +193,12 @@ def scan_record(
         scan_id = scan_id_clean(scan_id)
     except ValidationError as error:
         return _refused(invalid({"scan_id": " ".join(error.messages)}), usid, stage)
-    scope = f"token:{token.id}" if token is not None else f"user:{user.pk}:station:{station.id}"
+    if token is not None:
+        scope = f"token:{token.id}"
+    elif user is not None:
+        scope = f"user:{user.pk}:station:{station.id}"
+    else:  # a machine speaking for itself at its station
+        scope = f"{source}:station:{station.id}"
     for attempt in range(2):
         try:
             with transaction.atomic():
@@ -210,9 +219,10 @@ def scan_record(
     raise AssertionError("unreachable")
 
 
-def _scan_answer(context, *, usid, stage, result, part_no, tag_no, defect):
+def _scan_answer(context, *, usid, stage, result, part_no, tag_no, defect, note=""):
     try:
         request = _request_clean(usid, stage, result, part_no, tag_no, defect)
+        request = replace(request, note=note)
         _check_place(request, context)
         for attempt in range(2):
             try:
@@ -587,7 +597,7 @@ def _event_values(request, part_id, context, now):
         "user_id": user.pk if user is not None else None,
         "token_id": token.id if token else None,
         "tag_no": request.tag_no,
-        "reason": "",
+        "reason": request.note,
     }
 
 

@@ -8,6 +8,9 @@ DEFAULT_DEFECT_REASONS = [
     ("damaged", "Damaged"),
     ("test_failed", "Test failed"),
     ("other", "Other"),
+    # A machine reported a symptom or defect code no engineer has mapped yet (the code is kept
+    # on the scan).
+    ("cfx_symptom", "Machine-reported symptom"),
 ]
 
 

@@ -319,6 +319,7 @@ class ScanEvent(models.Model):
         SCREEN = "screen", _("Scan screen")
         API = "api", _("Scan API")
         OVERRIDE = "override", _("Supervisor")
+        CFX = "cfx", _("Machine (IPC-CFX)")
 
     created_at = models.DateTimeField(_("when"), default=timezone.now)
     usid = models.CharField(_("USID"), max_length=USID_MAX_LENGTH)
