@@ -23,6 +23,7 @@ ENTRIES = [
     NavEntry("Stations", "stations:manage", "stations.change_station"),
     NavEntry("Units", "dashboards:unit-lookup", "stations.view_scanevent"),
     NavEntry("Printers", "labels:printers", "labels.view_printer"),
+    NavEntry("Machines", "cfx:endpoints", "cfx.view_endpoint"),
     NavEntry("Dashboards", "dashboards:overview", "dashboards.view_dashboard"),
     NavEntry("Jobs", "jobs:list", "dashboards.export_data"),
 ]

@@ -21,6 +21,7 @@ urlpatterns = [
     path("dashboards/", include("shopfloor.dashboards.urls")),
     path("jobs/", include("shopfloor.jobs.urls")),
     path("labels/", include("shopfloor.labels.urls")),
+    path("machines/", include("shopfloor.cfx.urls")),
     path("api/v1/", include("shopfloor.scanning.api_urls")),
     path("admin/", admin.site.urls),
     # Uploaded media is private: served after a sign-in and permission check, never as static.

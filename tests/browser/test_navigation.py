@@ -6,7 +6,7 @@ from tests.conftest import PASSWORD
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 EXPECTED_NAV = {
-    "Engineer": ["Parts", "New part", "Stations", "Printers", "Dashboards", "Jobs"],
+    "Engineer": ["Parts", "New part", "Stations", "Printers", "Machines", "Dashboards", "Jobs"],
     "Operator": ["Parts", "Station"],
     "Supervisor": ["Parts", "Units", "Dashboards", "Jobs"],
 }
