@@ -30,3 +30,59 @@ def line(engineer):
     line_ = Line()
     line_.part, line_.station, line_.endpoint = part, station, endpoint
     return line_
+
+
+@pytest.fixture
+def cfx_queue():
+    """A queue of this test's own on the machine's RabbitMQ: its AMQP 1.0 address, deleted
+    afterwards. Skipped when no broker listens, except on CI, where it must."""
+    import os
+    import secrets
+
+    from tests.cfx.broker import broker_reachable, rabbitmqctl
+
+    if not broker_reachable():
+        if os.environ.get("CI"):
+            pytest.fail("RabbitMQ is not listening on 127.0.0.1:5672 (.ci/run starts it).")
+        pytest.skip("RabbitMQ is not listening on 127.0.0.1:5672")
+    name = f"shopfloor.cfx.test.{secrets.token_hex(4)}"
+    yield name
+    rabbitmqctl("delete_queue", name)
+
+
+@pytest.fixture
+def cfx_listener(shared_database, tmp_path, cfx_queue):
+    """Start ``manage.py cfx_listen`` processes on the shared test database and the test's
+    queue; each is stopped after the test."""
+    from tests.cfx.broker import ListenerProcess
+
+    started = []
+
+    def start(ack_delay=0.0):
+        listener = ListenerProcess(
+            database_url=shared_database,
+            address=f"/queue/{cfx_queue}",
+            log_dir=tmp_path,
+            ack_delay=ack_delay,
+        )
+        started.append(listener)
+        return listener
+
+    yield start
+    for listener in started:
+        listener.stop()
+
+
+@pytest.fixture
+def publish(cfx_queue):
+    """Publish message dicts (or raw bytes/text) to the test's queue, durable."""
+    import json
+
+    from shopfloor.cfx.listener import publish as amqp_publish
+    from tests.cfx.broker import broker_settings
+
+    def send(*messages):
+        bodies = [m if isinstance(m, str | bytes) else json.dumps(m) for m in messages]
+        amqp_publish(address=f"/queue/{cfx_queue}", bodies=bodies, **broker_settings())
+
+    return send
