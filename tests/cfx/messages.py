@@ -132,17 +132,17 @@ def encoded(message):
     return json.dumps(message).encode()
 
 
-def generated(usids, *, seed, source=TESTER, fail_share=0.2):
-    """UnitsTested messages for ``usids`` (one to three units each), some failing with a
+def generated(usids, *, seed, source=TESTER, fail_share=0.2, batch=3):
+    """UnitsTested messages for ``usids`` (one to ``batch`` units each), some failing with a
     symptom code, measurement values drawn at random: ``(messages, expected results)``."""
     rng = random.Random(seed)
     messages, expected = [], {}
     usids = list(usids)
     while usids:
-        batch = usids[: rng.randint(1, 3)]
-        usids = usids[len(batch) :]
+        batch_ = usids[: rng.randint(1, batch)]
+        usids = usids[len(batch_) :]
         units = []
-        for position, usid in enumerate(batch, start=1):
+        for position, usid in enumerate(batch_, start=1):
             failed = rng.random() < fail_share
             value = round(rng.uniform(4.0, 6.0), 3)
             units.append(
