@@ -17,7 +17,7 @@ from proton import Message as AmqpMessage
 from proton.handlers import MessagingHandler
 from proton.reactor import Backoff, Container
 
-from shopfloor.cfx.services import message_receive
+from shopfloor.cfx.services import message_dead_letter, message_receive
 
 log = logging.getLogger(__name__)
 DATABASE_RETRY_SECONDS = 2
@@ -84,6 +84,17 @@ class CfxListener(MessagingHandler):
             self.release(event.delivery, delivered=True)
             time.sleep(DATABASE_RETRY_SECONDS)
             return
+        except Exception as error:  # a message no rule foresaw must not stop the listener
+            log.exception("CFX message could not be recorded")
+            try:
+                receipt = message_dead_letter(
+                    raw, reason=f"Shopfloor could not record it ({type(error).__name__}: {error})."
+                )
+            except DatabaseError:
+                connection.close()
+                self.release(event.delivery, delivered=True)
+                time.sleep(DATABASE_RETRY_SECONDS)
+                return
         if self.ack_delay:
             time.sleep(self.ack_delay)
         self.accept(event.delivery)

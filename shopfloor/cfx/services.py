@@ -88,6 +88,20 @@ def message_receive(raw):
         raise
 
 
+def message_dead_letter(raw, *, reason):
+    """Keep ``raw`` as a dead letter with ``reason``, when recording it failed in a way no
+    rule foresaw (the listener's last resort, so that it goes on to the next message)."""
+    key = envelopes.digest_of(raw)
+    body, complete = _kept_text(raw)
+    with transaction.atomic():
+        message, created = Message.objects.get_or_create(
+            key=key, defaults={"body": body, "outcome": Message.Outcome.DEAD_LETTERED}
+        )
+        if not created:
+            return _again(key)
+        return _conclude(message, "", MessageRefused(reason), body_complete=complete)
+
+
 def dead_letter_replay(*, dead_letter, user):
     """Record a dead-lettered message again, after an engineer fixed what its reason names.
 

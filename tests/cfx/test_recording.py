@@ -11,6 +11,7 @@ from shopfloor.cfx.services import (
     DUPLICATE,
     RECORDED,
     dead_letter_replay,
+    message_dead_letter,
     message_receive,
 )
 from shopfloor.stations.models import DefectReason, ScanEvent
@@ -225,3 +226,14 @@ def test_a_measurement_is_listed_for_mapping_and_reaches_the_stage_data_seam_onc
         ][0]["MeasuredValue"]["Value"]
         == 5.1
     )
+
+
+def test_the_listeners_last_resort_keeps_the_message_as_a_dead_letter_once(line):
+    raw = encoded(units_tested(unit_result("U00001")))
+
+    first = message_dead_letter(raw, reason="Shopfloor could not record it (KeyError: 'x').")
+    again = message_dead_letter(raw, reason="Shopfloor could not record it (KeyError: 'x').")
+
+    assert (first.status, again.status) == (DEAD_LETTERED, DUPLICATE)
+    assert DeadLetter.objects.get().reason.startswith("Shopfloor could not record it")
+    assert not cfx_events().exists()
