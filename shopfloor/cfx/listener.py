@@ -39,15 +39,13 @@ class CfxListener(MessagingHandler):
     """Receives from ``address`` at ``url``; ``ack_delay`` (seconds) waits between commit and
     acknowledgement, for fault drills that kill the listener in between."""
 
-    def __init__(self, *, url, address, user, password, prefetch, ack_delay=0.0, stop_after=0):
+    def __init__(self, *, url, address, user, password, prefetch, ack_delay=0.0):
         super().__init__(prefetch=prefetch, auto_accept=False, auto_settle=True)
         self.url = url
         self.address = address
         self.user = user
         self.password = password
         self.ack_delay = ack_delay
-        self.stop_after = stop_after
-        self.received = 0
 
     def on_start(self, event):
         connection_ = event.container.connect(
@@ -98,11 +96,7 @@ class CfxListener(MessagingHandler):
         if self.ack_delay:
             time.sleep(self.ack_delay)
         self.accept(event.delivery)
-        self.received += 1
         log.info("CFX %s %s: %s", receipt.status, receipt.key, receipt.summary[:200])
-        if self.stop_after and self.received >= self.stop_after:
-            event.connection.close()
-            event.container.stop()
 
 
 def listen(**options):

@@ -19,9 +19,6 @@ class Command(BaseCommand):
             default=0.0,
             help="Seconds to wait between commit and acknowledgement (fault drills only).",
         )
-        parser.add_argument(
-            "--stop-after", type=int, default=0, help="Stop after this many messages (drills)."
-        )
 
     def handle(self, *args, **options):
         listen(
@@ -31,5 +28,4 @@ class Command(BaseCommand):
             password=settings.CFX_BROKER_PASSWORD,
             prefetch=settings.CFX_PREFETCH,
             ack_delay=options["ack_delay"],
-            stop_after=options["stop_after"],
         )
