@@ -7,7 +7,7 @@ CHROMIUM ?= /usr/bin/chromium
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test test-postgres lint format bench soak faults clean
+.PHONY: install broker run test test-postgres lint format bench soak faults clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,16 +17,24 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-run: install
+# The local RabbitMQ speaks AMQP 1.0 (IPC-CFX) once its plugin is on; enabling it again is harmless.
+broker:
+	@if command -v rabbitmq-plugins >/dev/null; then \
+		rabbitmq-plugins --quiet enable rabbitmq_amqp1_0 >/dev/null; \
+	else echo "RabbitMQ not installed here: cfx_listen will retry until a broker answers (CFX_BROKER_URL)."; fi
+
+run: install broker
 	DEBUG=true $(BIN)/python manage.py migrate --noinput
 	DEBUG=true $(BIN)/python manage.py load_demo --address http://$(HOST):$(PORT)
-	@# The job workers (exports; recounts and other work) run beside the server and stop with it.
+	@# The job workers (exports; recounts and other work) and the CFX listener (machines'
+	@# messages) run beside the server and stop with it.
 	DEBUG=true $(BIN)/python manage.py jobs_worker --no-reload --queue-name exports & exports=$$!; \
 	DEBUG=true $(BIN)/python manage.py jobs_worker --no-reload --queue-name default & other=$$!; \
-	trap 'kill $$exports $$other 2>/dev/null; wait $$exports $$other' EXIT INT TERM; \
+	DEBUG=true $(BIN)/python manage.py cfx_listen & cfx=$$!; \
+	trap 'kill $$exports $$other $$cfx 2>/dev/null; wait $$exports $$other $$cfx' EXIT INT TERM; \
 	DEBUG=true $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
-test: install
+test: install broker
 	@test -x $(CHROMIUM) || echo "Chromium not found at $(CHROMIUM): browser tests will be skipped (apt-get install chromium)."
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 

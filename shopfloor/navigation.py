@@ -27,6 +27,7 @@ ENTRIES = [
     NavEntry("Badge devices", "operators:devices", "stations.change_station"),
     NavEntry("Qualifications", "operators:qualifications", "operators.view_qualification"),
     NavEntry("Operators", "operators:operators", "operators.issue_badge"),
+    NavEntry("Machines", "cfx:endpoints", "cfx.view_endpoint"),
     NavEntry("Dashboards", "dashboards:overview", "dashboards.view_dashboard"),
     NavEntry("Jobs", "jobs:list", "dashboards.export_data"),
 ]

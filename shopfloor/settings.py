@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "shopfloor.labels",
     "shopfloor.operators",
     "shopfloor.genealogy",
+    "shopfloor.cfx",
 ]
 
 MIDDLEWARE = [
@@ -313,6 +314,19 @@ if not DEBUG:
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 365 * 24 * 60 * 60)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+
+# IPC-CFX: machines publish their messages to an AMQP 1.0 broker; ``manage.py cfx_listen``
+# takes them from one queue (one listener per plant or per line) and records them as scans.
+CFX_BROKER_URL = os.environ.get("CFX_BROKER_URL", "amqp://127.0.0.1:5672")
+CFX_BROKER_USER = os.environ.get("CFX_BROKER_USER", "guest")
+CFX_BROKER_PASSWORD = os.environ.get("CFX_BROKER_PASSWORD", "guest")
+# RabbitMQ 3.x names a queue "/queue/<name>" (4.x: "/queues/<name>").
+CFX_QUEUE = os.environ.get("CFX_QUEUE", "/queue/shopfloor.cfx")
+# Unacknowledged messages the broker may hand the listener ahead of the one it records.
+CFX_PREFETCH = env_int("CFX_PREFETCH", 50)
+# A larger message is dead-lettered unread (its first CFX_KEEP_BYTES kept to show).
+CFX_MAX_MESSAGE_BYTES = env_int("CFX_MAX_MESSAGE_BYTES", 1024 * 1024)
+CFX_KEEP_BYTES = env_int("CFX_KEEP_BYTES", 16 * 1024)
 
 LOGGING = {
     "version": 1,

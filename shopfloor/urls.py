@@ -25,6 +25,7 @@ urlpatterns = [
     path("operators/", include("shopfloor.operators.urls")),
     path("genealogy/", include("shopfloor.genealogy.urls")),
     path("api/v1/trace", genealogy_api.trace, name="api-trace"),
+    path("machines/", include("shopfloor.cfx.urls")),
     path("api/v1/", include("shopfloor.scanning.api_urls")),
     path("admin/", admin.site.urls),
     # Uploaded media is private: served after a sign-in and permission check, never as static.

@@ -25,9 +25,12 @@ from parts.media import check_image
 from parts.services import part_create
 from procedures.services import procedure_apply
 from shopfloor.accounts.roles import Role
+from shopfloor.cfx.models import DeadLetter
+from shopfloor.cfx.services import message_receive
 from shopfloor.dashboards.export_jobs import export_start
 from shopfloor.operators.models import QualificationRule
 from shopfloor.stations.models import DefectReason, Station
+from tests.cfx.messages import encoded, unit_result, units_tested
 from tests.labels.support import label_world
 from tests.parts.media_files import image_upload
 from tests.stations.scan_support import PROCEDURE, scan
@@ -100,6 +103,9 @@ def world(engineer, settings, tmp_path):
     job = export_start(user=engineer, part=part, what="units", extension="csv")
     labels = label_world(part=part, engineer=engineer)
     rule = QualificationRule.objects.create(station=station, created_by=engineer)
+    # A machine not mapped to a station yet: its message waits as a dead letter.
+    message_receive(encoded(units_tested(unit_result("U1"), source="CFX.A00.AOI-3")))
+    dead_letter = DeadLetter.objects.get()
     return {
         "job_id": job.pk,
         "part_pk": part.pk,
@@ -121,6 +127,8 @@ def world(engineer, settings, tmp_path):
         "id": 1,
         "what": "units",
         "extension": "csv",
+        "cfx_endpoint_pk": dead_letter.message.endpoint_id,
+        "dead_letter_pk": dead_letter.pk,
         **labels,
     }
 
@@ -132,6 +140,10 @@ def url_of(name, route, pattern, world):
         kwargs["pk"] = world["defect_pk"]
     elif "pk" in kwargs and name.startswith("stations:"):
         kwargs["pk"] = world["station_pk"]
+    if "pk" in kwargs and name == "cfx:endpoint":
+        kwargs["pk"] = world["cfx_endpoint_pk"]
+    if "pk" in kwargs and name in ("cfx:dead-letter", "cfx:replay"):
+        kwargs["pk"] = world["dead_letter_pk"]
     if name == route:  # unnamed: a catch-all (the API's, the admin's)
         return "/" + route.split("(?P")[0].replace("^", "") + world["rest"]
     return reverse(name, kwargs=kwargs)

@@ -48,6 +48,10 @@ ROLE_PERMISSIONS = {
         "operators.add_qualificationrule",
         "operators.delete_qualificationrule",
         "operators.view_qualification",
+        "cfx.view_endpoint",
+        "cfx.change_endpoint",
+        "cfx.view_deadletter",
+        "cfx.replay_deadletter",
     ],
     Role.OPERATOR: [*VIEW_PARTS, "stations.view_station", "stations.scan_unit"],
     Role.SUPERVISOR: [

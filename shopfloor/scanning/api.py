@@ -21,6 +21,7 @@ from shopfloor.genealogy.selectors import unit_genealogy_json
 from shopfloor.json_input import DuplicateKey, json_loads
 from shopfloor.labels.selectors import unit_label_events
 from shopfloor.scanning.input import code_clean
+from shopfloor.scanning.openapi import openapi_document
 from shopfloor.scanning.rules import (
     PART_NO_MAX_LENGTH,
     RECORDED,
@@ -258,6 +259,11 @@ def part_summary_detail(request, token, part_no):
     if part is None:
         raise ScanRefused("unknown_part", f"There is no part {part_no}.")
     return JsonResponse(part_summary(part=part))
+
+
+@api_endpoint("GET")
+def openapi(request, token):
+    return JsonResponse(openapi_document())
 
 
 @csrf_exempt

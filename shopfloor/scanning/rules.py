@@ -150,6 +150,7 @@ class _Request:
     data: object = None
     result_sent: bool = True
     stage_data: object = None  # a StageData once the stage's values are checked
+    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -178,13 +179,15 @@ def scan_record(
     scan_id=None,
     components=None,
     data=None,
+    note="",
 ):
     """Record one scan of ``usid`` at ``stage``; returns a ``ScanOutcome`` (never raises for bad
     input). ``station`` is a ``StationSnapshot`` or None, ``user`` the signed-in person (screen),
     ``token`` the API ``TokenHolder``; ``source`` is a ``ScanEvent.Source``. With a ``scan_id``
     the answer is kept, and a replay of the same ``scan_id`` is given it again. ``data`` holds
     the values of the stage's unit fields (``shopfloor.scanning.stage_data``);
-    ``components`` ({entry key: USID or lot code}) are installed with the scan (genealogy)."""
+    ``components`` ({entry key: USID or lot code}) are installed with the scan (genealogy);
+    ``note`` is kept on the scan event as its reason (a machine's own symptom codes, for one)."""
     context = ScanContext(source=source, station=station, user=user, token=token)
     scan = {
         "usid": usid,
@@ -195,6 +198,7 @@ def scan_record(
         "defect": defect,
         "components": components,
         "data": data,
+        "note": note,
     }
     if scan_id is None:
         return _scan_answer(context, **scan)
@@ -202,7 +206,12 @@ def scan_record(
         scan_id = scan_id_clean(scan_id)
     except ValidationError as error:
         return _refused(invalid({"scan_id": " ".join(error.messages)}), usid, stage)
-    scope = f"token:{token.id}" if token is not None else f"user:{user.pk}:station:{station.id}"
+    if token is not None:
+        scope = f"token:{token.id}"
+    elif user is not None:
+        scope = f"user:{user.pk}:station:{station.id}"
+    else:  # a machine speaking for itself at its station
+        scope = f"{source}:station:{station.id}"
     for attempt in range(2):
         try:
             with transaction.atomic():
@@ -226,10 +235,12 @@ def scan_record(
     raise AssertionError("unreachable")
 
 
-def _scan_answer(context, *, usid, stage, result, part_no, tag_no, defect, components, data):
+def _scan_answer(
+    context, *, usid, stage, result, part_no, tag_no, defect, components, data, note=""
+):
     try:
         request = _request_clean(usid, stage, result, part_no, tag_no, defect, components)
-        request = replace(request, data=data, result_sent=result not in (None, ""))
+        request = replace(request, data=data, result_sent=result not in (None, ""), note=note)
         _check_place(request, context)
         for attempt in range(2):
             try:
@@ -669,7 +680,7 @@ def _event_values(request, part_id, context, now):
         "user_id": user.pk if user is not None else None,
         "token_id": token.id if token else None,
         "tag_no": request.tag_no,
-        "reason": "",
+        "reason": request.note,
         "data": request.stage_data.event if request.stage_data is not None else None,
     }
 

@@ -8,6 +8,9 @@ DEFAULT_DEFECT_REASONS = [
     ("damaged", "Damaged"),
     ("test_failed", "Test failed"),
     ("other", "Other"),
+    # A machine reported a symptom or defect code no engineer has mapped yet (the code is kept
+    # on the scan).
+    ("cfx_symptom", "Machine-reported symptom"),
 ]
 # The defect a scan is recorded with when its result is derived from measurements: made on
 # the first such scan, and never offered on the scan screen (it is given, not picked).

@@ -335,6 +335,7 @@ class ScanEvent(models.Model):
         API = "api", _("Scan API")
         OVERRIDE = "override", _("Supervisor")
         PAGE = "page", _("Unit page")
+        CFX = "cfx", _("Machine (IPC-CFX)")
 
     created_at = models.DateTimeField(_("when"), default=timezone.now)
     usid = models.CharField(_("USID"), max_length=USID_MAX_LENGTH)

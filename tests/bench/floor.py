@@ -50,16 +50,24 @@ STAGE_RECORD = (
     f'INSERT INTO "stations_scanevent" ({EVENT_COLUMNS}) SELECT {EVENT_VALUES} FROM unit'
 )
 
-
-UPDATE_UNIT_DATA = (
-    'UPDATE "parts_unit_{part_id}" SET "is_qc" = %s, "qc_result" = %s, "qc_at" = %s, '
-    '"f_v_out" = %s, "f_i_in" = %s, "f_fw" = %s, "on_hold" = %s, "updated_at" = %s '
-    'WHERE "usid" = %s'
+# The same with the stage's values: the UPDATE sets their columns, the event keeps them.
+STAGE_DATA_RECORD = (
+    'WITH unit AS (UPDATE "parts_unit_{part_id}" SET "is_qc" = %s, "qc_result" = %s, '
+    '"qc_at" = %s, "f_v_out" = %s, "f_i_in" = %s, "f_fw" = %s, "on_hold" = %s, '
+    '"updated_at" = %s WHERE "usid" = %s RETURNING 1) '
+    f'INSERT INTO "stations_scanevent" ({EVENT_COLUMNS}, "data") '
+    f"SELECT {EVENT_VALUES}, %s::jsonb FROM unit"
 )
-INSERT_EVENT_DATA = (
-    'INSERT INTO "stations_scanevent" ("created_at", "usid", "part_id", "stage", "action", '
-    '"result", "defect_id", "source", "token_id", "tag_no", "reason", "data") '
-    "VALUES (%s, %s, %s, %s, 'scan', %s, NULL, 'api', %s, '', '', %s::jsonb)"
+# The same with two components: the event's INSERT, then both installations.
+COMPONENTS_RECORD = (
+    'WITH unit AS (UPDATE "parts_unit_{part_id}" SET "is_qc" = %s, "qc_result" = %s, '
+    '"qc_at" = %s, "on_hold" = %s, "updated_at" = %s WHERE "usid" = %s RETURNING 1), '
+    f'event AS (INSERT INTO "stations_scanevent" ({EVENT_COLUMNS}) SELECT {EVENT_VALUES} '
+    "FROM unit RETURNING 1) "
+    'INSERT INTO "genealogy_installation" ("parent_usid", "parent_part_id", "stage", '
+    '"component", "child_usid", "child_part_id", "lot", "installed_at", "designator", '
+    "\"removal_reason\") SELECT %s, %s, %s, %s, %s, %s, %s, %s, '', '' FROM event "
+    "UNION ALL SELECT %s, %s, %s, %s, %s, %s, %s, %s, '', '' FROM event"
 )
 
 
@@ -108,27 +116,18 @@ def floor_stage(request):
     return JsonResponse({"status": "recorded"}, status=201)
 
 
-INSERT_INSTALLATIONS = (
-    'INSERT INTO "genealogy_installation" ("parent_usid", "parent_part_id", "stage", '
-    '"component", "child_usid", "child_part_id", "lot", "installed_at", "designator", '
-    "\"removal_reason\") VALUES (%s, %s, %s, %s, %s, %s, %s, %s, '', ''), "
-    "(%s, %s, %s, %s, %s, %s, %s, %s, '', '')"
-)
-
-
 @csrf_exempt
 @login_not_required
 def floor_components(request):
-    """A stage recorded with two components (a child unit and a lot): the unit row's UPDATE,
-    the event's INSERT and one INSERT of both installations, in one transaction."""
+    """A stage recorded with two components (a child unit and a lot)."""
     data, part_id, result, now = _scan(request)
     usid, child = data["usid"], data["components"]["psu"]
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(UPDATE_UNIT.format(part_id=part_id), [True, result, now, False, now, usid])
-        cursor.execute(INSERT_EVENT, [now, usid, part_id, STAGE, result, None, data["token_id"]])
+    with connection.cursor() as cursor:
         cursor.execute(
-            INSERT_INSTALLATIONS,
+            COMPONENTS_RECORD.format(part_id=part_id),
             [
+                *(True, result, now, False, now, usid),
+                *(now, usid, part_id, STAGE, result, None, data["token_id"]),
                 *(usid, part_id, STAGE, "psu", child, data["child_part_id"], None, now),
                 *(usid, part_id, STAGE, "paste", None, None, data["components"]["paste"], now),
             ],
@@ -139,26 +138,18 @@ def floor_components(request):
 @csrf_exempt
 @login_not_required
 def floor_stage_data(request):
+    """A stage recorded with three values."""
     data, part_id, result, now = _scan(request)
     values = data["data"]
-    with transaction.atomic(), connection.cursor() as cursor:
+    usid = data["usid"]
+    with connection.cursor() as cursor:
         cursor.execute(
-            UPDATE_UNIT_DATA.format(part_id=part_id),
+            STAGE_DATA_RECORD.format(part_id=part_id),
             [
-                True,
-                result,
-                now,
-                values["v_out"],
-                values["i_in"],
-                values["fw"],
-                False,
-                now,
-                data["usid"],
+                *(True, result, now, values["v_out"], values["i_in"], values["fw"]),
+                *(False, now, usid),
+                *(now, usid, part_id, STAGE, result, None, data["token_id"], json.dumps(values)),
             ],
-        )
-        cursor.execute(
-            INSERT_EVENT_DATA,
-            [now, data["usid"], part_id, STAGE, result, data["token_id"], json.dumps(values)],
         )
     return JsonResponse({"status": "recorded"}, status=201)
 

@@ -13,6 +13,7 @@ EXPECTED_NAV = {
         "Printers",
         "Badge devices",
         "Qualifications",
+        "Machines",
         "Dashboards",
         "Jobs",
     ],
