@@ -24,6 +24,7 @@ ENTRIES = [
     NavEntry("Units", "dashboards:unit-lookup", "stations.view_scanevent"),
     NavEntry("Printers", "labels:printers", "labels.view_printer"),
     NavEntry("Dashboards", "dashboards:overview", "dashboards.view_dashboard"),
+    NavEntry("Line TV", "dashboards:tv-displays", "dashboards.manage_displays"),
     NavEntry("Jobs", "jobs:list", "dashboards.export_data"),
 ]
 

@@ -25,6 +25,7 @@ from parts.media import check_image
 from parts.services import part_create
 from procedures.services import procedure_apply
 from shopfloor.accounts.roles import Role
+from shopfloor.dashboards.displays import display_token_issue
 from shopfloor.dashboards.export_jobs import export_start
 from shopfloor.stations.models import Station
 from tests.labels.support import label_world
@@ -98,6 +99,7 @@ def world(engineer, settings, tmp_path):
     # The walked roles are other people: someone else's job is not found, for everyone.
     job = export_start(user=engineer, part=part, what="units", extension="csv")
     labels = label_world(part=part, engineer=engineer)
+    display, display_token = display_token_issue(name="Line A TV", page_seconds=15, user=engineer)
     return {
         "job_id": job.pk,
         "part_pk": part.pk,
@@ -116,6 +118,8 @@ def world(engineer, settings, tmp_path):
         "id": 1,
         "what": "units",
         "extension": "csv",
+        "token": display_token,
+        "display_pk": display.pk,
         **labels,
     }
 
@@ -125,6 +129,8 @@ def url_of(name, route, pattern, world):
     kwargs = {key: world[key] for key in keys}
     if "pk" in kwargs and name.startswith("stations:"):
         kwargs["pk"] = world["station_pk"]
+    if "pk" in kwargs and name.startswith("dashboards:tv-display"):
+        kwargs["pk"] = world["display_pk"]
     if name == route:  # unnamed: a catch-all (the API's, the admin's)
         return "/" + route.split("(?P")[0].replace("^", "") + world["rest"]
     return reverse(name, kwargs=kwargs)

@@ -35,6 +35,9 @@ ROLE_PERMISSIONS = {
         "stations.add_apitoken",
         "stations.change_apitoken",
         *DASHBOARDS,
+        "dashboards.manage_displays",
+        "dashboards.view_andonthreshold",
+        "dashboards.change_andonthreshold",
         "labels.issue_serials",
         "labels.view_labeltemplate",
         "labels.add_labeltemplate",
@@ -51,6 +54,7 @@ ROLE_PERMISSIONS = {
         "stations.view_scanevent",
         "stations.override_unit",
         *DASHBOARDS,
+        "dashboards.manage_displays",
         "labels.reprint_label",
     ],
 }
