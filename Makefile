@@ -7,7 +7,7 @@ CHROMIUM ?= /usr/bin/chromium
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install broker run test test-postgres lint format bench soak faults clean
+.PHONY: install broker run test test-postgres lint format bench soak faults clean screenshots
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -52,6 +52,10 @@ format: install
 bench: install
 	@command -v wrk >/dev/null || echo "wrk not found: the scan benchmark will be skipped (apt-get install wrk)."
 	$(BIN)/python -m pytest tests/bench -s -p no:cacheprovider $(PYTEST_ARGS)
+
+# The README's pictures, taken in Chromium from a fresh demo line: docs/screenshots/*.png.
+screenshots: install
+	CHROMIUM=$(CHROMIUM) $(BIN)/python scripts/screenshots.py
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

@@ -98,35 +98,66 @@ class _Problems:
             )
 
 
+def _noun(where):
+    """What an entry path names, as a message says it: "a stage" for ``stages[2]``."""
+    if where.startswith("stages["):
+        return "a stage"
+    if where.startswith("fields["):
+        return "a field"
+    return "a procedure"
+
+
+def _key_example(key):
+    """ ", e.g. "burn_in"" when the refused key turns into a valid one that way."""
+    suggestion = re.sub(r"[^a-z0-9]+", "_", str(key).lower()).strip("_")
+    if suggestion and KEY_PATTERN.fullmatch(suggestion) and len(suggestion) <= KEY_MAX_LENGTH:
+        return f', e.g. "{suggestion}"'
+    return ""
+
+
 def _check_unknown_keys(problems, where, entry, allowed):
     unknown = sorted(str(key) for key in entry if key not in allowed)
     if unknown:
         names = ", ".join(_quoted(key) for key in unknown)
-        problems.add(where, f"unknown key {names} (allowed: {', '.join(allowed)})")
+        noun = _noun(where)
+        problems.add(
+            where,
+            f"{names} is not something {noun} can have; {noun} has: {', '.join(allowed)}.",
+        )
 
 
 def _check_key(problems, where, key):
     if not isinstance(key, str) or not key:
-        problems.add(f"{where}.key", "is required and must be a text")
+        problems.add(
+            f"{where}.key",
+            "A key is needed: a short name in lowercase letters, digits and underscores, "
+            "such as burn_in.",
+        )
         return False
     if not KEY_PATTERN.fullmatch(key) or len(key) > KEY_MAX_LENGTH:
         problems.add(
             f"{where}.key",
-            f"{_quoted(key)} must be lowercase letters, digits and underscores, starting with "
-            f"a letter, at most {KEY_MAX_LENGTH} characters",
+            f"{_quoted(key)} cannot be a key: use lowercase letters, digits and underscores, "
+            f"starting with a letter, at most {KEY_MAX_LENGTH} characters{_key_example(key)}.",
         )
         return False
     if "__" in key or key.endswith("_"):
-        problems.add(f"{where}.key", f'{_quoted(key)} must not contain "__" or end with "_"')
+        problems.add(
+            f"{where}.key",
+            f"{_quoted(key)} cannot be a key: it may not have two underscores in a row or end "
+            "with an underscore.",
+        )
         return False
     return True
 
 
 def _check_label(problems, where, label):
     if not isinstance(label, str) or not label.strip():
-        problems.add(f"{where}.label", "is required and must be a non-empty text")
+        problems.add(f"{where}.label", "A label is needed: the name people see on the screens.")
     elif len(label) > LABEL_MAX_LENGTH:
-        problems.add(f"{where}.label", f"is longer than {LABEL_MAX_LENGTH} characters")
+        problems.add(
+            f"{where}.label", f"The label is too long: at most {LABEL_MAX_LENGTH} characters."
+        )
     else:
         _check_printable(problems, f"{where}.label", label)
 
@@ -140,7 +171,11 @@ def _check_printable(problems, where, text, *, line_breaks=False):
     found = first_refused(text)
     if found is not None:
         position, name = found
-        problems.add(where, f"contains the character {name} at position {position}; remove it")
+        problems.add(
+            where,
+            f"The text has the character {name} at position {position}, which cannot be "
+            "shown or printed; remove it.",
+        )
 
 
 def _normalise_usid_rule(problems, config):
@@ -151,33 +186,39 @@ def _normalise_usid_rule(problems, config):
     example = config.get("usid_example")
     if "usid_pattern" in config and pattern not in ("", None):
         if not isinstance(pattern, str):
-            problems.add("usid_pattern", "must be a text, e.g. ^PWR-[0-9]{4}$")
+            problems.add("usid_pattern", "The USID pattern must be text, e.g. ^PWR-[0-9]{4}$.")
         elif len(pattern) > USID_PATTERN_MAX_LENGTH:
             problems.add(
                 "usid_pattern",
-                f"is {len(pattern)} characters long; at most {USID_PATTERN_MAX_LENGTH} are allowed",
+                f"The USID pattern is {len(pattern)} characters long; at most "
+                f"{USID_PATTERN_MAX_LENGTH} are allowed.",
             )
         else:
             _check_printable(problems, "usid_pattern", pattern)
             try:
                 compiled = re.compile(pattern)
             except (re.error, RecursionError, OverflowError) as error:
-                problems.add("usid_pattern", f"is not a regular expression: {error}")
+                problems.add(
+                    "usid_pattern",
+                    f"The USID pattern is not a valid regular expression ({error}); check its "
+                    "brackets and special characters.",
+                )
             else:
                 rule["usid_pattern"] = pattern
                 if isinstance(example, str) and example and not compiled.fullmatch(example):
                     problems.add(
                         "usid_example",
-                        f"{_quoted(example)} does not match the usid_pattern {_quoted(pattern)}",
+                        f"The example USID {_quoted(example)} does not fit the USID pattern "
+                        f"{_quoted(pattern)}; change one of them.",
                     )
     if "usid_example" in config and example not in ("", None):
         if not isinstance(example, str):
-            problems.add("usid_example", "must be a text, e.g. PWR-0001")
+            problems.add("usid_example", "The example USID must be text, e.g. PWR-0001.")
         elif len(example) > USID_EXAMPLE_MAX_LENGTH or not re.fullmatch(r"[!-~][ -~]*", example):
             problems.add(
                 "usid_example",
-                f"{_quoted(example)} is not a USID: printable ASCII, at most "
-                f"{USID_EXAMPLE_MAX_LENGTH} characters",
+                f"The example {_quoted(example)} cannot be a USID: use letters, digits and "
+                f"signs without accents, at most {USID_EXAMPLE_MAX_LENGTH} characters.",
             )
         else:
             rule["usid_example"] = example
@@ -186,12 +227,12 @@ def _normalise_usid_rule(problems, config):
 
 def _check_bool(problems, where, value):
     if not isinstance(value, bool):
-        problems.add(where, f"must be true or false, not {_quoted(value)}")
+        problems.add(where, f"This must be yes or no (true or false), not {_quoted(value)}.")
 
 
 def _normalise_stage(problems, where, stage):
     if not isinstance(stage, dict):
-        problems.add(where, "must be an object with at least a key and a label")
+        problems.add(where, "Each stage must be written as an object with a key and a label.")
         return None
     _check_unknown_keys(problems, where, stage, STAGE_KEYS)
     key_ok = _check_key(problems, where, stage.get("key"))
@@ -206,15 +247,16 @@ def _normalise_stage(problems, where, stage):
     if normalised["result"] not in STAGE_RESULTS:
         problems.add(
             f"{where}.result",
-            f"{_quoted(normalised['result'])} is not one of {', '.join(STAGE_RESULTS)}",
+            f"{_quoted(normalised['result'])} is not a kind of result; choose "
+            f"{' or '.join(STAGE_RESULTS)}.",
         )
     if "instructions" in stage:
         if not isinstance(stage["instructions"], str):
-            problems.add(f"{where}.instructions", "must be a text")
+            problems.add(f"{where}.instructions", "The instructions must be text.")
         elif len(stage["instructions"]) > INSTRUCTIONS_MAX_LENGTH:
             problems.add(
                 f"{where}.instructions",
-                f"is longer than {INSTRUCTIONS_MAX_LENGTH:,} characters",
+                f"The instructions are too long: at most {INSTRUCTIONS_MAX_LENGTH:,} characters.",
             )
         else:
             _check_printable(
@@ -224,13 +266,16 @@ def _normalise_stage(problems, where, stage):
     if "media" in stage:
         media = stage["media"]
         if not isinstance(media, list):
-            problems.add(f"{where}.media", f"must be a list of {', '.join(MEDIA)}")
+            problems.add(
+                f"{where}.media", f"The media must be a list naming any of: {', '.join(MEDIA)}."
+            )
         else:
             for index, item in enumerate(media):
                 if item not in MEDIA:
                     problems.add(
                         f"{where}.media[{index}]",
-                        f"{_quoted(item)} is not one of {', '.join(MEDIA)}",
+                        f"{_quoted(item)} is not a kind of media a stage can show; choose from: "
+                        f"{', '.join(MEDIA)}.",
                     )
         normalised["media"] = media
     if "components" in stage:
@@ -288,7 +333,9 @@ def _normalise_components(problems, where, components):
 
 def _normalise_field(problems, where, field, stage_keys):
     if not isinstance(field, dict):
-        problems.add(where, "must be an object with at least a key, a label and a type")
+        problems.add(
+            where, "Each field must be written as an object with a key, a label and a type."
+        )
         return None
     _check_unknown_keys(problems, where, field, FIELD_KEYS)
     key_ok = _check_key(problems, where, field.get("key"))
@@ -302,20 +349,25 @@ def _normalise_field(problems, where, field, stage_keys):
     if normalised["type"] not in FIELD_TYPES:
         problems.add(
             f"{where}.type",
-            f"{_quoted(normalised['type'])} is not one of {', '.join(FIELD_TYPES)}",
+            f"{_quoted(normalised['type'])} is not a type of field; choose one of: "
+            f"{', '.join(FIELD_TYPES)}.",
         )
     _check_bool(problems, f"{where}.required", normalised["required"])
     if "stage" in field and field["stage"] is not None:
         if not isinstance(field["stage"], str) or field["stage"] not in stage_keys:
             problems.add(
-                f"{where}.stage", f"{_quoted(field['stage'])} is not a stage of this procedure"
+                f"{where}.stage",
+                f"{_quoted(field['stage'])} is not a stage of this procedure; choose one of its "
+                "stages, or none.",
             )
         normalised["stage"] = field["stage"]
     if "help" in field:
         if not isinstance(field["help"], str):
-            problems.add(f"{where}.help", "must be a text")
+            problems.add(f"{where}.help", "The help must be text.")
         elif len(field["help"]) > HELP_MAX_LENGTH:
-            problems.add(f"{where}.help", f"is longer than {HELP_MAX_LENGTH:,} characters")
+            problems.add(
+                f"{where}.help", f"The help is too long: at most {HELP_MAX_LENGTH:,} characters."
+            )
         else:
             _check_printable(problems, f"{where}.help", field["help"], line_breaks=True)
         normalised["help"] = field["help"]
@@ -324,7 +376,10 @@ def _normalise_field(problems, where, field, stage_keys):
         _check_choices(problems, f"{where}.choices", choices)
         normalised["choices"] = choices
     elif choices is not None:
-        problems.add(f"{where}.choices", 'only a field of type "choice" has choices')
+        problems.add(
+            f"{where}.choices",
+            'Only a field of type "choice" has choices; remove them or make the type "choice".',
+        )
     _normalise_measurement(problems, where, field, normalised)
     _normalise_field_options(problems, where, field, normalised)
     return normalised if key_ok else None
@@ -428,19 +483,24 @@ def field_value_problem(field, value):
 
 def _check_choices(problems, where, choices):
     if not isinstance(choices, list) or not choices:
-        problems.add(where, 'a field of type "choice" needs a non-empty list of choices')
+        problems.add(where, 'A field of type "choice" needs its choices: enter at least one.')
         return
     if len(choices) > MAX_CHOICES:
-        problems.add(where, f"has {len(choices):,} choices; at most {MAX_CHOICES} are allowed")
+        problems.add(
+            where, f"There are {len(choices):,} choices; at most {MAX_CHOICES} are allowed."
+        )
         return
     seen = set()
     for index, choice in enumerate(choices):
         if not isinstance(choice, str) or not choice.strip():
-            problems.add(f"{where}[{index}]", "must be a non-empty text")
+            problems.add(f"{where}[{index}]", "A choice cannot be empty.")
         elif len(choice) > CHOICE_MAX_LENGTH:
-            problems.add(f"{where}[{index}]", f"is longer than {CHOICE_MAX_LENGTH} characters")
+            problems.add(
+                f"{where}[{index}]",
+                f"This choice is too long: at most {CHOICE_MAX_LENGTH} characters.",
+            )
         elif choice in seen:
-            problems.add(f"{where}[{index}]", f"{_quoted(choice)} is listed twice")
+            problems.add(f"{where}[{index}]", f"{_quoted(choice)} is listed twice; keep one.")
         else:
             _check_printable(problems, f"{where}[{index}]", choice)
             seen.add(choice)
@@ -481,8 +541,9 @@ def _check_changed_keys(problems, entries, previous_entries, list_name):
         if old_key and entry["key"] not in old_keys:
             problems.add(
                 f"{list_name}[{index}].key",
-                f"{_quoted(entry['key'])} replaces the saved key {_quoted(old_key)}; keys "
-                "cannot change once saved (remove the entry and save, then add a new one)",
+                f"The key cannot change from {_quoted(old_key)} to {_quoted(entry['key'])} "
+                "once saved: the units' data is kept under the old key. To start afresh, "
+                "remove the entry and save, then add a new one.",
             )
 
 
@@ -512,18 +573,20 @@ def _check_columns(problems, stages, fields, applied_schema):
             if column in BASE_COLUMNS:
                 problems.add(
                     f"{where}.key",
-                    f'would make column "{column}", which the unit table uses itself',
+                    f'This key would make the column "{column}", which the unit table uses '
+                    "itself; choose another key.",
                 )
             elif column in taken and taken[column][1] != owner:
                 problems.add(
                     f"{where}.key",
-                    f'would make column "{column}", which {taken[column][0]} makes too',
+                    f'This key would make the column "{column}", which {taken[column][0]} '
+                    "makes too; choose another key.",
                 )
             elif previous_owner != owner:
                 problems.add(
                     f"{where}.key",
-                    f'would make column "{column}", which keeps the data of '
-                    f"{_describe_owner(previous_owner)}",
+                    f'This key would make the column "{column}", which keeps the data of '
+                    f"{_describe_owner(previous_owner)}; choose another key.",
                 )
             taken.setdefault(column, (where, owner))
 
@@ -553,8 +616,8 @@ def _check_capacity(problems, stages, fields, applied_schema, capacity):
         advice += ", or rebuild the unit table (manage.py unit_tables rebuild) to free the slots"
     problems.add(
         "procedure",
-        f"the unit table would need {total:,} columns ({', '.join(parts)}), more than the "
-        f"database allows ({capacity.limit:,}); {advice}",
+        f"The unit table would need {total:,} columns ({', '.join(parts)}), more than the "
+        f"database allows ({capacity.limit:,}); to fit, {advice}.",
     )
 
 
@@ -570,26 +633,34 @@ def validate_procedure_config(config, *, previous_config=None, applied_schema=No
     """
     problems = _Problems()
     if not isinstance(config, dict):
-        problems.add("procedure", "must be a JSON object with version, stages and fields")
+        problems.add(
+            "procedure", "A procedure must be a JSON object with a version, stages and fields."
+        )
         problems.raise_if_any()
     _check_unknown_keys(problems, "procedure", config, TOP_LEVEL_KEYS)
     version = config.get("version")
     if version != CONFIG_VERSION or isinstance(version, bool):
-        problems.add("version", f"must be {CONFIG_VERSION}, not {_quoted(version)}")
+        problems.add("version", f"The version must be {CONFIG_VERSION}, not {_quoted(version)}.")
 
     raw_stages = config.get("stages")
     if not isinstance(raw_stages, list) or not raw_stages:
-        problems.add("stages", "must be a non-empty list: a procedure has at least one stage")
+        problems.add("stages", "A procedure needs at least one stage: add the first one.")
         raw_stages = []
     elif len(raw_stages) > MAX_STAGES:
-        problems.add("stages", f"has {len(raw_stages):,} stages; at most {MAX_STAGES} allowed")
+        problems.add(
+            "stages",
+            f"There are {len(raw_stages):,} stages; a procedure may have at most {MAX_STAGES}.",
+        )
         problems.raise_if_any()
     raw_fields = config.get("fields", [])
     if not isinstance(raw_fields, list):
-        problems.add("fields", "must be a list")
+        problems.add("fields", "The fields must be a list (an empty one is fine).")
         raw_fields = []
     elif len(raw_fields) > MAX_FIELDS:
-        problems.add("fields", f"has {len(raw_fields):,} fields; at most {MAX_FIELDS} allowed")
+        problems.add(
+            "fields",
+            f"There are {len(raw_fields):,} fields; a procedure may have at most {MAX_FIELDS}.",
+        )
         problems.raise_if_any()
 
     usid_rule = _normalise_usid_rule(problems, config)
@@ -612,8 +683,8 @@ def validate_procedure_config(config, *, previous_config=None, applied_schema=No
             if entry["key"] in seen:
                 problems.add(
                     f"{where}.key",
-                    f"{_quoted(entry['key'])} is already the key of {seen[entry['key']]}; keys "
-                    "are unique within the procedure",
+                    f"{_quoted(entry['key'])} is already the key of {seen[entry['key']]}; each "
+                    "key may be used once in a procedure.",
                 )
             else:
                 seen[entry["key"]] = where

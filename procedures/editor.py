@@ -127,6 +127,9 @@ def _where(kind, attribute, item):
 
 
 ENTRY_IN_TEXT = re.compile(r"\b(stage|field)s\[(\d+)\]")
+# A message about the whole procedure is a sentence that names what it is about: the editor
+# shows it without the path the API keeps in front of it.
+GENERAL_PATH = re.compile(r"(?:procedure|version|stages|fields|usid_pattern|usid_example): ")
 
 
 def _as_row_numbers(text):
@@ -145,7 +148,8 @@ def problems_of(error):
     for message in error.messages:
         match = PROBLEM.fullmatch(message)
         if match is None:
-            problems.general.append(message)
+            path = GENERAL_PATH.match(message)
+            problems.general.append(_as_row_numbers(message[path.end() if path else 0 :]))
             continue
         kind, attribute = match["list"], match["attribute"]
         text = _as_row_numbers(match["message"])
@@ -165,3 +169,51 @@ def table_preview(plan):
     if plan.create_table:
         preview["created"] = [*BASE_COLUMNS, *schema_columns(plan.schema)]
     return preview
+
+
+@dataclass(frozen=True)
+class Focus:
+    """Where the keyboard focus goes once the editor is drawn again after an action: the row
+    (its ``data-testid``) and a control in it (a CSS selector; empty for the row itself).
+    With no row, ``control`` is looked up in the whole editor."""
+
+    row: str = ""
+    control: str = ""
+
+
+LABEL_INPUT = "input[name$='-label']"
+
+
+def focus_after(action, argument, draft):
+    """The row an add, move or remove left the person on, so that focus does not drop to the
+    page: the added row's label, the moved row's same move button (or the row once at
+    an end), the row that took a removed one's place (or the add button when none is left)."""
+    stages, fields = len(draft.stages), len(draft.fields)
+    if action in ("add_stage", "add_custom_stage") and stages:
+        return Focus(f"stage-{stages - 1}", LABEL_INPUT)
+    if action == "add_field" and fields:
+        return Focus(f"field-{fields - 1}", LABEL_INPUT)
+    if action in ("stage_up", "stage_down"):
+        index = _index(argument) + (-1 if action == "stage_up" else 1)
+        if 0 <= index < stages:
+            return Focus(f"stage-{index}", f'[value="{action}:{index}"]')
+    if action == "stage_move":
+        index = _index(argument.partition("-")[2])
+        if 0 <= index < stages:
+            return Focus(f"stage-{index}")
+    if action == "remove_stage":
+        if stages:
+            return Focus(f"stage-{min(_index(argument), stages - 1)}")
+        return Focus(control='[value="add_custom_stage"]')
+    if action == "remove_field":
+        if fields:
+            return Focus(f"field-{min(_index(argument), fields - 1)}")
+        return Focus(control='[value="add_field"]')
+    return None
+
+
+def _index(text):
+    try:
+        return max(int(text), 0)
+    except (TypeError, ValueError):
+        return 0

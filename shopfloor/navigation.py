@@ -29,6 +29,7 @@ ENTRIES = [
     NavEntry("Operators", "operators:operators", "operators.issue_badge"),
     NavEntry("Machines", "cfx:endpoints", "cfx.view_endpoint"),
     NavEntry("Dashboards", "dashboards:overview", "dashboards.view_dashboard"),
+    NavEntry("Line TV", "dashboards:tv-displays", "dashboards.manage_displays"),
     NavEntry("Jobs", "jobs:list", "dashboards.export_data"),
 ]
 

@@ -27,6 +27,7 @@ from procedures.services import procedure_apply
 from shopfloor.accounts.roles import Role
 from shopfloor.cfx.models import DeadLetter
 from shopfloor.cfx.services import message_receive
+from shopfloor.dashboards.displays import display_token_issue
 from shopfloor.dashboards.export_jobs import export_start
 from shopfloor.operators.models import QualificationRule
 from shopfloor.stations.models import DefectReason, Station
@@ -106,6 +107,7 @@ def world(engineer, settings, tmp_path):
     # A machine not mapped to a station yet: its message waits as a dead letter.
     message_receive(encoded(units_tested(unit_result("U1"), source="CFX.A00.AOI-3")))
     dead_letter = DeadLetter.objects.get()
+    display, display_token = display_token_issue(name="Line A TV", page_seconds=15, user=engineer)
     return {
         "job_id": job.pk,
         "part_pk": part.pk,
@@ -129,6 +131,8 @@ def world(engineer, settings, tmp_path):
         "extension": "csv",
         "cfx_endpoint_pk": dead_letter.message.endpoint_id,
         "dead_letter_pk": dead_letter.pk,
+        "token": display_token,
+        "display_pk": display.pk,
         **labels,
     }
 
@@ -144,6 +148,8 @@ def url_of(name, route, pattern, world):
         kwargs["pk"] = world["cfx_endpoint_pk"]
     if "pk" in kwargs and name in ("cfx:dead-letter", "cfx:replay"):
         kwargs["pk"] = world["dead_letter_pk"]
+    if "pk" in kwargs and name.startswith("dashboards:tv-display"):
+        kwargs["pk"] = world["display_pk"]
     if name == route:  # unnamed: a catch-all (the API's, the admin's)
         return "/" + route.split("(?P")[0].replace("^", "") + world["rest"]
     return reverse(name, kwargs=kwargs)

@@ -18,6 +18,7 @@ from procedures.editor import (
     EditorState,
     MalformedEditorPost,
     Problems,
+    focus_after,
     problems_of,
     table_preview,
 )
@@ -65,7 +66,8 @@ def procedure_edit(request, part_pk):
         state.draft.apply(action, request.POST.get("catalogue_key", ""))
     else:
         state.draft.apply(action, argument)
-    return _render_editor(request, part, procedure, state)
+    focus = focus_after(action, argument, state.draft)
+    return _render_editor(request, part, procedure, state, focus=focus)
 
 
 @require_http_methods(["GET", "POST"])
@@ -169,6 +171,7 @@ def _render_editor(request, part, procedure, state, *, partial="editor", **extra
     forms = state.forms()
     config = state.draft.to_config()
     problems, plan = _check(part, config)
+    changes = config_changes(_saved_config(procedure), config)
     context = {
         "part": part,
         "procedure": procedure,
@@ -182,7 +185,11 @@ def _render_editor(request, part, procedure, state, *, partial="editor", **extra
             (key, STAGE_CATALOGUE[key]["label"]) for key in state.draft.catalogue_left()
         ],
         "copy_sources": selectors.parts_to_copy_from(part=part),
-        "changes": config_changes(_saved_config(procedure), config),
+        "changes": changes,
+        # The page asks before it is left with a draft that differs from the saved procedure.
+        "draft_changed": bool(changes) or (procedure is None and bool(state.draft.stages)),
+        # A procedure with nothing in it yet is a start, not a mistake: the editor guides.
+        "draft_empty": not state.draft.stages and not state.draft.fields,
         **selectors.unit_table_columns(part=part),
         **extra,
     }

@@ -34,6 +34,9 @@ SMALL_SIZE = 18
 TITLE_SIZE = 26
 TITLE_ROOM = 44
 MAX_LABEL_CHARS = 18
+# A chart that spans a whole page is drawn wider and flatter, so it stays one screen tall.
+WIDE_WIDTH = 1500
+WIDE_HEIGHT = 330
 DASH = "\u2013"  # an en dash: "no value"
 
 
@@ -116,7 +119,7 @@ def _chart_id(title, payload):
     return f"chart-{digest}"
 
 
-def _svg(*, title, description, height, body, chart_id):
+def _svg(*, title, description, height, body, chart_id, width=WIDTH):
     """The chart's frame: its title written on top (and named for assistive technology),
     its description (a text, or the readings to join) and its body (markup or its pieces)."""
     if not isinstance(description, str):
@@ -126,7 +129,7 @@ def _svg(*, title, description, height, body, chart_id):
     caption = _text(0, TITLE_SIZE, title, size=TITLE_SIZE, weight="bold")
     return mark_safe(
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" '
-        f'viewBox="0 0 {WIDTH} {height + TITLE_ROOM}" preserveAspectRatio="xMinYMin meet" '
+        f'viewBox="0 0 {width} {height + TITLE_ROOM}" preserveAspectRatio="xMinYMin meet" '
         f'aria-labelledby="{chart_id}-title {chart_id}-desc" {FONT}>'
         f'<title id="{chart_id}-title">{escape(title)}</title>'
         f'<desc id="{chart_id}-desc">{escape(description)}</desc>'
@@ -142,9 +145,11 @@ def _text(x, y, content, *, size=LABEL_SIZE, anchor="start", fill=TEXT, weight="
     )
 
 
-def _empty(title, message, chart_id):
-    body = _text(WIDTH / 2, 70, message, anchor="middle", fill=MUTED)
-    return _svg(title=title, description=message, height=110, body=body, chart_id=chart_id)
+def _empty(title, message, chart_id, width=WIDTH):
+    body = _text(width / 2, 70, message, anchor="middle", fill=MUTED)
+    return _svg(
+        title=title, description=message, height=110, body=body, chart_id=chart_id, width=width
+    )
 
 
 def _legend(names_and_fills, y):
@@ -247,24 +252,31 @@ def funnel_chart(*, title, steps, empty="No units yet."):
 
 
 def line_chart(
-    *, title, x_labels, series, empty="Nothing recorded in this period.", max_x_labels=12
+    *,
+    title,
+    x_labels,
+    series,
+    empty="Nothing recorded in this period.",
+    max_x_labels=12,
+    width=WIDE_WIDTH,
+    height=WIDE_HEIGHT,
 ):
     """Lines over shared x labels (e.g. hours), with a y axis of round ticks and a legend.
 
     Every point is marked and carries a tooltip; at most ``max_x_labels`` x labels are written
-    so they never overlap.
+    so they never overlap. The chart is drawn wide (``width`` by ``height`` units): it spans a
+    page, where a drawing 800 units wide would be scaled up to a screen and a half tall.
     """
     x_labels = list(x_labels)
     series = [entry for entry in series if entry.values]
     chart_id = _chart_id(title, repr((x_labels, series)))
     if not x_labels or not series or not any(any(entry.values) for entry in series):
-        return _empty(title, empty, chart_id)
+        return _empty(title, empty, chart_id, width=width)
     highest = max(max(entry.values) for entry in series)
     ticks = nice_ticks(highest)
     top_value = ticks[-1]
     left, right, top, bottom = 80, 24, 56, 48
-    height = 400
-    plot_width = WIDTH - left - right
+    plot_width = width - left - right
     plot_height = height - top - bottom
     step = plot_width / max(len(x_labels) - 1, 1)
 
@@ -280,7 +292,7 @@ def line_chart(
     for tick in ticks:
         y = y_at(tick)
         parts.append(
-            f'<line x1="{left}" y1="{y:.1f}" x2="{WIDTH - right}" y2="{y:.1f}" stroke="{GRID}"/>'
+            f'<line x1="{left}" y1="{y:.1f}" x2="{width - right}" y2="{y:.1f}" stroke="{GRID}"/>'
         )
         parts.append(_text(left - 10, y + 6, number(tick), size=SMALL_SIZE, anchor="end"))
     every = max(1, math.ceil(len(x_labels) / max_x_labels))
@@ -307,4 +319,11 @@ def line_chart(
             f"{label} {number(value)}" for label, value in zip(x_labels, entry.values, strict=True)
         )
         described.append(f"{entry.name}: {readings}")
-    return _svg(title=title, description=described, height=height, body=parts, chart_id=chart_id)
+    return _svg(
+        title=title,
+        description=described,
+        height=height,
+        body=parts,
+        chart_id=chart_id,
+        width=width,
+    )

@@ -49,3 +49,54 @@
     document.querySelectorAll(".drop-target").forEach((elt) => elt.classList.remove("drop-target"));
   });
 })();
+
+// Focus after an add, move or remove: the server names the row the action left the person
+// on (data-focus-row) and a control in it (data-focus-control), so the keyboard focus stays
+// in the editor instead of falling back to the page when htmx swaps the form.
+(function () {
+  function focusNamedRow(editor) {
+    const rowId = editor.dataset.focusRow;
+    const control = editor.dataset.focusControl;
+    if (rowId === undefined && !control) return;
+    const row = rowId ? editor.querySelector(`[data-testid="${CSS.escape(rowId)}"]`) : null;
+    const scope = row || editor;
+    let target = control ? scope.querySelector(control) : null;
+    if (!target || target.disabled) target = row;
+    if (target) {
+      target.focus();
+      if (target === row) row.scrollIntoView({ block: "nearest" });
+    }
+  }
+
+  document.addEventListener("htmx:afterSettle", (event) => {
+    const editor = document.getElementById("editor");
+    if (editor && event.target === editor) focusNamedRow(editor);
+  });
+})();
+
+// An unsaved draft is not lost by leaving the page unasked: the browser asks first when the
+// draft differs from the saved procedure (the server says so in data-draft-changed) or has
+// been typed in since the editor was last drawn.
+(function () {
+  let typedSinceDrawn = false;
+
+  document.addEventListener("input", (event) => {
+    if (event.target instanceof Element && event.target.closest("#editor")) typedSinceDrawn = true;
+  });
+  document.addEventListener("change", (event) => {
+    if (event.target instanceof Element && event.target.closest("#editor")) typedSinceDrawn = true;
+  });
+  document.addEventListener("htmx:afterSettle", (event) => {
+    // The whole editor was drawn again from what was posted: the server now knows the draft.
+    if (event.target instanceof Element && event.target.id === "editor") typedSinceDrawn = false;
+  });
+
+  window.addEventListener("beforeunload", (event) => {
+    const editor = document.getElementById("editor");
+    if (!editor) return;
+    if (typedSinceDrawn || editor.dataset.draftChanged === "true") {
+      event.preventDefault();
+      event.returnValue = "";
+    }
+  });
+})();

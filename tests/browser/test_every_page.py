@@ -13,6 +13,7 @@ from django.core.management import call_command
 
 from shopfloor.accounts.management.commands.load_demo import DEMO_PASSWORD, DEMO_USERS
 from shopfloor.accounts.roles import sync_role_groups
+from shopfloor.dashboards.displays import display_token_issue
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -131,3 +132,31 @@ def test_every_page_of_every_role_loads_without_an_error(browser, live_server):
         report += [f"{label}: {problem}" for problem in problems]
 
     assert report == [], "\n".join(report)
+
+
+def test_the_line_tv_opens_by_its_display_link_without_an_error(browser, live_server):
+    """The TV view is reached by a display link, not from the navigation: open it as a TV
+    does, with nobody signed in, on the demo line."""
+    sync_role_groups(apps)
+    call_command("load_demo", stdout=io.StringIO())
+    supervisor = get_user_model().objects.get(email="supervisor@shopfloor.example")
+    _token, raw = display_token_issue(name="Line A TV", page_seconds=15, user=supervisor)
+    context = browser.new_context(viewport={"width": 1920, "height": 1080})
+    page = context.new_page()
+    problems = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.on(
+        "response",
+        lambda r: problems.append(f"{r.status} {r.url}") if r.status >= 400 else None,
+    )
+
+    response = page.goto(f"{live_server.url}/dashboards/tv/show/{raw}/")
+    page.wait_for_load_state("networkidle")
+    icon = page.locator('link[rel="icon"]').get_attribute("href")
+
+    assert response.status == 200
+    assert page.get_by_test_id("tv-part").count() >= 2
+    assert page.request.get(f"{live_server.url}{icon}").status == 200
+    context.close()
+    assert problems == []

@@ -15,10 +15,11 @@ EXPECTED_NAV = {
         "Qualifications",
         "Machines",
         "Dashboards",
+        "Line TV",
         "Jobs",
     ],
     "Operator": ["Parts", "Station"],
-    "Supervisor": ["Parts", "Units", "Qualifications", "Dashboards", "Jobs"],
+    "Supervisor": ["Parts", "Units", "Qualifications", "Dashboards", "Line TV", "Jobs"],
 }
 
 

@@ -43,7 +43,7 @@ def test_engineer_builds_reorders_saves_and_changes_a_procedure(sign_in_as, engi
 
     # Inline validation as the engineer types, next to the row.
     custom.get_by_label("Key").fill("Burn In")
-    expect(custom.get_by_test_id("row-errors")).to_contain_text('Key: "Burn In" must be lowercase')
+    expect(custom.get_by_test_id("row-errors")).to_contain_text('Key: "Burn In" cannot be a key')
     expect(page.get_by_role("button", name="Save procedure")).to_be_disabled()
     custom.get_by_label("Key").fill("burn_in")
     expect(custom.get_by_test_id("row-errors")).to_be_empty()

@@ -240,8 +240,14 @@ def test_the_migration_grants_the_dashboards_to_supervisors_and_engineers_only()
             )
         )
 
-    assert codenames("Supervisor") == {"view_dashboard", "export_data"}
-    assert codenames("Engineer") == {"view_dashboard", "export_data"}
+    assert codenames("Supervisor") == {"view_dashboard", "export_data", "manage_displays"}
+    assert codenames("Engineer") == {
+        "view_dashboard",
+        "export_data",
+        "manage_displays",
+        "view_andonthreshold",
+        "change_andonthreshold",
+    }
     assert codenames("Operator") == set()
 
 

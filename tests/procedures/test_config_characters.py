@@ -20,19 +20,27 @@ def config(stage_extra=None, field_extra=None):
 @pytest.mark.parametrize(
     ("stage_extra", "field_extra", "message"),
     [
-        ({"label": "S\x00MD"}, None, "stages[0].label: contains the character NUL at position 2"),
-        ({"label": "\ud800"}, None, "stages[0].label: contains the character U+D800"),
+        (
+            {"label": "S\x00MD"},
+            None,
+            "stages[0].label: The text has the character NUL at position 2",
+        ),
+        ({"label": "\ud800"}, None, "stages[0].label: The text has the character U+D800"),
         (
             {"label": "SMD\u202e"},
             None,
-            "stages[0].label: contains the character RIGHT-TO-LEFT OVERRIDE at position 4",
+            "stages[0].label: The text has the character RIGHT-TO-LEFT OVERRIDE at position 4",
         ),
-        ({"instructions": "Look\x00"}, None, "stages[0].instructions: contains the character NUL"),
-        (None, {"help": "\x1b[31m"}, "fields[0].help: contains the character U+001B"),
+        (
+            {"instructions": "Look\x00"},
+            None,
+            "stages[0].instructions: The text has the character NUL",
+        ),
+        (None, {"help": "\x1b[31m"}, "fields[0].help: The text has the character U+001B"),
         (
             None,
             {"type": "choice", "choices": ["A", "B\x00"]},
-            "fields[0].choices[1]: contains the character NUL",
+            "fields[0].choices[1]: The text has the character NUL",
         ),
     ],
 )
@@ -60,7 +68,10 @@ def test_a_field_stage_that_is_not_text_is_refused_naming_it():
     with pytest.raises(ValidationError) as caught:
         validate_procedure_config(bad)
 
-    assert caught.value.messages == ["fields[0].stage: ['smd'] is not a stage of this procedure"]
+    assert caught.value.messages == [
+        "fields[0].stage: ['smd'] is not a stage of this procedure; choose one of its stages, "
+        "or none."
+    ]
 
 
 def test_an_unprintable_key_is_named_escaped_so_the_page_can_show_it(client_for, engineer):
@@ -72,4 +83,4 @@ def test_an_unprintable_key_is_named_escaped_so_the_page_can_show_it(client_for,
     )
 
     assert response.status_code == 200
-    assert "stages[0].key: &quot;\\ud800&quot; must be lowercase" in response.content.decode()
+    assert "stages[0].key: &quot;\\ud800&quot; cannot be a key" in response.content.decode()

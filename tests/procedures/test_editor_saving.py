@@ -48,13 +48,11 @@ def test_typing_gets_each_problem_next_to_its_row_without_touching_the_inputs(ht
 
     assert 'name="stages-0-key"' not in html, "validation answers never replace the inputs"
     assert errors_text(html, "stages", 0) == ""
-    assert 'Key: "SMD!" must be lowercase letters' in errors_text(html, "stages", 1)
+    assert 'Key: "SMD!" cannot be a key: use lowercase letters' in errors_text(html, "stages", 1)
     assert '"smd" is already the key of stage 1;' in errors_text(html, "stages", 2)
-    assert "Label: is required" in errors_text(html, "stages", 2)
+    assert "Label: A label is needed" in errors_text(html, "stages", 2)
     assert errors_text(html, "stages", 3) == ""
-    assert 'Choices: a field of type "choice" needs a non-empty list' in errors_text(
-        html, "fields", 0
-    )
+    assert 'Choices: A field of type "choice" needs its choices' in errors_text(html, "fields", 0)
     assert '"qc" is already the key of stage 4;' in errors_text(html, "fields", 1)
     assert 'hx-swap-oob="true"' in html
     assert re.search(r'name="action" value="save"\s+disabled', html)
@@ -244,5 +242,5 @@ def test_the_usid_pattern_is_saved_shown_again_and_a_bad_one_is_named(htmx_post,
     config = PartProcedureDetail.objects.get(model_part=part).procedure_config
     assert (config["usid_pattern"], config["usid_example"]) == ("^PWR-[0-9]{4}$", "PWR-0001")
     assert 'value="^PWR-[0-9]{4}$"' in html.content.decode()
-    assert "usid_pattern: is not a regular expression" in bad.content.decode()
+    assert "The USID pattern is not a valid regular expression" in bad.content.decode()
     assert PartProcedureDetail.objects.get(model_part=part).version == 1

@@ -115,12 +115,12 @@ def test_an_invalid_import_lists_every_problem_by_entry_and_saves_nothing(
     )
 
     text = text_of(response.content.decode())
-    assert 'procedure: unknown key "colour"' in text
-    assert 'stages[0].key: "SMD" must be lowercase' in text
-    assert "stages[1].label: is required" in text
-    assert 'stages[1].result: "maybe" is not one of done, pass_fail' in text
-    assert 'fields[0]: unknown key "colour"' in text
-    assert 'fields[0].choices: a field of type "choice" needs a non-empty list' in text
+    assert 'procedure: "colour" is not something a procedure can have' in text
+    assert 'stages[0].key: "SMD" cannot be a key' in text
+    assert "stages[1].label: A label is needed" in text
+    assert 'stages[1].result: "maybe" is not a kind of result; choose done or pass_fail.' in text
+    assert 'fields[0]: "colour" is not something a field can have' in text
+    assert 'fields[0].choices: A field of type "choice" needs its choices' in text
     assert not PartProcedureDetail.objects.filter(model_part=part).exists()
 
 

@@ -44,20 +44,23 @@ def test_400_stages_are_refused_with_the_cap_named_and_nothing_made(client_for, 
     assert response.status_code == 400
     error = response.json()["error"]
     assert error["code"] == "invalid"
-    assert "stages: has 400 stages; at most 100 allowed" in error["messages"]
+    assert "stages: There are 400 stages; a procedure may have at most 100." in error["messages"]
     assert not PartProcedureDetail.objects.filter(model_part=part).exists()
 
 
 @pytest.mark.parametrize(
     ("config", "message"),
     [
-        (procedure("a", stages=1, fields=201), "fields: has 201 fields; at most 200 allowed"),
+        (
+            procedure("a", stages=1, fields=201),
+            "fields: There are 201 fields; a procedure may have at most 200.",
+        ),
         (
             {
                 "version": 1,
                 "stages": [{"key": "a", "label": "A", "instructions": "x" * 5001}],
             },
-            "stages[0].instructions: is longer than 5,000 characters",
+            "stages[0].instructions: The instructions are too long: at most 5,000 characters.",
         ),
         (
             {
@@ -72,7 +75,7 @@ def test_400_stages_are_refused_with_the_cap_named_and_nothing_made(client_for, 
                     }
                 ],
             },
-            "fields[0].choices: has 201 choices; at most 200 are allowed",
+            "fields[0].choices: There are 201 choices; at most 200 are allowed.",
         ),
         (
             {
@@ -80,7 +83,7 @@ def test_400_stages_are_refused_with_the_cap_named_and_nothing_made(client_for, 
                 "stages": [{"key": "a", "label": "A"}],
                 "fields": [{"key": "h", "label": "H", "type": "text", "help": "h" * 1001}],
             },
-            "fields[0].help: is longer than 1,000 characters",
+            "fields[0].help: The help is too long: at most 1,000 characters.",
         ),
     ],
     ids=["fields", "instructions", "choices", "help"],
@@ -113,7 +116,7 @@ def test_retired_columns_count_toward_the_limit_and_the_refusal_names_the_total(
 
     assert answers[-1] == 400 and set(answers[:-1]) == {200}
     message = response.json()["error"]["messages"][0]
-    assert message.startswith("procedure: the unit table would need ")
+    assert message.startswith("procedure: The unit table would need ")
     assert f"more than the database allows ({limit:,})" in message
     assert "kept for removed stages and fields" in message
     assert PartProcedureDetail.objects.get(model_part=part).version == version

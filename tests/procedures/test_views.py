@@ -43,7 +43,7 @@ def test_a_bad_config_gets_400_naming_the_entry(client_for, engineer, part):
     response = post(client_for(engineer), part, {"config": config(stage("QC"))})
 
     assert response.status_code == 400
-    assert response.json()["error"]["messages"][0].startswith('stages[0].key: "QC" must be')
+    assert response.json()["error"]["messages"][0].startswith('stages[0].key: "QC" cannot be a key')
 
 
 def test_a_body_without_config_gets_400(client_for, engineer, part):

@@ -166,7 +166,7 @@ def test_the_admin_names_the_entry_of_a_bad_procedure_and_creates_nothing(admin_
     )
 
     assert response.status_code == 200
-    assert "stages[0].key: &quot;Q C&quot; must be lowercase" in response.content.decode()
+    assert "stages[0].key: &quot;Q C&quot; cannot be a key" in response.content.decode()
     assert not PartProcedureDetail.objects.exists()
 
 

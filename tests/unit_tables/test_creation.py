@@ -90,7 +90,7 @@ def test_a_part_without_procedure_has_no_unit_model(part):
 
 
 def test_an_invalid_procedure_touches_nothing(part, apply):
-    with pytest.raises(ValidationError, match=r'stages\[1\].key: "QC" must be lowercase'):
+    with pytest.raises(ValidationError, match=r'stages\[1\].key: "QC" cannot be a key'):
         apply(part, config(stage("smd"), stage("QC")))
 
     assert not PartProcedureDetail.objects.exists()
