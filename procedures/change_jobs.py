@@ -22,7 +22,7 @@ from parts.unit_tables.progress import reported_to
 from procedures.changing import procedure_changing
 from procedures.exceptions import ProcedureConflict
 from procedures.services import procedure_apply, procedure_preview
-from shopfloor.jobs.models import ACTIVE_STATES, Job, JobKind
+from shopfloor.jobs.models import ACTIVE_STATES, Job, JobKind, JobState
 from shopfloor.jobs.runner import Finished, JobFailed, progress_aside, run_job
 from shopfloor.jobs.services import job_start_once
 
@@ -138,6 +138,10 @@ def change_procedure(job, progress):
     finally:
         procedure_changing(part.pk, False)
     progress.done = units
+    # On SQLite a cancel cannot reach the transaction: say what happened all the same.
+    Job.objects.filter(pk=job.pk, state=JobState.CANCELLED).update(
+        message=f"Cancelled too late: the change was applied as version {procedure.version}."
+    )
     return Finished(
         message=f"Saved version {procedure.version} of the procedure; "
         f"{units:,} unit values converted."
