@@ -30,6 +30,7 @@ from shopfloor.stations.models import ScanEvent
 CHUNK_SIZE = 5000
 EXCEL_MAX_ROWS = 1_048_576
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm:ss"
+EXCEL_MAX_TEXT = 32_767  # characters in one cell
 FORMULA_START = ("=", "+", "-", "@")
 FORMULA_WHITESPACE_START = ("\t", "\r")
 
@@ -174,16 +175,25 @@ def _unique(headers):
 
 def _records(names, rows):
     """Rows as the writer takes them: dicts of cell values Excel stores natively. Date-times in
-    local time (Excel has no time zones), dates as ISO text, decimals as numbers."""
+    local time (Excel has no time zones), dates as ISO text, decimals as numbers, text cut at
+    the 32,767 characters a cell holds."""
     zone = timezone.get_current_timezone()
 
     def local(moment):
         return moment.astimezone(zone).replace(tzinfo=None) if moment.tzinfo else moment
 
+    def text(value):
+        return value if len(value) <= EXCEL_MAX_TEXT else value[:EXCEL_MAX_TEXT]
+
     # One lookup by exact type per cell: most cells are flags, numbers, text or empty; a type
     # not foreseen is written as its text.
-    convert = {datetime.datetime: local, Decimal: float, datetime.date: datetime.date.isoformat}
-    plain = frozenset((bool, int, float, str, type(None)))
+    convert = {
+        str: text,
+        datetime.datetime: local,
+        Decimal: float,
+        datetime.date: datetime.date.isoformat,
+    }
+    plain = frozenset((bool, int, float, type(None)))
     for row in rows:
         yield {
             name: value if type(value) in plain else convert.get(type(value), str)(value)

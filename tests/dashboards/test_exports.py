@@ -218,3 +218,13 @@ def test_excel_refuses_rows_added_past_its_last_sheet_and_keeps_no_file(monkeypa
         exports.xlsx_write(path, ["n"], ((n,) for n in range(5)), sheet_name="u", rows_total=3)
 
     assert not path.exists()
+
+
+def test_excel_cuts_a_text_longer_than_a_cell_holds_instead_of_failing(tmp_path):
+    path = tmp_path / "long.xlsx"
+    rows = [(1, "r" * 40_000)]
+    exports.xlsx_write(path, ["id", "reason"], rows, sheet_name="events", rows_total=1)
+
+    (sheet,) = xlsx_rows(path.read_bytes())
+
+    assert sheet[1][1] == "r" * 32_767
