@@ -7,7 +7,7 @@ class ProceduresConfig(AppConfig):
     verbose_name = _("Procedures")
 
     def ready(self):
-        from procedures import rebuild_jobs
+        from procedures import changing
         from shopfloor.jobs.signals import housekeeping_done
 
-        housekeeping_done.connect(rebuild_jobs.changing_flags_clear_after_housekeeping)
+        housekeeping_done.connect(changing.changing_flags_clear_after_housekeeping)

@@ -157,6 +157,10 @@ UNIT_MODEL_CACHE_SIZE = env_int("UNIT_MODEL_CACHE_SIZE", 2000)
 # At most this many columns per unit table (0: the database's own limit, 1,600 on PostgreSQL,
 # 2,000 on SQLite); retired columns and PostgreSQL's dropped-column slots count.
 UNIT_TABLE_MAX_COLUMNS = env_int("UNIT_TABLE_MAX_COLUMNS", 0)
+# A procedure change that converts the values of at least PROCEDURE_JOB_UNITS units (a type
+# change rewrites every unit's value) is applied by a job worker, with its progress, instead of
+# inside the engineer's request; scans of that part answer procedure_changing meanwhile.
+PROCEDURE_JOB_UNITS = env_int("PROCEDURE_JOB_UNITS", 50_000)
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [

@@ -13,6 +13,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 
+from parts.unit_tables import progress
 from parts.unit_tables.schema import storage_of
 
 TRUE_WORDS = ("true", "yes", "y", "t", "1", "on")
@@ -208,7 +209,7 @@ def convert_column(*, editor, model, old_field, new_field, conversion, key):
     old_column, new_column = quote(old_field.column), quote(temporary.column)
     expression = _expression(connection, conversion.old_type, conversion.new_type, old_column)
     with connection.cursor() as cursor:
-        cursor.execute(f"UPDATE {table} SET {new_column} = {expression}")
+        _fill(cursor, table, new_column, expression)
         failed = f"{old_column} IS NOT NULL AND {new_column} IS NULL"
         cursor.execute(f"SELECT COUNT(*) FROM {table} WHERE {failed}")
         count = cursor.fetchone()[0]
@@ -222,6 +223,25 @@ def convert_column(*, editor, model, old_field, new_field, conversion, key):
             check_choices(cursor, quote, table, conversion, key, new_column)
     editor.remove_field(model, old_field)
     editor.alter_field(model, temporary, new_field)
+
+
+def _fill(cursor, table, column, expression):
+    """Write the converted value of every unit; in batches by id while someone listens to the
+    progress (``progress.reported_to``), else in one statement."""
+    report = progress.listener()
+    if report is None:
+        cursor.execute(f"UPDATE {table} SET {column} = {expression}")
+        return
+    cursor.execute(f"SELECT MIN(id), MAX(id) FROM {table}")
+    lowest, highest = cursor.fetchone()
+    if lowest is None:
+        return
+    for start in range(lowest - 1, highest, progress.BATCH_ROWS):
+        cursor.execute(
+            f"UPDATE {table} SET {column} = {expression} WHERE id > %s AND id <= %s",
+            [start, start + progress.BATCH_ROWS],
+        )
+        report(cursor.rowcount)
 
 
 def _kind(conversion):

@@ -8,10 +8,12 @@ from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from parts.selectors import parts_visible
 from parts.unit_tables import UnitTableBusy
+from procedures.change_jobs import ProcedureChangePending, procedure_change_as_job
 from procedures.exceptions import ProcedureConflict
 from procedures.services import procedure_apply, procedure_preview
 from procedures.views.pages import CHANGE
@@ -51,11 +53,25 @@ def procedure_apply_view(request, part_pk):
     except ValueError:
         return _invalid([BAD_BODY])
     try:
+        job = procedure_change_as_job(
+            part=part, config=config, user=request.user, expected_version=expected_version
+        )
+        if job is not None:
+            return JsonResponse(
+                {
+                    "job": str(job.pk),
+                    "state": job.state,
+                    "url": reverse("jobs:detail", args=[job.pk]),
+                },
+                status=202,
+            )
         procedure = procedure_apply(
             part=part, config=config, user=request.user, expected_version=expected_version
         )
     except ValidationError as invalid:
         return _invalid(invalid.messages)
+    except ProcedureChangePending as pending:
+        return json_error("changing", str(pending), 409)
     except ProcedureConflict as conflict:
         return json_error(
             "conflict",

@@ -6,13 +6,16 @@ from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
+from django_htmx.http import HttpResponseClientRedirect
 
 from parts.selectors import parts_visible
 from parts.unit_tables import UnitTableError
 from procedures import selectors
 from procedures.catalogue import STAGE_CATALOGUE
+from procedures.change_jobs import ProcedureChangePending, procedure_change_as_job
 from procedures.config_diff import config_changes
 from procedures.editor import (
     EditorState,
@@ -107,6 +110,14 @@ def _save(request, part, procedure, state):
     if to_confirm:
         return _render_editor(request, part, procedure, state, confirm_retire=to_confirm)
     try:
+        job = procedure_change_as_job(
+            part=part, config=config, user=request.user, expected_version=state.base_version
+        )
+    except ProcedureChangePending as pending:
+        return _render_editor(request, part, procedure, state, save_error=pending)
+    if job is not None:
+        return _following_the_job(request, part, job)
+    try:
         saved = procedure_apply(
             part=part, config=config, user=request.user, expected_version=state.base_version
         )
@@ -119,6 +130,22 @@ def _save(request, part, procedure, state):
         messages.success(request, notice)
         return redirect("procedures:edit", part_pk=part.pk)
     return _render_editor(request, part, saved, EditorState.saved(saved), notice=notice)
+
+
+def _following_the_job(request, part, job):
+    """A change that converts many units' values is applied by a worker: its page follows."""
+    messages.info(
+        request,
+        _(
+            "This change converts the values of many units: a worker applies it now. Scans "
+            "of %(part_no)s answer that its procedure is being changed until it is done."
+        )
+        % {"part_no": part.part_no},
+    )
+    target = reverse("jobs:detail", args=[job.pk])
+    if request.htmx:
+        return HttpResponseClientRedirect(target)
+    return redirect(target)
 
 
 def _render_conflict(request, part, theirs, state):

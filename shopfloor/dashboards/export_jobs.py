@@ -60,11 +60,12 @@ def write_export(job, progress):
     if what == "units":
         columns = exports.unit_columns(plan.unit_model)
         rows = exports.unit_rows(plan.unit_model)
-        progress.total(plan.unit_model.objects.count())
+        total = plan.unit_model.objects.count()
     else:
         columns = exports.EVENT_COLUMNS
         rows = exports.event_rows(part_id=part.pk)
-        progress.total(ScanEvent.objects.filter(part_id=part.pk).count())
+        total = ScanEvent.objects.filter(part_id=part.pk).count()
+    progress.total(total)
     if job.params.get("raw"):
         headers = [header for _name, header in columns]
     else:
@@ -80,5 +81,8 @@ def write_export(job, progress):
             for chunk in exports.csv_stream(headers, rows):
                 out.write(chunk)
     else:
-        exports.xlsx_write(path, headers, rows, sheet_name=what, tmpdir=folder)
+        try:
+            exports.xlsx_write(path, headers, rows, sheet_name=what, rows_total=total)
+        except exports.ExportOverflow as overflow:
+            raise JobFailed(f"{overflow} Start the export again.") from overflow
     return Finished(file=path, file_name=name)

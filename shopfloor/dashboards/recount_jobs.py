@@ -2,34 +2,28 @@
 job: the engineer's save returns at once, and the dashboards show the part as "recounting"
 until a worker has counted it (see ``figure_cache``)."""
 
-from django.db import transaction
 from django_tasks import task
 
 from parts.models import ModelPart
 from shopfloor.dashboards.figure_cache import count_after_procedure_change
-from shopfloor.jobs.models import Job, JobKind, JobState
+from shopfloor.jobs.models import JobKind, JobState
 from shopfloor.jobs.runner import Finished, run_job
-from shopfloor.jobs.services import job_start
+from shopfloor.jobs.services import job_start_once
 
 
 def recount_start(part_id):
     """Queue a recount of the part, unless one that has not started yet is queued already
     (it will count the procedure as it is when it runs)."""
-    with transaction.atomic():
-        pending = Job.objects.filter(
-            kind=JobKind.RECOUNT, part_id=part_id, state__in=(JobState.WAITING, JobState.QUEUED)
-        ).first()
-        if pending is not None:
-            return pending
-        part = ModelPart.objects.filter(pk=part_id).first()
-        if part is None:
-            return None
-        return job_start(
-            kind=JobKind.RECOUNT,
-            label=f"Dashboard counts of {part.part_no}",
-            task=recount_task,
-            part=part,
-        )
+    part = ModelPart.objects.filter(pk=part_id).first()
+    if part is None:
+        return None
+    return job_start_once(
+        kind=JobKind.RECOUNT,
+        part=part,
+        pending=(JobState.WAITING, JobState.QUEUED),
+        label=f"Dashboard counts of {part.part_no}",
+        task=recount_task,
+    )
 
 
 @task()

@@ -31,6 +31,7 @@ class JobKind(models.TextChoices):
     EXPORT = "export", _("export")
     RECOUNT = "recount", _("dashboard recount")
     REBUILD = "rebuild", _("unit table rebuild")
+    PROCEDURE_CHANGE = "procedure_change", _("procedure change")
 
 
 # The permission a job's file needs, checked again when it is downloaded.
@@ -38,6 +39,7 @@ KIND_PERMISSIONS = {
     JobKind.EXPORT: "dashboards.export_data",
     JobKind.RECOUNT: "dashboards.view_dashboard",
     JobKind.REBUILD: "procedures.change_partproceduredetail",
+    JobKind.PROCEDURE_CHANGE: "procedures.change_partproceduredetail",
 }
 
 

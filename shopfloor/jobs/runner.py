@@ -8,9 +8,12 @@ the work, e.g. ``dashboards.export_jobs``) calls ``run_job(job_id, handler)``.
 import datetime
 import logging
 import time
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db import connection, connections
 from django.utils import timezone
 
 from shopfloor.jobs import files
@@ -46,9 +49,11 @@ class Progress:
     def __init__(self, job_id):
         self.job_id = job_id
         self.done = 0
+        self.rows_total = None
         self._saved_at = 0.0
 
     def total(self, rows):
+        self.rows_total = rows
         Job.objects.filter(pk=self.job_id).update(rows_total=rows)
 
     def advance(self, rows=1):
@@ -63,6 +68,42 @@ class Progress:
         )
         if not updated:
             raise JobStopped
+
+
+@contextmanager
+def progress_aside(progress, also=None):
+    """A ``report(done, total=None)`` for work that runs in one long transaction: each report
+    is saved by a second thread on its own database connection, so the job's page sees it
+    while the transaction goes on; ``also()`` then runs there too (e.g. to renew a flag). A
+    report raises ``JobStopped`` once the job was cancelled, which ends the transaction.
+
+    On SQLite the one writer is that transaction itself: reports made inside it are dropped
+    (the page shows the rows when it ends); reports made outside one are saved at once.
+    """
+    if connection.vendor != "postgresql":
+
+        def here(done, total=None):
+            if not connection.in_atomic_block:
+                _report(progress, done, total, also)
+
+        yield here
+        return
+    with ThreadPoolExecutor(max_workers=1) as side:
+        try:
+            yield lambda done, total=None: side.submit(
+                _report, progress, done, total, also
+            ).result()
+        finally:
+            side.submit(connections.close_all).result()  # the side thread's own
+
+
+def _report(progress, done, total, also):
+    if total is not None and progress.rows_total is None:
+        progress.total(total)
+    progress.done = done
+    progress.save()  # raises JobStopped once the job is cancelled
+    if also is not None:
+        also()
 
 
 def run_job(job_id, handler):

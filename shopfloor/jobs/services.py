@@ -49,6 +49,20 @@ def job_start(*, kind, label, task, owner=None, part=None, params=None, queue_na
     return job
 
 
+def job_start_once(*, kind, part, pending=ACTIVE_STATES, **start):
+    """The job of ``kind`` for ``part`` already in one of the ``pending`` states, else a new one
+    (``job_start`` with ``start``): a second click, or a second save, queues nothing more.
+
+    Looking and starting happen under the dispatch lock, so two requests at once start one job.
+    """
+    with transaction.atomic():
+        _lock()
+        found = Job.objects.filter(kind=kind, part=part, state__in=pending).first()
+        if found is not None:
+            return found
+        return job_start(kind=kind, part=part, **start)
+
+
 def _lock():
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:

@@ -212,14 +212,17 @@ def test_units_excel_opens_with_every_unit(client_for, supervisor, line):
 def test_excel_continues_on_a_new_sheet_past_the_row_limit(monkeypatch, tmp_path):
     monkeypatch.setattr(exports, "EXCEL_MAX_ROWS", 4)
     path = tmp_path / "n.xlsx"
-    exports.xlsx_write(path, ["n"], ((n,) for n in range(7)), sheet_name="units", tmpdir=tmp_path)
+    exports.xlsx_write(path, ["n"], ((n,) for n in range(7)), sheet_name="units", rows_total=7)
 
     sheets = xlsx_rows(path.read_bytes())
 
-    assert [[row[0] for row in sheet] for sheet in sheets] == [
-        ["n", "0", "1", "2"],
-        ["n", "3", "4", "5"],
-        ["n", "6"],
+    # Excel stores every number as a double: "2.0" is the cell showing 2.
+    assert [
+        [row[0] for row in sheet[:1]] + [float(row[0]) for row in sheet[1:]] for sheet in sheets
+    ] == [
+        ["n", 0, 1, 2],
+        ["n", 3, 4, 5],
+        ["n", 6],
     ]
 
 
@@ -236,3 +239,43 @@ def test_engineers_export_and_operators_cannot(client_for, engineer, operator, l
     assert client_for(engineer).post(url).status_code == 302
     assert client_for(operator).post(url).status_code == 403
     assert Job.objects.count() == 1
+
+
+def test_excel_of_no_rows_still_names_its_columns(tmp_path):
+    path = tmp_path / "empty.xlsx"
+    exports.xlsx_write(path, ["id", "usid"], iter(()), sheet_name="units", rows_total=0)
+
+    (sheet,) = xlsx_rows(path.read_bytes())
+
+    assert sheet[0] == ["id", "usid"]
+    assert all(cells == [] for cells in sheet[1:])
+
+
+def test_excel_keeps_two_columns_of_the_same_name_apart(tmp_path):
+    path = tmp_path / "same.xlsx"
+    rows = [(1, "a", "b")]
+    exports.xlsx_write(path, ["id", "note", "note"], rows, sheet_name="units", rows_total=1)
+
+    (sheet,) = xlsx_rows(path.read_bytes())
+
+    assert sheet == [["id", "note", "note (2)"], ["1.0", "a", "b"]]
+
+
+def test_excel_refuses_rows_added_past_its_last_sheet_and_keeps_no_file(monkeypatch, tmp_path):
+    monkeypatch.setattr(exports, "EXCEL_MAX_ROWS", 4)
+    path = tmp_path / "n.xlsx"
+
+    with pytest.raises(exports.ExportOverflow, match="More than 3 rows"):
+        exports.xlsx_write(path, ["n"], ((n,) for n in range(5)), sheet_name="u", rows_total=3)
+
+    assert not path.exists()
+
+
+def test_excel_cuts_a_text_longer_than_a_cell_holds_instead_of_failing(tmp_path):
+    path = tmp_path / "long.xlsx"
+    rows = [(1, "r" * 40_000)]
+    exports.xlsx_write(path, ["id", "reason"], rows, sheet_name="events", rows_total=1)
+
+    (sheet,) = xlsx_rows(path.read_bytes())
+
+    assert sheet[1][1] == "r" * 32_767

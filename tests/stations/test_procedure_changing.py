@@ -7,8 +7,8 @@ import datetime
 import pytest
 from django.utils import timezone
 
+from procedures.changing import procedure_changing
 from procedures.models import PartProcedureDetail
-from procedures.rebuild_jobs import procedure_changing
 from shopfloor.jobs.services import jobs_housekeeping
 from shopfloor.stations.models import ScanEvent
 from tests.stations.scan_support import part_with_procedure, scan, unit_of

@@ -363,7 +363,6 @@ class JobWorker:
         self._log = open(self.log_path, "w+")  # noqa: SIM115 (closed in stop)
         self.process = subprocess.Popen(
             [
-                *(["nice", "-n", str(nice)] if nice else []),
                 sys.executable,
                 "manage.py",
                 "jobs_worker",
@@ -371,6 +370,7 @@ class JobWorker:
                 "--no-startup-delay",
                 "--interval=0.1",
                 f"--queue-name={queues}",
+                *([f"--nice={nice}"] if nice else []),
             ],
             cwd=ROOT,
             env=_server_env(

@@ -1,18 +1,24 @@
 """``manage.py jobs_worker``: django-tasks' database worker, with the app's heartbeat and
 housekeeping beside it.
 
-It takes the same options as ``db_worker`` (``--queue-name default,exports``, ``--interval``).
+It takes the same options as ``db_worker`` (``--queue-name default,exports``, ``--interval``),
+and ``--nice N``: the worker lowers its own CPU priority by N (``os.nice``) so that on a machine
+that also serves scans the scans go first, and, when the database runs on this same machine,
+gives the database process serving each of its connections the same priority (where the
+operating system allows it; else that process keeps its own).
 Before it takes its first task it tidies after any crash (``jobs_housekeeping``); then a thread
 touches the running job every ``JOB_HEARTBEAT_SECONDS`` (so a job whose worker dies is noticed
 ``JOB_STALE_SECONDS`` later, by any worker) and tidies again every ``JOB_HOUSEKEEPING_SECONDS``.
 """
 
 import logging
+import os
 import threading
 import time
 
 from django.conf import settings
 from django.db import DatabaseError, close_old_connections, connection
+from django.db.backends.signals import connection_created
 from django_tasks_db.management.commands import db_worker
 
 from shopfloor.jobs import runner
@@ -44,10 +50,41 @@ def _beside_the_worker():
             _tidy()
 
 
+LOCAL_HOSTS = ("", "localhost", "127.0.0.1", "::1")
+
+
+def _database_session_niced(sender, connection, **kwargs):
+    """Give the database process serving this connection the worker's priority, when the
+    database runs on this machine and the operating system lets us."""
+    host = connection.settings_dict.get("HOST") or ""
+    if connection.vendor != "postgresql" or not (host in LOCAL_HOSTS or host.startswith("/")):
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        os.setpriority(os.PRIO_PROCESS, pid, os.getpriority(os.PRIO_PROCESS, 0))
+    except OSError:
+        logger.info("The database process %s keeps its own priority (not allowed here).", pid)
+
+
 class Command(db_worker.Command):
     help = "Run a worker for the app's jobs (exports, recounts): django-tasks' db_worker."
 
+    def add_arguments(self, parser):
+        super().add_arguments(parser)
+        parser.add_argument(
+            "--nice",
+            type=int,
+            default=0,
+            help="Lower this worker's CPU priority by N (and its local database sessions').",
+        )
+
     def handle(self, *args, **options):
+        if options["nice"] > 0:
+            os.nice(options["nice"])
+            connection.close()  # the next connection is made, and niced, at the new priority
+            connection_created.connect(_database_session_niced)
         _tidy()
         connection.close()
         threading.Thread(target=_beside_the_worker, name="jobs-heartbeat", daemon=True).start()
