@@ -8,10 +8,11 @@ DEFAULT_DEFECT_REASONS = [
     ("damaged", "Damaged"),
     ("test_failed", "Test failed"),
     ("other", "Other"),
-    # A machine reported a symptom or defect code no engineer has mapped yet (the code is kept
-    # on the scan).
     ("cfx_symptom", "Machine-reported symptom"),
 ]
+# Reasons only machines give (a symptom code no engineer has mapped yet, the code kept on the
+# scan): operators are not offered them, on the scan screen or as defect cards.
+MACHINE_ONLY_CODES = ("cfx_symptom",)
 
 
 def add_default_defect_reasons(apps, schema_editor=None):

@@ -6,8 +6,8 @@ from django.utils.translation import gettext_lazy as _
 
 from parts.models import ModelPart
 from shopfloor.characters import validate_printable
-from shopfloor.stations.models import REASON_MAX_LENGTH, DefectReason, ScanEvent, Station
-from shopfloor.stations.selectors import plan_of_part
+from shopfloor.stations.models import REASON_MAX_LENGTH, ScanEvent, Station
+from shopfloor.stations.selectors import operator_defect_reasons, plan_of_part
 
 
 class StageSelect(forms.Select):
@@ -147,7 +147,7 @@ class ScanForm(forms.Form):
 
     @staticmethod
     def _defect_choices():
-        reasons = DefectReason.objects.filter(is_active=True).values_list("code", "label")
+        reasons = operator_defect_reasons().values_list("code", "label")
         return [("", _("Choose the defect")), *reasons]
 
 

@@ -1,7 +1,8 @@
 """Reads of stations: the list an operator picks from and a station's latest scans."""
 
 from shopfloor.scanning.plans import plan_of_part
-from shopfloor.stations.models import ScanEvent, Station
+from shopfloor.stations.defect_reasons import MACHINE_ONLY_CODES
+from shopfloor.stations.models import DefectReason, ScanEvent, Station
 
 RECENT_SCANS = 12
 RECENT_FIELDS = (
@@ -51,3 +52,8 @@ def station_recent_events(*, station, limit=RECENT_SCANS):
         .only(*RECENT_FIELDS)
         .order_by("-created_at", "-id")[:limit]
     )
+
+
+def operator_defect_reasons():
+    """The active defect reasons an operator picks from (not those only machines give)."""
+    return DefectReason.objects.filter(is_active=True).exclude(code__in=MACHINE_ONLY_CODES)
