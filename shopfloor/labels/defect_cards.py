@@ -8,7 +8,7 @@ from shopfloor.labels.layout import LabelDoesNotFit, label_layout
 from shopfloor.labels.printing import zpl_send
 from shopfloor.labels.symbols import CODE128
 from shopfloor.labels.zpl import layout_zpl
-from shopfloor.stations.models import DefectReason
+from shopfloor.stations.selectors import operator_defect_reasons
 
 CARD_WIDTH_MM = 85.6  # a bank card
 CARD_HEIGHT_MM = 54.0
@@ -16,7 +16,7 @@ CARD_TEXT_PT = 16
 
 
 def defect_reasons():
-    return DefectReason.objects.filter(is_active=True).order_by("label")
+    return operator_defect_reasons().order_by("label")
 
 
 def defect_card(reason):

@@ -8,9 +8,8 @@ from parts.models import ModelPart
 from shopfloor.characters import validate_printable
 from shopfloor.scanning.services import Earlier
 from shopfloor.scanning.stage_data import value_from_text
-from shopfloor.stations.defect_reasons import OUT_OF_LIMITS
 from shopfloor.stations.models import REASON_MAX_LENGTH, DefectReason, ScanEvent, Station
-from shopfloor.stations.selectors import plan_of_part
+from shopfloor.stations.selectors import operator_defect_reasons, plan_of_part
 
 
 class StageSelect(forms.Select):
@@ -150,12 +149,8 @@ class ScanForm(forms.Form):
 
     @staticmethod
     def _defect_choices():
-        # out_of_limits is given by the measurements, not picked: it keeps no number key.
-        reasons = (
-            DefectReason.objects.filter(is_active=True)
-            .exclude(code=OUT_OF_LIMITS[0])
-            .values_list("code", "label")
-        )
+        # out_of_limits and machine symptoms are given, not picked: they keep no number key.
+        reasons = operator_defect_reasons().values_list("code", "label")
         return [("", _("Choose the defect")), *reasons]
 
 

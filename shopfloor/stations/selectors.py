@@ -1,6 +1,7 @@
 """Reads of stations: the list an operator picks from and a station's latest scans."""
 
 from shopfloor.scanning.plans import plan_of_part
+from shopfloor.stations.defect_reasons import NOT_PICKED_CODES
 from shopfloor.stations.models import DefectReason, ScanEvent, Station
 
 RECENT_SCANS = 12
@@ -61,3 +62,9 @@ def defect_reasons():
 def defect_reason_in_use(reason):
     """Whether a scan event names ``reason`` (its code is then part of the record)."""
     return ScanEvent.objects.filter(defect=reason).exists()
+
+
+def operator_defect_reasons():
+    """The active defect reasons an operator picks from (not those measurements or machines
+    give)."""
+    return DefectReason.objects.filter(is_active=True).exclude(code__in=NOT_PICKED_CODES)

@@ -115,3 +115,10 @@ def test_operators_and_supervisors_cannot_see_or_replay_dead_letters(
         assert client.get(reverse("cfx:dead-letters")).status_code == 403
         assert client.post(reverse("cfx:replay", args=[dead_letter.pk])).status_code == 403
     assert DeadLetter.objects.get().status == DeadLetter.Status.OPEN
+
+
+def test_operators_are_not_offered_the_machines_own_defect_reason(client_for, operator, line):
+    page = client_for(operator).get(reverse("stations:scan", args=[line.station.pk]))
+
+    assert "Solder bridge" in page.content.decode()
+    assert "Machine-reported symptom" not in page.content.decode()
