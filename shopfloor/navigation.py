@@ -24,6 +24,7 @@ ENTRIES = [
     NavEntry("Units", "dashboards:unit-lookup", "stations.view_scanevent"),
     NavEntry("Printers", "labels:printers", "labels.view_printer"),
     NavEntry("Dashboards", "dashboards:overview", "dashboards.view_dashboard"),
+    NavEntry("Trace", "genealogy:trace", "dashboards.export_data"),
     NavEntry("Jobs", "jobs:list", "dashboards.export_data"),
 ]
 
