@@ -30,6 +30,7 @@ ENTRIES = [
     NavEntry("Machines", "cfx:endpoints", "cfx.view_endpoint"),
     NavEntry("Dashboards", "dashboards:overview", "dashboards.view_dashboard"),
     NavEntry("Line TV", "dashboards:tv-displays", "dashboards.manage_displays"),
+    NavEntry("Trace", "genealogy:trace", "dashboards.export_data"),
     NavEntry("Jobs", "jobs:list", "dashboards.export_data"),
 ]
 

@@ -16,10 +16,11 @@ EXPECTED_NAV = {
         "Machines",
         "Dashboards",
         "Line TV",
+        "Trace",
         "Jobs",
     ],
     "Operator": ["Parts", "Station"],
-    "Supervisor": ["Parts", "Units", "Qualifications", "Dashboards", "Line TV", "Jobs"],
+    "Supervisor": ["Parts", "Units", "Qualifications", "Dashboards", "Line TV", "Trace", "Jobs"],
 }
 
 
