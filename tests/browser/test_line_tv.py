@@ -2,6 +2,8 @@
 1920x1080 screen with figures of 48 px or more, red where a limit is passed, and dark once
 its link is revoked."""
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -76,6 +78,8 @@ def test_eight_parts_fit_a_tv_with_large_figures_and_no_navigation(
     assert len(sizes) == 8 * (3 + 2 * 6) and min(sizes) >= 48 * height / 1080
     assert tv_page.locator("nav, a[href], button, form").count() == 0
     assert tv_page.evaluate("document.documentElement.scrollHeight") <= height
+    # The page asked to keep the screen awake (headless Chromium may grant or refuse it).
+    expect(tv_page.locator("body")).to_have_attribute("data-wake-lock", re.compile("held|refused"))
     assert tv_page.problems == []
 
 
