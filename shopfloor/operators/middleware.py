@@ -18,6 +18,7 @@ from shopfloor.operators.models import OperatorBadge
 from shopfloor.operators.station_sessions import (
     badge_session_of,
     badge_session_touch,
+    device_station,
     idle_lock_seconds,
     scan_taken_at,
 )
@@ -33,6 +34,7 @@ BADGE_VIEWS = {
     "accounts:logout": False,
     "media": False,
 }
+LOCK_SCREEN_VIEWS = {"stations:current", "stations:scan", "home"}
 LOCKED_MESSAGE = (
     "Screen locked after {minutes} minutes without a scan: scan your badge, then scan this "
     "unit again. Nothing was recorded."
@@ -45,11 +47,18 @@ class StationOperatorMiddleware:
 
     def __call__(self, request):
         session = badge_session_of(request)
-        if session is None or not request.user.is_authenticated:
+        signed_in = request.user.is_authenticated
+        if signed_in and session is None:
             return self.get_response(request)
         try:
             match = resolve(request.path_info)
         except Resolver404:
+            return self.get_response(request)
+        if not signed_in:
+            # A station device with nobody signed in shows its lock screen, not the
+            # email/password page, when the station's screen is opened.
+            if match.view_name in LOCK_SCREEN_VIEWS and device_station(request) is not None:
+                return redirect("operators:badge")
             return self.get_response(request)
         is_scan = match.view_name == "stations:submit" and request.method == "POST"
         when = scan_taken_at(request) if is_scan else time.time()

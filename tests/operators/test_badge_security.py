@@ -132,10 +132,7 @@ def test_an_idle_badge_session_is_ended_and_its_next_scan_refused(device, statio
     assert answer["code"] == "station_locked" and "scan your badge" in answer["message"]
     assert list(ScanEvent.objects.values_list("usid", flat=True)) == ["U1"]
     page = device.get(f"/stations/{station.pk}/")
-    assert (
-        page.status_code == 302
-        and page["Location"] == f"/accounts/sign-in/?next=/stations/{station.pk}/"
-    )
+    assert page.status_code == 302 and page["Location"] == "/operators/badge/"
 
 
 def test_an_idle_badge_screen_goes_to_the_lock_screen(device, station, ana):

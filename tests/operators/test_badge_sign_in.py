@@ -157,3 +157,11 @@ def test_email_and_password_sign_in_keeps_working_for_an_operator_with_a_badge(c
     )
 
     assert response.status_code == 302 and signed_in_user(client) == ana
+
+
+@pytest.mark.parametrize("path", ["/", "/stations/", "/stations/{pk}/"])
+def test_a_bound_device_with_nobody_signed_in_opens_on_its_lock_screen(device, station, path):
+    response = device.get(path.format(pk=station.pk))
+
+    assert response.status_code == 302 and response["Location"] == "/operators/badge/"
+    assert "Scan your badge" in device.get("/operators/badge/").content.decode()

@@ -7,8 +7,9 @@ import pytest
 from django.utils import timezone
 
 from shopfloor.operators.models import Qualification, QualificationRule
-from shopfloor.stations.models import ScanEvent
-from tests.operators.conftest import BADGE_A
+from shopfloor.stations.models import ScanEvent, Station
+from tests.operators.conftest import BADGE_A, bind_device
+from tests.stations.scan_support import part_with_procedure, scan
 
 pytestmark = pytest.mark.django_db
 JSON = {"Accept": "application/json"}
@@ -135,3 +136,23 @@ def test_operators_neither_see_nor_change_qualifications(client_for, operator, s
 
 def test_supervisors_qualify_but_do_not_limit(client_for, supervisor, station):
     assert limit_station(client_for(supervisor), station).status_code == 403
+
+
+def test_a_registered_unit_is_checked_against_the_rule_of_its_own_part(
+    device, station, part, ana, engineer
+):
+    other = part_with_procedure(engineer, part_no="PWR200_Part")
+    scan("P1", "smd", part_no=other.part_no)
+    scan("E1", "smd", part_no=part.part_no)
+    qc = Station.objects.create(name="QC-1", line="Line A", stage="qc")
+    qc.parts.set([part, other])
+    QualificationRule.objects.create(part=other, stage="qc", created_by=engineer)
+    bind_device(device, qc, engineer)  # the device moves to QC-1
+    device.post("/operators/badge/", {"code": BADGE_A})
+
+    refused = device.post(f"/stations/{qc.pk}/scan/", {"code": "P1"}, headers=JSON).json()
+    recorded = device.post(f"/stations/{qc.pk}/scan/", {"code": "E1"}, headers=JSON).json()
+
+    assert refused["code"] == "not_qualified" and "stage qc of PWR200_Part" in refused["message"]
+    assert recorded["status"] == "recorded"
+    assert list(ScanEvent.objects.filter(station=qc).values_list("usid", flat=True)) == ["E1"]
