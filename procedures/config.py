@@ -100,6 +100,8 @@ class _Problems:
 
 def _noun(where):
     """What an entry path names, as a message says it: "a stage" for ``stages[2]``."""
+    if ".components[" in where:
+        return "a component"
     if where.startswith("stages["):
         return "a stage"
     if where.startswith("fields["):

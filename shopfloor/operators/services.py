@@ -6,7 +6,6 @@ from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from parts.models import ModelPart
@@ -183,8 +182,7 @@ def scan_qualification_refusal(*, station, user, usid, part_no):
     """Why ``user`` may not record the scan of ``usid`` at ``station`` (a message), or None.
     The unit's part is the registered one, or for a unit not registered yet the part the
     scan names (or the station's only part)."""
-    rules = QualificationRule.objects.filter(Q(station_id=station.id) | Q(stage=station.stage))
-    if not rules.exists():
+    if not station.qualification_limited:  # read with the station (scanning.sql.station_row)
         return None
     registration = UnitRegistration.objects.find(usid) if is_code(usid) else None
     if registration is not None:

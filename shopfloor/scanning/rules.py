@@ -111,6 +111,8 @@ class StationSnapshot:
     part_ids: frozenset
     pairs_tag: bool
     is_active: bool
+    # Whether a qualification rule limits the station or its stage (operators may be refused).
+    qualification_limited: bool = True
 
     @classmethod
     def of(cls, station):

@@ -28,6 +28,7 @@ import functools
 import json
 from datetime import date, datetime
 
+from django.apps import apps
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.utils import timezone
@@ -124,24 +125,33 @@ def _station_sql():
     columns = ", ".join(
         f"s.{_q(name)}" for name in ("id", "name", "stage", "pairs_tag", "is_active")
     )
+    # Whether a qualification rule limits the station or its stage (the operators app's table,
+    # named through the app registry: the scan path does not import that app).
+    rule = apps.get_model("operators", "QualificationRule")._meta
+    limited = (
+        f"EXISTS (SELECT 1 FROM {_q(rule.db_table)} q "
+        f"WHERE q.{_q(rule.get_field('station').column)} = s.{_q('id')} "
+        f"OR q.{_q(rule.get_field('stage').column)} = s.{_q('stage')})"
+    )
     return (
-        f"SELECT {columns}, r.{_q(runs.get_field('modelpart').column)} "
+        f"SELECT {columns}, {limited}, r.{_q(runs.get_field('modelpart').column)} "
         f"FROM {_q(station.db_table)} s LEFT JOIN {_q(runs.db_table)} r "
         f"ON r.{_q(runs.get_field('station').column)} = s.{_q('id')} WHERE s.{_q('id')} = %s"
     )
 
 
 def station_row(station_id):
-    """(id, name, stage, pairs tag, is active, the ids of the parts it runs) of the station
-    ``station_id``, or None when there is none. One statement, for the scan screen's scans."""
+    """(id, name, stage, pairs tag, is active, whether qualification rules limit it, the ids
+    of the parts it runs) of the station ``station_id``, or None when there is none. One
+    statement, for the scan screen's scans."""
     with connection.cursor() as cursor:
         cursor.execute(_station_sql(), [station_id])
         rows = cursor.fetchall()
     if not rows:
         return None
-    pk, name, stage, pairs_tag, is_active = rows[0][:5]
-    parts = frozenset(row[5] for row in rows if row[5] is not None)
-    return pk, name, stage, bool(pairs_tag), bool(is_active), parts
+    pk, name, stage, pairs_tag, is_active, limited = rows[0][:6]
+    parts = frozenset(row[6] for row in rows if row[6] is not None)
+    return pk, name, stage, bool(pairs_tag), bool(is_active), bool(limited), parts
 
 
 def receipt_write(*, scope, scan_id, outcome):

@@ -124,7 +124,7 @@ def _station_snapshot(pk):
     row = station_row(pk)
     if row is None:
         raise Http404("No such station.")
-    pk, name, stage, pairs_tag, is_active, part_ids = row
+    pk, name, stage, pairs_tag, is_active, limited, part_ids = row
     return StationSnapshot(
         id=pk,
         name=name,
@@ -132,6 +132,7 @@ def _station_snapshot(pk):
         part_ids=part_ids,
         pairs_tag=pairs_tag,
         is_active=is_active,
+        qualification_limited=limited,
     )
 
 

@@ -237,7 +237,7 @@ def test_a_component_entry_is_validated_in_the_procedure(engineer, line):
     assert "stages[0].components[0].part_no" in text
     assert "stages[0].components[1].key" in text
     assert "stages[0].components[2].part_no" in text
-    assert 'stages[0].components[3]: unknown key "colour"' in text
+    assert 'stages[0].components[3]: "colour" is not something a component can have' in text
     assert (
         'stages[0].components[3].key: "psu" is already the key of stages[0].components[0]' in text
     )

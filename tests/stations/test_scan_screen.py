@@ -167,9 +167,12 @@ def test_a_queued_scan_reads_the_session_person_and_station_once_each(
 
     assert answer["status"] == "recorded" and ScanReceipt.objects.count() == 2
     statements = [q["sql"] for q in captured.captured_queries if "SAVEPOINT" not in q["sql"]]
-    reads = [sql.split(" FROM ", 1)[1].split()[0].strip('"') for sql in statements[:3]]
-    # The session; the person with their roles' permissions; the station with its parts.
-    assert reads == ["django_session", "accounts_user", "stations_station"], statements[:3]
+    reads = [sql.split(" FROM ", 1)[1].split()[0].strip('"') for sql in statements[:2]]
+    # The session; the person with their roles' permissions; the station with its parts and
+    # whether a qualification rule limits it.
+    assert reads == ["django_session", "accounts_user"], statements[:2]
+    assert 'FROM "stations_station" s' in statements[2], statements[2]
+    assert "operators_qualificationrule" in statements[2], statements[2]
     assert [sql.split()[0] for sql in statements[-1:]] == ["INSERT"]  # the receipt
     # Between them the unit's registration and its record of QC (one statement; two on SQLite)
     # and no other statement, so none creeps back unnoticed.
