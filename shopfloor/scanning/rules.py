@@ -353,7 +353,9 @@ def _scan(request, context):
             return _register(request, context)
     registration = _Registration(*found)
     request = replace(request, usid=registration.usid)
-    if request.part_no and request.part_no.casefold() != registration.part_no.casefold():
+    # The scan screen's part choice names the part of new units only.
+    names_part = request.part_no and context.source != ScanEvent.Source.SCREEN
+    if names_part and request.part_no.casefold() != registration.part_no.casefold():
         raise ScanRefused(
             "other_part",
             f"{request.usid} belongs to part {registration.part_no}, not {request.part_no}.",

@@ -100,6 +100,26 @@ def test_a_station_running_several_parts_registers_to_the_chosen_one(
     assert unit_of(other, "U7") is not None
 
 
+def test_the_part_for_new_units_does_not_refuse_a_unit_already_registered(
+    client_for, operator, make_station, engineer, part
+):
+    """The screen's part choice names the part of new units: a unit of another part the
+    station runs is recorded, whatever part is chosen."""
+    other = part_with_procedure(engineer, part_no="EICS200_Part")
+    station = make_station("QC-2", "qc", parts=[part, other])
+    scan("U8", "smd", part_no=part.part_no)
+    client = client_for(operator)
+
+    answer = client.post(
+        f"/stations/{station.pk}/scan/",
+        {"code": "U8", "part_no": other.part_no, "result": "pass", "scan_id": "p-1"},
+        headers={"Accept": "application/json"},
+    ).json()
+
+    assert answer["status"] == "recorded", answer
+    assert unit_of(part, "U8")["is_qc"] and unit_of(other, "U8") is None
+
+
 def test_a_unit_of_a_part_the_station_does_not_run_is_refused(screen, engineer):
     other = part_with_procedure(engineer, part_no="EICS200_Part")
     from tests.stations.scan_support import scan
