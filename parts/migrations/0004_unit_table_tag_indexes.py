@@ -11,6 +11,7 @@ from django.db import migrations
 from parts.unit_tables.naming import part_pk_of_table
 from parts.unit_tables.tag_index import (
     ensure_tag_indexes,
+    tag_index_name,
     tag_key_index_name,
     tag_trigram_index_name,
 )
@@ -31,7 +32,8 @@ def drop_tag_indexes(apps, schema_editor):
     connection = schema_editor.connection
     quote = connection.ops.quote_name
     for part_pk in _unit_table_pks(connection):
-        for name in (tag_key_index_name(part_pk), tag_trigram_index_name(part_pk)):
+        names = (tag_index_name, tag_key_index_name, tag_trigram_index_name)
+        for name in (name_of(part_pk) for name_of in names):
             schema_editor.execute(f"DROP INDEX IF EXISTS {quote(name)}")
 
 

@@ -2,6 +2,8 @@
 
 Every unit table gets, besides its primary key and the unique USID:
 
+- ``parts_unit_<pk>_tag``: a b-tree on the tag as written, for the exact matches that pair a
+  tag at a scan (is it free?) and filter a part's unit list.
 - ``parts_unit_<pk>_tag_key``: a b-tree on the tag in lower case. On PostgreSQL in byte order
   (``COLLATE "C"``), so a whole tag is one probe and ``LIKE 'abc%'`` is a range of it, read in
   the order the lookup lists; on SQLite on ``lower(tag_no)``.
@@ -20,6 +22,11 @@ from django.db.models.functions import Collate, Lower
 from parts.unit_tables.naming import table_name
 
 TAG_COLUMN = "tag_no"
+
+
+def tag_index_name(part_pk):
+    """The b-tree index of the tag as written."""
+    return f"{table_name(part_pk)}_tag"
 
 
 def tag_key_index_name(part_pk):
@@ -43,7 +50,7 @@ def has_trigram(connection):
 
 def expected_tag_indexes(connection, part_pk):
     """The names of the tag indexes a unit table should have on this database."""
-    names = [tag_key_index_name(part_pk)]
+    names = [tag_index_name(part_pk), tag_key_index_name(part_pk)]
     if has_trigram(connection):
         names.append(tag_trigram_index_name(part_pk))
     return names
@@ -55,9 +62,10 @@ def tag_index_statements(connection, part_pk):
     table = quote(table_name(part_pk))
     tag = quote(TAG_COLUMN)
     key = quote(tag_key_index_name(part_pk))
+    statements = [f"CREATE INDEX IF NOT EXISTS {quote(tag_index_name(part_pk))} ON {table} ({tag})"]
     if connection.vendor != "postgresql":
-        return [f"CREATE INDEX IF NOT EXISTS {key} ON {table} (lower({tag}))"]
-    statements = [f'CREATE INDEX IF NOT EXISTS {key} ON {table} ((lower({tag}) COLLATE "C"))']
+        return [*statements, f"CREATE INDEX IF NOT EXISTS {key} ON {table} (lower({tag}))"]
+    statements.append(f'CREATE INDEX IF NOT EXISTS {key} ON {table} ((lower({tag}) COLLATE "C"))')
     if has_trigram(connection):
         trigram = quote(tag_trigram_index_name(part_pk))
         statements.append(
@@ -73,12 +81,15 @@ def ensure_tag_indexes(connection, part_pk):
             cursor.execute(statement)
 
 
-def tag_key_model_index(connection, part_pk):
-    """The b-tree as a model index, so a table Django remakes on SQLite gets it back."""
+def tag_model_indexes(connection, part_pk):
+    """The b-trees as model indexes, so a table Django remakes on SQLite gets them back."""
     expression = Lower(TAG_COLUMN)
     if connection.vendor == "postgresql":
         expression = Collate(expression, "C")
-    return models.Index(expression, name=tag_key_index_name(part_pk))
+    return [
+        models.Index(fields=[TAG_COLUMN], name=tag_index_name(part_pk)),
+        models.Index(expression, name=tag_key_index_name(part_pk)),
+    ]
 
 
 def with_tag_keys(units, connection):
