@@ -109,8 +109,9 @@ class UnitMatch:
 def unit_lookup(*, text, plans, limit=LOOKUP_LIMIT, whole_only=False):
     """Units whose USID or tag is ``text`` or holds it, letter case ignored, best first: the
     whole USID or tag, then those starting with it, then those holding it; within each, USIDs
-    before tags, then in alphabetical order; at most ``limit``. ``whole_only`` stops after the
-    whole matches (what a lookup opening one unit at once needs).
+    before tags, then in alphabetical order; at most ``limit``. When more than ``limit`` hold
+    it, which of them are listed is not defined (typing more narrows the list). ``whole_only``
+    stops after the whole matches (what a lookup opening one unit at once needs).
 
     USIDs are searched in the USID index by its lower-case key, tags in the unit tables of
     ``plans`` by their lower-case index (``parts.unit_tables.tag_index``), each walked in key
@@ -152,13 +153,15 @@ def unit_lookup(*, text, plans, limit=LOOKUP_LIMIT, whole_only=False):
             keep(_tag_matches(starting.order_by("tag_key"), plan, key, room()))
     if len(key) < PARTIAL_MIN_LENGTH:
         return _best(found, limit)
+    # Parts inside are fetched in no order: held by many, the first found end the scan (in
+    # key order the database would sort them all); held by few, the trigram index finds them.
     if room() > 0:
         inside = registrations.filter(usid_key__contains=key).exclude(ordered_key__startswith=key)
-        keep(_usid_match(row, 2) for row in inside[: room()])
+        keep(_usid_match(row, 2) for row in inside.order_by()[: room()])
     for plan, units in tags:
         if room() > 0:
             inside = units.filter(tag_lower__contains=key).exclude(tag_key__startswith=key)
-            keep(_tag_matches(inside.order_by("tag_key"), plan, key, room()))
+            keep(_tag_matches(inside.order_by(), plan, key, room()))
     return _best(found, limit)
 
 
