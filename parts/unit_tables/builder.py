@@ -7,9 +7,10 @@ leaves nothing behind once the old class is no longer used.
 """
 
 from django.apps.registry import Apps
-from django.db import models
+from django.db import connection, models
 
 from parts.unit_tables.naming import USID_MAX_LENGTH, model_class_name, table_name
+from parts.unit_tables.tag_index import tag_model_indexes
 
 APP_LABEL = "parts"
 TEXT_MAX_LENGTH = 255
@@ -87,9 +88,8 @@ def base_fields():
     return {
         "id": models.BigAutoField(primary_key=True),
         "usid": models.CharField("USID", max_length=USID_MAX_LENGTH, unique=True),
-        "tag_no": models.CharField(
-            "tag no.", max_length=USID_MAX_LENGTH, null=True, blank=True, db_index=True
-        ),
+        # Indexed as written and in lower case (``tag_index``), in the model's ``Meta.indexes``.
+        "tag_no": models.CharField("tag no.", max_length=USID_MAX_LENGTH, null=True, blank=True),
         "on_hold": models.BooleanField("on hold", default=False, db_default=False),
         "created_at": models.DateTimeField("created at", auto_now_add=True),
         "updated_at": models.DateTimeField("updated at", auto_now=True),
@@ -125,6 +125,7 @@ def build_model(*, part, columns, config=None, version=0):
             "db_table": table_name(part.pk),
             "managed": False,
             "ordering": ["-id"],
+            "indexes": tag_model_indexes(connection, part.pk),
             "verbose_name": f"unit of {part.part_no}",
             "verbose_name_plural": f"units of {part.part_no}",
         },

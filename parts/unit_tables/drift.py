@@ -3,7 +3,8 @@
 Drift happens when someone changes the database by hand (drops a table or column, changes a
 type) or restores an old backup. ``find_differences`` lists it; ``repair`` fixes what it can
 without losing data: it creates missing tables and columns, converts wrong types (refusing,
-like a procedure change, when values would not convert) and restores the USID uniqueness.
+like a procedure change, when values would not convert), restores the USID uniqueness and
+the tag indexes (``tag_index``).
 Columns nobody asked for are reported and left alone: they may hold someone's data.
 """
 
@@ -17,6 +18,7 @@ from parts.unit_tables.conversion import convert_column
 from parts.unit_tables.editor import unit_schema_editor
 from parts.unit_tables.naming import part_pk_of_table, table_name
 from parts.unit_tables.schema import Conversion, schema_columns
+from parts.unit_tables.tag_index import expected_tag_indexes, tag_index_statements
 
 FAMILIES = {
     "AutoField": "auto",
@@ -62,6 +64,8 @@ class Difference:
             "missing_column": f'column "{self.column}" is missing (expected {self.expected})',
             "wrong_type": f'column "{self.column}" is {self.actual}, expected {self.expected}',
             "usid_not_unique": 'column "usid" has no unique constraint',
+            "tag_not_indexed": f'index "{self.expected}" of the tag is missing (finding units '
+            "by tag reads the whole table)",
             "extra_column": f'column "{self.column}" ({self.actual}) is not part of the '
             "procedure; kept, drop it by hand if it is not needed",
             "not_applied": "the procedure was never applied; save it to create the table",
@@ -123,6 +127,12 @@ def differences_of(procedure):
         c["unique"] and c["columns"] == ["usid"] for c in constraints.values()
     ):
         found.append(Difference(part, "usid_not_unique"))
+    if "tag_no" in actual:
+        found += [
+            Difference(part, "tag_not_indexed", "tag_no", expected=index)
+            for index in expected_tag_indexes(connection, part.pk)
+            if index not in constraints
+        ]
     known = {field.column for field in model._meta.fields}
     found += [
         Difference(part, "extra_column", column, actual=family, repairable=False)
@@ -167,6 +177,8 @@ def repair(procedure):
 def _repair_one(editor, model, procedure, difference):
     if difference.problem == "missing_table":
         editor.create_model(model)
+        for statement in tag_index_statements(connection, procedure.model_part_id):
+            editor.execute(statement)
     elif difference.problem == "missing_column":
         editor.add_field(model, model._meta.get_field(difference.column))
     elif difference.problem == "usid_not_unique":
@@ -177,6 +189,9 @@ def _repair_one(editor, model, procedure, difference):
             f"CREATE UNIQUE INDEX {editor.quote_name(table + '_usid_unique')} "
             f"ON {editor.quote_name(table)} ({editor.quote_name('usid')})"
         )
+    elif difference.problem == "tag_not_indexed":
+        for statement in tag_index_statements(connection, procedure.model_part_id):
+            editor.execute(statement)  # IF NOT EXISTS: the second missing index is a no-op
     elif difference.problem == "wrong_type":
         spec = schema_columns(procedure.applied_schema)[difference.column]
         old_type = CONVERTIBLE[difference.actual]

@@ -21,6 +21,7 @@ from parts.unit_tables.editor import unit_schema_editor
 from parts.unit_tables.exceptions import UnitTableError
 from parts.unit_tables.naming import table_name, unique_index_name
 from parts.unit_tables.schema import fingerprint, owner_key, plan_schema, schema_columns
+from parts.unit_tables.tag_index import tag_index_statements
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,9 @@ def _apply_ddl(part, plan, applied_schema):
         if plan.create_table:
             _refuse_to_overwrite(part)
             editor.create_model(table_model(part, new_columns))
+            # Tables made before these indexes got them from a migration; drift repairs them.
+            for statement in tag_index_statements(connection, part.pk):
+                editor.execute(statement)
         else:
             model = table_model(part, old_columns)
             for name in plan.added:

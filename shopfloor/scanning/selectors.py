@@ -6,6 +6,7 @@ from django.db import connection
 from django.db.models import Count, F, Q
 from django.db.models.functions import Collate
 
+from parts.unit_tables.tag_index import with_tag_keys
 from shopfloor.scanning.input import is_code
 from shopfloor.scanning.plans import plan_of_part
 from shopfloor.scanning.stage_data import json_value
@@ -108,15 +109,15 @@ class UnitMatch:
 def unit_lookup(*, text, plans, limit=LOOKUP_LIMIT, whole_only=False):
     """Units whose USID or tag is ``text`` or holds it, letter case ignored, best first: the
     whole USID or tag, then those starting with it, then those holding it; within each, USIDs
-    before tags, then in alphabetical order; at most ``limit``. ``whole_only`` stops after the
-    whole matches (what a lookup opening one unit at once needs).
+    before tags, then in alphabetical order; at most ``limit``. When more than ``limit`` hold
+    it, which of them are listed is not defined (typing more narrows the list). ``whole_only``
+    stops after the whole matches (what a lookup opening one unit at once needs).
 
-    USIDs are searched in the USID index by its lower-case key, walked in key order (a b-tree
-    by prefix and a trigram index on PostgreSQL), so each step stops at ``limit`` rows; a step
-    is skipped once better matches fill the list. Tags are searched in the unit tables of
-    ``plans``: whole tags by their index, parts of tags (``PARTIAL_MIN_LENGTH`` characters or
-    more) by reading the table (no index of the unit tables serves a part of a tag in any
-    letter case), only when USIDs did not fill the list.
+    USIDs are searched in the USID index by its lower-case key, tags in the unit tables of
+    ``plans`` by their lower-case index (``parts.unit_tables.tag_index``), each walked in key
+    order (a b-tree by prefix and a trigram index on PostgreSQL), so each step stops at
+    ``limit`` rows; a step is skipped once better matches fill the list. Parts of a USID or
+    tag are searched only for ``PARTIAL_MIN_LENGTH`` characters or more.
     """
     text = text.strip()
     key = text.lower()
@@ -138,28 +139,33 @@ def unit_lookup(*, text, plans, limit=LOOKUP_LIMIT, whole_only=False):
         .annotate(ordered_key=_byte_ordered("usid_key"))
         .order_by("ordered_key")
     )
+    tags = [(plan, with_tag_keys(plan.unit_model.objects.all(), connection)) for plan in plans]
     keep(_usid_match(row, 0) for row in registrations.filter(usid_key=key))
-    for plan in plans:
-        keep(
-            _tag_matches(
-                # No ordering: the unit table's own would walk its id index, not the tag's.
-                plan.unit_model.objects.filter(tag_no__in={text, text.upper(), key}).order_by(),
-                plan,
-                key,
-                limit,
-            )
-        )
-    if not whole_only:
-        prefix = registrations.filter(ordered_key__startswith=key).exclude(usid_key=key)
-        keep(_usid_match(row, 1) for row in prefix[: room()])
-        if room() > 0 and len(key) >= PARTIAL_MIN_LENGTH:
-            inside = registrations.filter(usid_key__contains=key).exclude(
-                ordered_key__startswith=key
-            )
-            keep(_usid_match(row, 2) for row in inside[: room()])
-            for plan in plans:
-                tagged = plan.unit_model.objects.filter(tag_no__icontains=key)
-                keep(_tag_matches(tagged.order_by("tag_no"), plan, key, limit))
+    for plan, units in tags:
+        keep(_tag_matches(units.filter(tag_key=key).order_by(), plan, key, limit))
+    if whole_only:
+        return _best(found, limit)
+    prefix = registrations.filter(ordered_key__startswith=key).exclude(usid_key=key)
+    keep(_usid_match(row, 1) for row in prefix[: room()])
+    for plan, units in tags:
+        if room() > 0:
+            starting = units.filter(tag_key__startswith=key).exclude(tag_key=key)
+            keep(_tag_matches(starting.order_by("tag_key"), plan, key, room()))
+    if len(key) < PARTIAL_MIN_LENGTH:
+        return _best(found, limit)
+    # Parts inside are fetched in no order: held by many, the first found end the scan (in
+    # key order the database would sort them all); held by few, the trigram index finds them.
+    if room() > 0:
+        inside = registrations.filter(usid_key__contains=key).exclude(ordered_key__startswith=key)
+        keep(_usid_match(row, 2) for row in inside.order_by()[: room()])
+    for plan, units in tags:
+        if room() > 0:
+            inside = units.filter(tag_lower__contains=key).exclude(tag_key__startswith=key)
+            keep(_tag_matches(inside.order_by(), plan, key, room()))
+    return _best(found, limit)
+
+
+def _best(found, limit):
     matches = sorted(found.values(), key=lambda m: (m.rank, m.matched, m.usid.lower()))
     return matches[:limit]
 
