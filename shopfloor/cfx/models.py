@@ -35,6 +35,11 @@ class Endpoint(models.Model):
     )
     first_seen_at = models.DateTimeField(_("first heard"), default=timezone.now)
     last_seen_at = models.DateTimeField(_("last heard"), default=timezone.now)
+    revision = models.PositiveIntegerField(
+        _("mapping revision"),
+        default=0,
+        help_text=_("Goes up whenever its station or names change: listeners read it anew."),
+    )
 
     class Meta:
         verbose_name = _("CFX endpoint")
@@ -59,6 +64,7 @@ class NameMapping(models.Model):
         TEST = "test", _("Test")
         MEASUREMENT = "measurement", _("Measurement")
         SYMPTOM = "symptom", _("Symptom or defect code")
+        MATERIAL = "material", _("Material (internal part number)")
 
     endpoint = models.ForeignKey(
         Endpoint, verbose_name=_("endpoint"), on_delete=models.CASCADE, related_name="names"
@@ -69,7 +75,10 @@ class NameMapping(models.Model):
         _("procedure field"),
         max_length=100,
         blank=True,
-        help_text=_("The key of the procedure field a test or measurement fills, e.g. vout."),
+        help_text=_(
+            "The key of the procedure field a test or measurement fills, e.g. vout, or of the "
+            "stage component a material is installed as, e.g. solder_paste."
+        ),
     )
     defect = models.ForeignKey(
         DefectReason,

@@ -211,7 +211,7 @@ def scan_record(
     elif user is not None:
         scope = f"user:{user.pk}:station:{station.id}"
     else:  # a machine speaking for itself at its station
-        scope = f"{source}:station:{station.id}"
+        scope = _machine_scope(source, station)
     for attempt in range(2):
         try:
             with transaction.atomic():
@@ -233,6 +233,19 @@ def scan_record(
             if attempt:
                 raise
     raise AssertionError("unreachable")
+
+
+def _machine_scope(source, station):
+    return f"{source}:station:{station.id}"
+
+
+def machine_receipt_forget(*, source, station, scan_id):
+    """Delete the kept answer of a machine's scan (``scan_id`` sent by ``source`` at
+    ``station``), in the caller's transaction: a machine message whose only unit was refused
+    keeps no answer, so that its replay after the fix records the unit."""
+    ScanReceipt.objects.filter(
+        scope=_machine_scope(source, station), scan_id=scan_id_clean(scan_id)
+    ).delete()
 
 
 def _scan_answer(
