@@ -10,6 +10,7 @@ scan and in the message log (the field's limits decide, as for every scan).
 import math
 
 from shopfloor.cfx.envelopes import MessageRefused
+from shopfloor.cfx.models import LIMITS_DISAGREE
 from shopfloor.scanning.stage_data import limits_text
 
 
@@ -48,7 +49,7 @@ def limits_disagreement(plan, stage_key, measurements, field_keys):
             _Limits(measurement.minimum, measurement.maximum, measurement.units or entry.unit)
         )
         lines.append(
-            f"Limits disagree: {measurement.name} was tested against {sent}, {entry.label} "
+            f"{LIMITS_DISAGREE}: {measurement.name} was tested against {sent}, {entry.label} "
             f"allows {limits_text(entry)}."
         )
     return lines

@@ -13,6 +13,9 @@ from shopfloor.stations.models import DefectReason, Station
 HANDLE_MAX_LENGTH = 200
 NAME_MAX_LENGTH = 200
 MESSAGE_KEY_MAX_LENGTH = 200
+# How a message's summary (and the scan's note) starts the line flagging a measurement tested
+# against other limits than its procedure field's.
+LIMITS_DISAGREE = "Limits disagree"
 
 
 class Endpoint(models.Model):
@@ -146,6 +149,10 @@ class Message(models.Model):
 
     def __str__(self):
         return f"{self.name or 'message'} {self.key}"
+
+    @property
+    def limits_disagree(self):
+        return LIMITS_DISAGREE in self.summary
 
 
 class DeadLetter(models.Model):
