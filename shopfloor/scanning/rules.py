@@ -272,10 +272,16 @@ def _refused(refusal, usid, stage):
         status=REFUSED,
         code=refusal.code,
         message=refusal.message,
-        usid=usid if isinstance(usid, str) else "",
-        stage=stage if isinstance(stage, str) else "",
+        usid=_echoed(usid),
+        stage=_echoed(stage),
         details=refusal.details,
     )
+
+
+def _echoed(text):
+    """What a refusal repeats of the request: text a database can keep (a NUL character makes
+    PostgreSQL refuse the kept answer of a ``scan_id``), else nothing."""
+    return text if isinstance(text, str) and "\x00" not in text else ""
 
 
 def _request_clean(usid, stage, result, part_no, tag_no, defect, components=None):
