@@ -13,6 +13,9 @@ from shopfloor.stations.models import DefectReason, Station
 HANDLE_MAX_LENGTH = 200
 NAME_MAX_LENGTH = 200
 MESSAGE_KEY_MAX_LENGTH = 200
+# How a message's summary (and the scan's note) starts the line flagging a measurement tested
+# against other limits than its procedure field's.
+LIMITS_DISAGREE = "Limits disagree"
 
 
 class Endpoint(models.Model):
@@ -35,6 +38,11 @@ class Endpoint(models.Model):
     )
     first_seen_at = models.DateTimeField(_("first heard"), default=timezone.now)
     last_seen_at = models.DateTimeField(_("last heard"), default=timezone.now)
+    revision = models.PositiveIntegerField(
+        _("mapping revision"),
+        default=0,
+        help_text=_("Goes up whenever its station or names change: listeners read it anew."),
+    )
 
     class Meta:
         verbose_name = _("CFX endpoint")
@@ -59,6 +67,7 @@ class NameMapping(models.Model):
         TEST = "test", _("Test")
         MEASUREMENT = "measurement", _("Measurement")
         SYMPTOM = "symptom", _("Symptom or defect code")
+        MATERIAL = "material", _("Material (internal part number)")
 
     endpoint = models.ForeignKey(
         Endpoint, verbose_name=_("endpoint"), on_delete=models.CASCADE, related_name="names"
@@ -69,7 +78,10 @@ class NameMapping(models.Model):
         _("procedure field"),
         max_length=100,
         blank=True,
-        help_text=_("The key of the procedure field a test or measurement fills, e.g. vout."),
+        help_text=_(
+            "The key of the procedure field a test or measurement fills, e.g. vout, or of the "
+            "stage component a material is installed as, e.g. solder_paste."
+        ),
     )
     defect = models.ForeignKey(
         DefectReason,
@@ -137,6 +149,10 @@ class Message(models.Model):
 
     def __str__(self):
         return f"{self.name or 'message'} {self.key}"
+
+    @property
+    def limits_disagree(self):
+        return LIMITS_DISAGREE in self.summary
 
 
 class DeadLetter(models.Model):

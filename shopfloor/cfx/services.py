@@ -14,19 +14,22 @@ the rest (the units already recorded are answered from their scan receipts).
 """
 
 import hashlib
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from parts.models import ModelPart
 from shopfloor.cfx import envelopes
 from shopfloor.cfx.envelopes import MessageRefused
+from shopfloor.cfx.measurements import limits_disagreement, measurement_data
 from shopfloor.cfx.models import DeadLetter, Endpoint, Message, NameMapping
-from shopfloor.cfx.seams import lot_components_record, stage_data_record
-from shopfloor.scanning.rules import StationSnapshot, scan_record
-from shopfloor.stations.models import SCAN_ID_MAX_LENGTH, ScanEvent
+from shopfloor.scanning.plans import plan_of_part
+from shopfloor.scanning.rules import StationSnapshot, machine_receipt_forget, scan_record
+from shopfloor.stations.models import SCAN_ID_MAX_LENGTH, ScanEvent, Station, UnitRegistration
 
 GENERIC_SYMPTOM = "cfx_symptom"
 RECORDED = "recorded"
@@ -50,6 +53,8 @@ class _Scan:
     defect: str | None = None
     note: str = ""
     measurements: tuple = ()
+    data: dict = field(default_factory=dict)
+    components: dict = field(default_factory=dict)
 
 
 def message_receive(raw):
@@ -65,26 +70,28 @@ def message_receive(raw):
     else:
         refused = None
     key = envelope.unique_id if envelope else envelopes.digest_of(raw)
-    if Message.objects.filter(key=key).exists():
-        return _again(key)
     body, complete = _kept_text(raw)
     try:
         with transaction.atomic():
-            message = Message.objects.create(
-                key=key,
-                name=envelope.name if envelope else "",
-                endpoint=_endpoint_heard(envelope.source) if envelope else None,
-                body=body,
-                outcome=Message.Outcome.RECORDED,
-            )
+            # The message's row is written last, with its outcome: a redelivery fails on its
+            # key and rolls back whatever it did (its scans were answered from their receipts).
+            endpoint = _endpoint_heard(envelope.source) if envelope else None
             if refused is None:
-                summary, refused = _record(envelope, message.endpoint)
+                summary, refused = _record(envelope, endpoint)
             else:
                 summary = ""
-            return _conclude(message, summary, refused, body_complete=complete)
+            message = Message(
+                key=key,
+                name=envelope.name if envelope else "",
+                endpoint=endpoint.row if endpoint else None,
+                body=body,
+                summary=summary,
+                outcome=Message.Outcome.RECORDED,
+            )
+            return _conclude(message, refused, body_complete=complete)
     except IntegrityError:
         if Message.objects.filter(key=key).exists():
-            return _again(key)  # delivered twice at once: the other delivery recorded it
+            return _again(key)  # delivered again, or twice at once: recorded already
         raise
 
 
@@ -94,12 +101,10 @@ def message_dead_letter(raw, *, reason):
     key = envelopes.digest_of(raw)
     body, complete = _kept_text(raw)
     with transaction.atomic():
-        message, created = Message.objects.get_or_create(
-            key=key, defaults={"body": body, "outcome": Message.Outcome.DEAD_LETTERED}
-        )
-        if not created:
+        if Message.objects.filter(key=key).exists():
             return _again(key)
-        return _conclude(message, "", MessageRefused(reason), body_complete=complete)
+        message = Message(key=key, body=body, outcome=Message.Outcome.RECORDED)
+        return _conclude(message, MessageRefused(reason), body_complete=complete)
 
 
 def dead_letter_replay(*, dead_letter, user):
@@ -127,8 +132,8 @@ def dead_letter_replay(*, dead_letter, user):
             summary, refused = "", refusal
         else:
             endpoint = _endpoint_heard(envelope.source)
-            if message.endpoint_id != endpoint.pk:
-                message.endpoint = endpoint
+            if message.endpoint_id != endpoint.row.pk:
+                message.endpoint = endpoint.row
             summary, refused = _record(envelope, endpoint)
         if refused is not None:
             dead_letter.reason = refused.reason
@@ -155,6 +160,37 @@ def endpoint_map(*, endpoint, station, names):
             mapping.field_key, mapping.defect = names[mapping.pk]
             mapping.full_clean()
             mapping.save(update_fields=["field_key", "defect"])
+        _revise(endpoint.pk)
+
+
+def message_replay(*, message):
+    """Record a logged message again from its kept text (e.g. the MaterialsInstalled messages
+    kept before lot components were recorded); a ``Receipt``. What it recorded before is
+    answered from its scan receipts, so nothing is recorded twice. When it cannot be recorded
+    now it gets (or keeps) a dead letter with the reason."""
+    with transaction.atomic():
+        message = Message.objects.select_for_update().get(pk=message.pk)
+        dead_letter = DeadLetter.objects.filter(message=message).first()
+        if dead_letter is not None and dead_letter.status == DeadLetter.Status.OPEN:
+            return dead_letter_replay(dead_letter=dead_letter, user=None)
+        try:
+            envelope = envelopes.envelope_read(message.body.encode("utf-8"))
+        except MessageRefused as refusal:
+            summary, refused = "", refusal
+        else:
+            summary, refused = _record(envelope, _endpoint_heard(envelope.source))
+        if refused is not None:
+            DeadLetter.objects.update_or_create(
+                message=message,
+                defaults={"reason": refused.reason, "status": DeadLetter.Status.OPEN},
+            )
+            message.outcome = Message.Outcome.DEAD_LETTERED
+            message.summary = summary
+            message.save(update_fields=["outcome", "summary"])
+            return Receipt(DEAD_LETTERED, message.key, refused.reason)
+        message.summary = summary
+        message.save(update_fields=["summary"])
+        return Receipt(RECORDED, message.key, summary)
 
 
 def _again(key):
@@ -173,45 +209,113 @@ def _kept_text(raw):
     return text, complete
 
 
-def _conclude(message, summary, refused, *, body_complete):
-    message.summary = summary
+def _conclude(message, refused, *, body_complete):
+    """Write ``message`` (unsaved) with its outcome, and its dead letter when ``refused``."""
     if refused is None:
-        message.save(update_fields=["summary"])
-        return Receipt(RECORDED, message.key, summary)
+        message.save(force_insert=True)
+        return Receipt(RECORDED, message.key, message.summary)
     message.outcome = Message.Outcome.DEAD_LETTERED
-    message.save(update_fields=["summary", "outcome"])
+    message.save(force_insert=True)
     DeadLetter.objects.create(message=message, reason=refused.reason, body_complete=body_complete)
     return Receipt(DEAD_LETTERED, message.key, refused.reason)
 
 
+# The endpoint mappings this process (one listener) has read: {endpoint id: _Mapped}. An entry
+# is used while the endpoint's revision (read with every message, in the statement that marks
+# it heard) is unchanged, and at most MAPPING_KEPT_SECONDS, so that an edit of the station
+# itself (its stage, parts, active) reaches the listener soon too.
+MAPPING_KEPT_SECONDS = 5.0
+_mapped = {}
+
+
+@dataclass
+class _Mapped:
+    """An endpoint as a message needs it: its row, station and snapshot, and its names."""
+
+    row: Endpoint
+    station: Station | None
+    snapshot: StationSnapshot | None
+    names: dict
+    stamp: tuple
+    read_at: float
+
+
+def endpoint_cache_clear():
+    _mapped.clear()
+
+
+def _revise(endpoint_id):
+    Endpoint.objects.filter(pk=endpoint_id).update(revision=F("revision") + 1)
+
+
 def _endpoint_heard(handle):
+    """The endpoint of ``handle`` (a ``_Mapped``), marked heard now; read from the database
+    only when this listener has not read its current revision in the last few seconds."""
     now = timezone.now()
-    endpoint, created = Endpoint.objects.get_or_create(
-        handle=handle, defaults={"first_seen_at": now, "last_seen_at": now}
+    table = connection.ops.quote_name(Endpoint._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET last_seen_at = %s WHERE handle = %s "
+            "RETURNING id, station_id, revision, first_seen_at",
+            [now, handle],
+        )
+        found = cursor.fetchone()
+    if found is None:
+        row, _created = Endpoint.objects.get_or_create(
+            handle=handle, defaults={"first_seen_at": now, "last_seen_at": now}
+        )
+        found = (row.pk, row.station_id, row.revision, row.first_seen_at)
+    stamp = (found[1], found[2], str(found[3]))
+    kept = _mapped.get(found[0])
+    if (
+        kept is not None
+        and kept.stamp == stamp
+        and time.monotonic() - kept.read_at < (MAPPING_KEPT_SECONDS)
+    ):
+        return kept
+    row = Endpoint.objects.select_related("station").get(pk=found[0])
+    station = row.station
+    mapped = _Mapped(
+        row=row,
+        station=station,
+        snapshot=StationSnapshot.of(station) if station is not None else None,
+        names={(m.kind, m.name): m for m in row.names.select_related("defect")},
+        stamp=stamp,
+        read_at=time.monotonic(),
     )
-    if not created:
-        Endpoint.objects.filter(pk=endpoint.pk).update(last_seen_at=now)
-    return endpoint
+    _mapped[found[0]] = mapped
+    return mapped
 
 
 def _record(envelope, endpoint):
-    """Record what ``envelope`` says: ``(summary, refusal or None)``."""
+    """Record what ``envelope`` says (``endpoint`` a ``_Mapped``): ``(summary, refusal or
+    None)``."""
     try:
         if envelope.name == envelopes.UNITS_TESTED:
             units = envelopes.units_tested_read(envelope.body)
-            names = _names_heard(endpoint, units)
-            station = _station_of(endpoint)
-            scans = [_tested_scan(unit, names) for unit in units]
-            return _scan_all(envelope, station, scans, names)
+            names = _names_heard(endpoint, _tested_names(units))
+            _station_of(endpoint)
+            field_keys = _field_keys(names)
+            scans = [_tested_scan(unit, names, field_keys) for unit in units]
+            return _scan_all(envelope, endpoint, scans)
         if envelope.name == envelopes.WORK_COMPLETED:
             result, usids = envelopes.work_completed_read(envelope.body)
-            station = _station_of(endpoint)
+            _station_of(endpoint)
             if result != "Completed":
                 return f"Work {result}: nothing to record.", None
-            return _scan_all(envelope, station, [_Scan(usid, "pass") for usid in usids], {})
+            return _scan_all(envelope, endpoint, [_Scan(usid, "pass") for usid in usids])
         if envelope.name == envelopes.MATERIALS_INSTALLED:
             materials = envelopes.materials_installed_read(envelope.body)
-            return lot_components_record(station=_station_of(endpoint), materials=materials), None
+            nameless = [m.usid for m in materials if not m.part_number]
+            if nameless:
+                raise MessageRefused(
+                    f"An installed material of {nameless[0]} has no InternalPartNumber: it "
+                    "cannot be mapped to a component."
+                )
+            heard = {(NameMapping.Kind.MATERIAL, m.part_number) for m in materials}
+            names = _names_heard(endpoint, heard)
+            station = _station_of(endpoint)
+            return _scan_all(envelope, endpoint, _installing_scans(materials, names, station))
         if envelope.name in envelopes.PRESENCE:
             return f"{envelope.name.removeprefix('CFX.')}: nothing to record.", None
     except MessageRefused as refusal:
@@ -223,39 +327,91 @@ def _record(envelope, endpoint):
 
 
 def _station_of(endpoint):
-    if endpoint.station_id is None:
+    station = endpoint.station
+    if station is None:
         raise MessageRefused(
-            f"The endpoint {endpoint.handle} is not mapped to a station yet: map it, then "
+            f"The endpoint {endpoint.row.handle} is not mapped to a station yet: map it, then "
             "replay this message."
         )
-    station = endpoint.station
     if not station.is_active:
-        raise MessageRefused(f"Station {station.name} of endpoint {endpoint.handle} is inactive.")
+        raise MessageRefused(
+            f"Station {station.name} of endpoint {endpoint.row.handle} is inactive."
+        )
     return station
 
 
-def _names_heard(endpoint, units):
-    """The endpoint's mappings by ``(kind, name)``; names heard for the first time are added,
-    unmapped, so they are listed for an engineer."""
+def _tested_names(units):
     heard = set()
     for unit in units:
         heard.update((NameMapping.Kind.TEST, name) for name in unit.tests)
         heard.update((NameMapping.Kind.MEASUREMENT, m.name) for m in unit.measurements)
         heard.update((NameMapping.Kind.SYMPTOM, code) for code in unit.codes)
-    known = {
-        (mapping.kind, mapping.name): mapping for mapping in endpoint.names.select_related("defect")
-    }
+    return heard
+
+
+def _names_heard(endpoint, heard):
+    """The endpoint's mappings by ``(kind, name)``; names ``heard`` for the first time are
+    added, unmapped, so they are listed for an engineer."""
     new = [
-        NameMapping(endpoint=endpoint, kind=kind, name=name)
-        for kind, name in sorted(heard - known.keys())
+        NameMapping(endpoint=endpoint.row, kind=kind, name=name)
+        for kind, name in sorted(heard - endpoint.names.keys())
     ]
     if new:
         NameMapping.objects.bulk_create(new, ignore_conflicts=True)
-        known = {(m.kind, m.name): m for m in endpoint.names.select_related("defect")}
-    return known
+        _revise(endpoint.row.pk)
+        endpoint.names = {(m.kind, m.name): m for m in endpoint.row.names.select_related("defect")}
+        endpoint.read_at = 0.0  # read again with the next message (the revision moved)
+    return endpoint.names
 
 
-def _tested_scan(unit, names):
+def _installing_scans(materials, names, station):
+    """One scan per unit of a MaterialsInstalled message, its materials as the components of
+    the station's stage: each material's internal part number mapped to a component key, its
+    UniqueIdentifier the lot code (or the USID of a unit installed)."""
+    unmapped = sorted(
+        {
+            m.part_number
+            for m in materials
+            if not names[(NameMapping.Kind.MATERIAL, m.part_number)].field_key
+        }
+    )
+    if unmapped:
+        raise MessageRefused(
+            "Materials not mapped to a component of the stage yet: "
+            f"{', '.join(unmapped)}. Map them on the endpoint's page, then replay this message."
+        )
+    by_unit = {}
+    for index, material in enumerate(materials, start=1):
+        key = names[(NameMapping.Kind.MATERIAL, material.part_number)].field_key
+        if not material.material_id:
+            raise MessageRefused(
+                f"Installed material {index} ({material.part_number}) has no UniqueIdentifier "
+                "(the lot or unit installed)."
+            )
+        components = by_unit.setdefault(material.usid, {})
+        held = components.get(key)
+        if held is not None and held.casefold() != material.material_id.casefold():
+            raise MessageRefused(
+                f"{material.usid}: component {key} is installed twice, as {held} and "
+                f"{material.material_id}."
+            )
+        components[key] = material.material_id
+    return [
+        _Scan(usid, "pass", components=components, note="CFX: materials installed.")
+        for usid, components in by_unit.items()
+    ]
+
+
+def _field_keys(names):
+    """Measurement names mapped to procedure field keys."""
+    return {
+        name: mapping.field_key
+        for (kind, name), mapping in names.items()
+        if kind == NameMapping.Kind.MEASUREMENT and mapping.field_key
+    }
+
+
+def _tested_scan(unit, names, field_keys):
     if unit.result not in ("pass", "fail"):
         return _Scan(unit.usid, unit.result)
     codes = ", ".join(unit.codes)
@@ -270,24 +426,26 @@ def _tested_scan(unit, names):
         active = [reason for reason in mapped if reason.is_active]
         defect = active[0].code if active else GENERIC_SYMPTOM
         note = note or "CFX: failed without a symptom or defect code."
-    return _Scan(unit.usid, unit.result, defect, note, unit.measurements)
+    data = measurement_data(unit.usid, unit.measurements, field_keys)
+    return _Scan(unit.usid, unit.result, defect, note, unit.measurements, data)
 
 
-def _scan_all(envelope, station, scans, names):
-    """Scan each unit at ``station``: ``(summary, refusal or None)``. A unit the rules refuse
-    writes nothing (its scan receipt is rolled back too, so a replay can record it)."""
-    snapshot = StationSnapshot.of(station)
-    field_keys = {
-        name: mapping.field_key
-        for (kind, name), mapping in names.items()
-        if kind == NameMapping.Kind.MEASUREMENT and mapping.field_key
-    }
-    lines, refusals = [], []
+def _scan_all(envelope, endpoint, scans):
+    """Scan each unit at the endpoint's station: ``(summary, refusal or None)``. A unit the
+    rules refuse writes nothing (its scan receipt goes too, so a replay can record it): with
+    several units each is scanned inside a savepoint; a single unit's receipt is deleted."""
+    station, snapshot = endpoint.station, endpoint.snapshot
+    field_keys = _field_keys(endpoint.names)
+    several = len(scans) > 1
+    lines, refusals, plans = [], [], {}
     for index, scan in enumerate(scans, start=1):
         if scan.result not in ("pass", "fail"):
             lines.append(f"{scan.usid}: OverallResult {scan.result}, nothing to record.")
             continue
-        savepoint = transaction.savepoint()
+        scan_id = _scan_id(envelope.unique_id, index)
+        flags = _limits_flags(scan, snapshot, field_keys, plans)
+        note = " ".join([scan.note, *flags]).strip()
+        savepoint = transaction.savepoint() if several else None
         outcome = scan_record(
             usid=scan.usid,
             stage=station.stage,
@@ -295,27 +453,51 @@ def _scan_all(envelope, station, scans, names):
             defect=scan.defect,
             station=snapshot,
             source=ScanEvent.Source.CFX,
-            scan_id=_scan_id(envelope.unique_id, index),
-            note=scan.note,
+            scan_id=scan_id,
+            note=note,
+            data=scan.data or None,
+            components=scan.components or None,
         )
         if outcome.is_refused:
-            transaction.savepoint_rollback(savepoint)
+            if several:
+                transaction.savepoint_rollback(savepoint)
+            else:
+                machine_receipt_forget(
+                    source=ScanEvent.Source.CFX, station=snapshot, scan_id=scan_id
+                )
             refusals.append(f"{scan.usid}: {outcome.message}")
             continue
-        transaction.savepoint_commit(savepoint)
+        if several:
+            transaction.savepoint_commit(savepoint)
         lines.append(outcome.message)
-        data = stage_data_record(
-            outcome=outcome,
-            station=station,
-            measurements=scan.measurements,
-            field_keys=field_keys,
-        )
-        if data:
-            lines.append(data)
+        lines.extend(f"{outcome.usid}: {flag}" for flag in flags)
     summary = " ".join(lines)
     if refusals:
         return summary, MessageRefused(" ".join(refusals))
     return summary, None
+
+
+def _limits_flags(scan, station, field_keys, plans):
+    """Lines naming the mapped measurements of ``scan`` whose limits in the message are not
+    their field's, for the scan's note and the log; the plan is the unit's part's (or the
+    station's only part's, for a unit not registered yet)."""
+    if not scan.data or not any(
+        m.minimum is not None or m.maximum is not None for m in scan.measurements
+    ):
+        return []
+    registration = UnitRegistration.objects.find(scan.usid)
+    if registration is not None:
+        part_id = registration.part_id
+    elif len(station.part_ids) == 1:
+        (part_id,) = station.part_ids
+    else:
+        return []
+    if part_id not in plans:
+        part = ModelPart.objects.select_related("procedure").filter(pk=part_id).first()
+        plans[part_id] = plan_of_part(part) if part is not None else None
+    if plans[part_id] is None:
+        return []
+    return limits_disagreement(plans[part_id], station.stage, scan.measurements, field_keys)
 
 
 def _scan_id(unique_id, index):

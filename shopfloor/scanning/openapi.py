@@ -10,6 +10,8 @@ answer to ``UNIT_PROPERTIES``.
 import copy
 
 from parts.unit_tables.naming import KEY_MAX_LENGTH, USID_MAX_LENGTH
+from shopfloor.genealogy.installing import MAX_SENT as COMPONENTS_MAX
+from shopfloor.genealogy.models import LOT_MAX_LENGTH
 from shopfloor.labels.models import LabelEvent
 from shopfloor.scanning.rules import PART_NO_MAX_LENGTH
 from shopfloor.stations.models import SCAN_ID_MAX_LENGTH, ScanEvent
@@ -27,6 +29,16 @@ TEXT = {"type": "string"}
 WHEN = {"type": "string", "format": "date-time"}
 COUNT = {"type": "integer", "minimum": 0}
 
+NAMED_UNIT = {
+    "type": "object",
+    "required": ["usid", "part_no"],
+    "properties": {"usid": TEXT, "part_no": TEXT},
+}
+VALUE = {
+    "type": ["number", "string", "boolean", "null"],
+    "description": "A field's value: a number, text, yes/no or a date (YYYY-MM-DD); unset: null.",
+}
+
 UNIT_PROPERTIES = {
     "usid": {**TEXT, "description": "The USID as registered."},
     "part_no": TEXT,
@@ -37,6 +49,20 @@ UNIT_PROPERTIES = {
     "stages": {"type": "array", "items": _ref("StageState")},
     "history": {"type": "array", "items": _ref("UnitEvent")},
     "labels": {"type": "array", "items": _ref("LabelEvent")},
+    "data": {
+        "type": "object",
+        "additionalProperties": VALUE,
+        "description": "The unit's field values by field key (stage data and unit fields).",
+    },
+    "components": {
+        "type": "array",
+        "items": _ref("Component"),
+        "description": "What is installed in the unit: child units and material lots.",
+    },
+    "installed_in": {
+        "oneOf": [NAMED_UNIT, {"type": "null"}],
+        "description": "The unit this one is installed in, or null.",
+    },
 }
 
 SCHEMAS = {
@@ -57,6 +83,19 @@ SCHEMAS = {
                 "minLength": 1,
                 "maxLength": SCAN_ID_MAX_LENGTH,
                 "description": "The client's id of this scan: a replay is answered once.",
+            },
+            "data": {
+                "type": "object",
+                "additionalProperties": VALUE,
+                "description": "Values of the stage's fields by field key, e.g. "
+                '{"v_out": 5.01}: checked against the procedure (type, choices, limits).',
+            },
+            "components": {
+                "type": "object",
+                "maxProperties": COMPONENTS_MAX,
+                "additionalProperties": {**TEXT, "minLength": 1, "maxLength": LOT_MAX_LENGTH},
+                "description": "What the stage installs, by component key: a unit's USID or a "
+                'lot code, e.g. {"psu": "PSU-000123"}.',
             },
         },
     },
@@ -121,6 +160,11 @@ SCHEMAS = {
             "by": TEXT,
             "reason": TEXT,
             "tag_no": TEXT,
+            "data": {
+                "type": ["object", "null"],
+                "additionalProperties": True,
+                "description": "The values recorded with the scan, or null.",
+            },
         },
     },
     "LabelEvent": {
@@ -138,6 +182,64 @@ SCHEMAS = {
         },
     },
     "Unit": {"type": "object", "required": list(UNIT_PROPERTIES), "properties": UNIT_PROPERTIES},
+    "Component": {
+        "type": "object",
+        "required": ["key", "part_no", "stage", "at"],
+        "properties": {
+            "key": TEXT,
+            "usid": {**TEXT, "description": "The child unit installed (a unit component)."},
+            "lot": {**TEXT, "description": "The lot code installed (a lot component)."},
+            "part_no": {
+                "type": ["string", "null"],
+                "description": "The child's part; null for a lot.",
+            },
+            "stage": TEXT,
+            "at": WHEN,
+            "designator": TEXT,
+            "components": {
+                "type": "array",
+                "items": _ref("Component"),
+                "description": "The child unit's own components (trace only).",
+            },
+        },
+    },
+    "TracedUnit": {
+        "type": "object",
+        "required": ["usid", "part_no", "via"],
+        "properties": {
+            "usid": TEXT,
+            "part_no": TEXT,
+            "via": {
+                "type": "array",
+                "items": TEXT,
+                "description": "The child units between the lot (or unit) and this one.",
+            },
+        },
+    },
+    "LotTrace": {
+        "type": "object",
+        "required": ["lot", "units"],
+        "properties": {
+            "lot": TEXT,
+            "units": {"type": "array", "items": _ref("TracedUnit")},
+        },
+    },
+    "UnitTrace": {
+        "type": "object",
+        "required": ["usid", "part_no", "components", "installed_in", "chain", "used_in"],
+        "properties": {
+            "usid": TEXT,
+            "part_no": TEXT,
+            "components": {"type": "array", "items": _ref("Component")},
+            "installed_in": {"oneOf": [NAMED_UNIT, {"type": "null"}]},
+            "chain": {
+                "type": "array",
+                "items": NAMED_UNIT,
+                "description": "The units it is installed in, nearest first.",
+            },
+            "used_in": {"type": "array", "items": _ref("TracedUnit")},
+        },
+    },
     "PartSummary": {
         "type": "object",
         "required": ["part_no", "model_no", "units", "on_hold", "stages"],
@@ -238,6 +340,41 @@ PATHS = {
                 }
             ],
             "responses": {"200": _answer("The summary.", "PartSummary"), **READ_REFUSALS},
+        }
+    },
+    "/api/v1/trace": {
+        "get": {
+            "operationId": "trace",
+            "summary": "Where a lot or a unit went: ?lot= or ?usid= (one of them)",
+            "parameters": [
+                {
+                    "name": "lot",
+                    "in": "query",
+                    "required": False,
+                    "schema": {**TEXT, "maxLength": LOT_MAX_LENGTH},
+                    "description": "A lot code: every unit holding it, at every level.",
+                    "example": "REEL-000981",
+                },
+                {
+                    "name": "usid",
+                    "in": "query",
+                    "required": False,
+                    "schema": {**TEXT, "maxLength": USID_MAX_LENGTH},
+                    "description": "A unit: its component tree, where it is installed and the "
+                    "units it went into.",
+                },
+            ],
+            "responses": {
+                "200": {
+                    "description": "The trace of the lot, or of the unit.",
+                    "content": {
+                        "application/json": {
+                            "schema": {"oneOf": [_ref("LotTrace"), _ref("UnitTrace")]}
+                        }
+                    },
+                },
+                **READ_REFUSALS,
+            },
         }
     },
     "/api/v1/openapi.json": {

@@ -213,7 +213,7 @@ def scan_record(
     elif user is not None:
         scope = f"user:{user.pk}:station:{station.id}"
     else:  # a machine speaking for itself at its station
-        scope = f"{source}:station:{station.id}"
+        scope = _machine_scope(source, station)
     for attempt in range(2):
         try:
             with transaction.atomic():
@@ -235,6 +235,19 @@ def scan_record(
             if attempt:
                 raise
     raise AssertionError("unreachable")
+
+
+def _machine_scope(source, station):
+    return f"{source}:station:{station.id}"
+
+
+def machine_receipt_forget(*, source, station, scan_id):
+    """Delete the kept answer of a machine's scan (``scan_id`` sent by ``source`` at
+    ``station``), in the caller's transaction: a machine message whose only unit was refused
+    keeps no answer, so that its replay after the fix records the unit."""
+    ScanReceipt.objects.filter(
+        scope=_machine_scope(source, station), scan_id=scan_id_clean(scan_id)
+    ).delete()
 
 
 def _scan_answer(
@@ -261,10 +274,16 @@ def _refused(refusal, usid, stage):
         status=REFUSED,
         code=refusal.code,
         message=refusal.message,
-        usid=usid if isinstance(usid, str) else "",
-        stage=stage if isinstance(stage, str) else "",
+        usid=_echoed(usid),
+        stage=_echoed(stage),
         details=refusal.details,
     )
+
+
+def _echoed(text):
+    """What a refusal repeats of the request: text a database can keep (a NUL character makes
+    PostgreSQL refuse the kept answer of a ``scan_id``), else nothing."""
+    return text if isinstance(text, str) and "\x00" not in text else ""
 
 
 def _request_clean(usid, stage, result, part_no, tag_no, defect, components=None):

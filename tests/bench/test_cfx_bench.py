@@ -17,9 +17,11 @@ import time
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from shopfloor.cfx.listener import publish
 from shopfloor.cfx.models import Endpoint, Message
+from shopfloor.cfx.services import message_receive
 from shopfloor.stations.models import ScanEvent, Station
 from tests.cfx.broker import ListenerProcess, broker_reachable, broker_settings, rabbitmqctl
 from tests.cfx.messages import TESTER, encoded, generated
@@ -34,6 +36,7 @@ pytestmark = [
 MESSAGES = int(os.environ.get("CFX_BENCH_MESSAGES", "1000"))
 RATE = float(os.environ.get("CFX_BENCH_RATE", "20"))
 LAG_MESSAGES = 200
+QUERY_MESSAGES = 51
 
 
 def _wait(count, timeout):
@@ -43,13 +46,25 @@ def _wait(count, timeout):
         time.sleep(0.2)
 
 
+def _queries_per_message(usids):
+    """Queries per one-unit UnitsTested message, recorded in this process as the listener
+    records it (its endpoint mapping read once, as a running listener has it)."""
+    messages, _ = generated(usids, seed=3, batch=1)
+    message_receive(encoded(messages[0]))
+    with CaptureQueriesContext(connection) as captured:
+        for message in messages[1:]:
+            message_receive(encoded(message))
+    return len(captured.captured_queries) / (len(messages) - 1)
+
+
 def test_cfx_bench(shared_database, engineer, tmp_path, defect_reasons):
     part = part_with_procedure(engineer)
     station = Station.objects.create(name="ICT-1", line="Line A", stage="qc")
     station.parts.set([part])
     Endpoint.objects.create(handle=TESTER, station=station)
     usids = [f"B{n:06d}" for n in range(MESSAGES + LAG_MESSAGES)]
-    for usid in usids:
+    counted = [f"Q{n:06d}" for n in range(QUERY_MESSAGES)]
+    for usid in usids + counted:
         scan(usid, "smd", part_no=part.part_no)
     queue = f"shopfloor.cfx.bench.{secrets.token_hex(4)}"
     address = f"/queue/{queue}"
@@ -79,12 +94,17 @@ def test_cfx_bench(shared_database, engineer, tmp_path, defect_reasons):
             listener.stop()
         rabbitmqctl("delete_queue", queue)
 
-    assert ScanEvent.objects.filter(source=ScanEvent.Source.CFX).count() == len(usids)
+    # Counted in this process once the listener is done (its messages are not in its figures).
+    queries = _queries_per_message(counted)
+    cfx_scans = ScanEvent.objects.filter(source=ScanEvent.Source.CFX)
+    assert cfx_scans.count() == len(usids) + QUERY_MESSAGES
     p95 = lags[int(len(lags) * 0.95) - 1]
     print(
         f"\nCFX listener, {connection.vendor}, one listener process, prefetch 50\n"
         f"  throughput: {MESSAGES} UnitsTested messages (1 unit each) recorded at "
         f"{per_second:.0f} messages/s\n"
+        "  statements per one-unit message (savepoints included, BEGIN/COMMIT not): "
+        f"{queries:.1f}\n"
         f"  lag publish → recorded at {RATE:.0f} messages/s: p50 {statistics.median(lags):.1f} ms,"
         f" p95 {p95:.1f} ms, max {lags[-1]:.1f} ms\n"
         "  command: DATABASE_URL=postgres://root@127.0.0.1:5432/test make bench "

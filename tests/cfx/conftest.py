@@ -2,8 +2,35 @@ import pytest
 
 from shopfloor.cfx.models import Endpoint
 from shopfloor.stations.models import Station
-from tests.cfx.messages import TESTER
-from tests.stations.scan_support import part_with_procedure, scan
+from tests.cfx.messages import PLACER, TESTER
+from tests.stations.scan_support import part_with_procedure, scan, stage
+
+# The line's procedure: QC measures the output voltage, SMD installs a capacitor reel (a lot).
+CFX_PROCEDURE = {
+    "version": 1,
+    "stages": [
+        {
+            **stage("smd", "pass_fail"),
+            "components": [
+                {"key": "cap_c12", "label": "C12 capacitor reel", "kind": "lot", "required": False}
+            ],
+        },
+        stage("leaded", optional=True),
+        stage("qc", "pass_fail"),
+        stage("dispatch"),
+    ],
+    "fields": [
+        {
+            "key": "vout",
+            "label": "Output voltage",
+            "type": "measurement",
+            "unit": "V",
+            "min": 4.75,
+            "max": 5.25,
+            "stage": "qc",
+        }
+    ],
+}
 
 
 @pytest.fixture(autouse=True)
@@ -13,12 +40,17 @@ def _defect_reasons(defect_reasons):
 
 @pytest.fixture
 def line(engineer):
-    """A part (SMD, Leaded optional, QC, Dispatch), the ICT tester ``TESTER`` mapped to station
-    ICT-1 at QC, and a function registering units at SMD (``line.units(n)`` → their USIDs)."""
-    part = part_with_procedure(engineer)
+    """A part (SMD installing a reel, Leaded optional, QC measuring vout, Dispatch), the ICT
+    tester ``TESTER`` mapped to station ICT-1 at QC, the placement machine ``PLACER`` to
+    station PNP-1 at SMD, and a function registering units at SMD (``line.units(n)`` → their
+    USIDs)."""
+    part = part_with_procedure(engineer, config=CFX_PROCEDURE)
     station = Station.objects.create(name="ICT-1", line="Line A", stage="qc")
     station.parts.set([part])
     endpoint = Endpoint.objects.create(handle=TESTER, station=station)
+    placer = Station.objects.create(name="PNP-1", line="Line A", stage="smd")
+    placer.parts.set([part])
+    Endpoint.objects.create(handle=PLACER, station=placer)
 
     class Line:
         def units(self, count, prefix="U"):
@@ -28,7 +60,7 @@ def line(engineer):
             return usids
 
     line_ = Line()
-    line_.part, line_.station, line_.endpoint = part, station, endpoint
+    line_.part, line_.station, line_.endpoint, line_.placer = part, station, endpoint, placer
     return line_
 
 
@@ -86,3 +118,14 @@ def publish(cfx_queue):
         amqp_publish(address=f"/queue/{cfx_queue}", bodies=bodies, **broker_settings())
 
     return send
+
+
+@pytest.fixture(autouse=True)
+def _endpoint_mappings_read_anew():
+    """Each test reads endpoint mappings from its own database (this process is one
+    listener, and its endpoint mapping cache outlives a test's rolled-back rows)."""
+    from shopfloor.cfx.services import endpoint_cache_clear
+
+    endpoint_cache_clear()
+    yield
+    endpoint_cache_clear()

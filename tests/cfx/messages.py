@@ -6,6 +6,7 @@ import random
 import uuid
 
 TESTER = "CFX.A00.ICT-7"
+PLACER = "CFX.A00.PNP-1"
 
 
 def envelope(name, body, *, source=TESTER, unique_id=None):
@@ -106,7 +107,9 @@ def work_completed(*usids, result="Completed", source="CFX.A00.REFLOW-2", unique
     return envelope("CFX.Production.WorkCompleted", body, source=source, unique_id=unique_id)
 
 
-def materials_installed(usid, *, source="CFX.A00.PNP-1"):
+def materials_installed(
+    *usids, reel="REEL-000981", part_number="CAP-100N-0402", source=PLACER, unique_id=None
+):
     body = {
         "TransactionID": str(uuid.uuid4()),
         "InstalledMaterials": [
@@ -114,18 +117,21 @@ def materials_installed(usid, *, source="CFX.A00.PNP-1"):
                 "QuantityInstalled": 1,
                 "CRDs": "C12",
                 "UnitIdentifier": usid,
-                "UnitPositionNumber": 1,
+                "UnitPositionNumber": position,
                 "Material": {
-                    "UniqueIdentifier": "REEL-000981",
-                    "InternalPartNumber": "CAP-100N-0402",
+                    "UniqueIdentifier": reel,
+                    "InternalPartNumber": part_number,
                     "Vendor": "Murata",
                     "VendorLotNumber": "L2611",
                     "Quantity": 9000,
                 },
             }
+            for position, usid in enumerate(usids, start=1)
         ],
     }
-    return envelope("CFX.Production.Assembly.MaterialsInstalled", body, source=source)
+    return envelope(
+        "CFX.Production.Assembly.MaterialsInstalled", body, source=source, unique_id=unique_id
+    )
 
 
 def encoded(message):

@@ -3,13 +3,18 @@ messages from the machine's RabbitMQ over AMQP 1.0 and recording them in the sha
 database. Each unit is recorded exactly once, whatever happens between: bad messages, a broker
 restart mid-stream, the listener killed between commit and acknowledgement."""
 
+from decimal import Decimal
+
 import pytest
 from django.db.models import Count
 
-from shopfloor.cfx.models import DeadLetter, Endpoint, Message
+from shopfloor.cfx.models import DeadLetter, Endpoint, Message, NameMapping
+from shopfloor.genealogy.models import Installation
+from shopfloor.scanning.services import api_token_issue
 from shopfloor.stations.models import ScanEvent
 from tests.cfx.broker import broker_restart, queue_depth, wait_until
 from tests.cfx.messages import (
+    PLACER,
     generated,
     materials_installed,
     measurement,
@@ -33,7 +38,7 @@ def scans_per_unit():
 def test_the_documented_messages_published_to_the_broker_are_recorded(cfx_listener, publish, line):
     first, second, third = line.units(3)
     Endpoint.objects.create(handle="CFX.A00.REFLOW-2", station=line.station)
-    Endpoint.objects.create(handle="CFX.A00.PNP-1", station=line.station)
+    map_materials()
     cfx_listener()
 
     publish(
@@ -58,6 +63,55 @@ def test_the_documented_messages_published_to_the_broker_are_recorded(cfx_listen
     failed = cfx_scans().get(usid=second)
     assert failed.defect.code == "cfx_symptom" and "E-OPEN, D-17" in failed.reason
     assert not DeadLetter.objects.exists()
+
+
+def map_materials():
+    NameMapping.objects.create(
+        endpoint=Endpoint.objects.get(handle=PLACER),
+        kind="material",
+        name="CAP-100N-0402",
+        field_key="cap_c12",
+    )
+
+
+def test_measurements_and_materials_published_to_the_broker_are_recorded_once(
+    cfx_listener, publish, line, client
+):
+    """Through the broker and a real listener: a mapped measurement in its limits is the
+    unit's stage data; a pass out of its limits is refused (409 out_of_limits) and
+    dead-lettered naming the value; limits that disagree are flagged; installed materials
+    are lot components found by the trace API; each message published twice records once."""
+    in_limits, out_of_limits, other_limits = line.units(3)
+    NameMapping.objects.create(
+        endpoint=line.endpoint, kind="measurement", name="VOUT", field_key="vout"
+    )
+    map_materials()
+    cfx_listener()
+    messages = [
+        units_tested(unit_result(in_limits, measurements=[measurement("VOUT", 5.02)])),
+        units_tested(unit_result(out_of_limits, measurements=[measurement("VOUT", 5.61)])),
+        units_tested(
+            unit_result(other_limits, measurements=[measurement("VOUT", 5.0, low=4.5, high=5.5)])
+        ),
+        materials_installed(in_limits, other_limits),
+    ]
+
+    publish(*messages, *messages)  # every message delivered twice
+
+    wait_until(lambda: Message.objects.filter(deliveries=2).count() == 4, what="eight deliveries")
+    assert unit_of(line.part, in_limits)["f_vout"] == Decimal("5.02")
+    assert unit_of(line.part, out_of_limits)["qc_result"] is None
+    (reason,) = DeadLetter.objects.values_list("reason", flat=True)
+    assert f"{out_of_limits}: Not recorded as a pass: Output voltage 5.61 V" in reason
+    flagged = cfx_scans().get(usid=other_limits)
+    assert "VOUT was tested against 4.5 to 5.5 V" in flagged.reason
+    token = api_token_issue(name="trace-reader", may_read=True)[1]
+    traced = client.get(
+        "/api/v1/trace?lot=REEL-000981", headers={"Authorization": f"Bearer {token}"}
+    ).json()
+    assert sorted(unit["usid"] for unit in traced["units"]) == [in_limits, other_limits]
+    assert scans_per_unit() == {in_limits: 1, other_limits: 1}
+    assert Installation.objects.count() == 2
 
 
 def test_bad_messages_are_dead_lettered_with_their_reason_and_the_listener_keeps_going(

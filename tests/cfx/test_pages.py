@@ -71,6 +71,33 @@ def test_an_engineer_maps_the_machine_and_replays_its_dead_letter_which_records_
     event = ScanEvent.objects.get(usid=heard, source=ScanEvent.Source.CFX)
     assert event.defect.code == "solder_bridge" and event.station == line.station
     assert NameMapping.objects.get(name="VOUT").field_key == "vout"
+    assert event.data == {"vout": 4.2}  # the mapped measurement is the stage's data
+
+
+def test_a_mapping_saved_on_the_page_reaches_the_next_message_and_disagreeing_limits_show(
+    client_for, engineer, heard, line
+):
+    endpoint = Endpoint.objects.get(handle=AOI)
+    names = {m.name: m for m in endpoint.names.all()}
+    client = client_for(engineer)
+    client.post(
+        endpoint.get_absolute_url(),
+        {"station": line.station.pk, f"name_{names['VOUT'].pk}": "vout"},
+    )
+    (usid,) = line.units(1, prefix="W")
+
+    message_receive(
+        encoded(
+            units_tested(
+                unit_result(usid, measurements=[measurement("VOUT", 5.0, low=4.0, high=6.0)]),
+                source=AOI,
+            )
+        )
+    )
+
+    page = client.get(endpoint.get_absolute_url()).content.decode()
+    assert 'data-testid="limits-disagree"' in page
+    assert "VOUT was tested against 4 to 6 V, Output voltage allows 4.75 to 5.25 V" in page
 
 
 def test_a_field_key_that_is_not_one_is_refused_naming_the_field_and_nothing_is_saved(

@@ -2,8 +2,11 @@
 what is dead-lettered instead, with the reason, writing nothing."""
 
 import json
+from decimal import Decimal
 
 import pytest
+from django.core.management import call_command
+from django.db.models import F
 
 from shopfloor.cfx.models import DeadLetter, Endpoint, Message, NameMapping
 from shopfloor.cfx.services import (
@@ -14,8 +17,11 @@ from shopfloor.cfx.services import (
     message_dead_letter,
     message_receive,
 )
+from shopfloor.genealogy.models import Installation
+from shopfloor.scanning.services import api_token_issue
 from shopfloor.stations.models import DefectReason, ScanEvent
 from tests.cfx.messages import (
+    PLACER,
     encoded,
     materials_installed,
     measurement,
@@ -110,14 +116,85 @@ def test_aborted_work_records_nothing_and_says_so(line):
     assert not cfx_events().exists()
 
 
-def test_materials_installed_is_kept_in_the_message_log_until_lot_components_exist(line):
+def test_materials_installed_once_mapped_become_lot_components_at_the_stations_stage(line, client):
+    first, second = line.units(2)
+
+    unmapped = message_receive(encoded(materials_installed(first, second)))
+
+    assert unmapped.status == DEAD_LETTERED
+    assert "CAP-100N-0402" in unmapped.summary or "CAP-100N-0402" in unmapped.summary + (
+        DeadLetter.objects.get().reason
+    )
+    assert NameMapping.objects.filter(kind="material", name="CAP-100N-0402").exists()
+    assert not Installation.objects.exists()
+    NameMapping.objects.filter(name="CAP-100N-0402").update(field_key="cap_c12")
+    Endpoint.objects.filter(handle=PLACER).update(revision=F("revision") + 1)
+
+    replayed = dead_letter_replay(dead_letter=DeadLetter.objects.get(), user=None)
+
+    assert replayed.status == RECORDED
+    installed = Installation.objects.filter(lot="REEL-000981")
+    assert sorted(installed.values_list("parent_usid", "stage", "component")) == [
+        (first, "smd", "cap_c12"),
+        (second, "smd", "cap_c12"),
+    ]
+    token = api_token_issue(name="trace-reader", may_read=True)[1]
+    traced = client.get(
+        "/api/v1/trace?lot=REEL-000981", headers={"Authorization": f"Bearer {token}"}
+    ).json()
+    assert sorted(unit["usid"] for unit in traced["units"]) == [first, second]
+
+
+def test_a_material_installed_in_an_unregistered_board_registers_it_at_the_stage(line):
+    receipt = message_receive(encoded(materials_installed("U00042")))
+    NameMapping.objects.filter(name="CAP-100N-0402").update(field_key="cap_c12")
+    Endpoint.objects.filter(handle=PLACER).update(revision=F("revision") + 1)
+    dead_letter_replay(dead_letter=DeadLetter.objects.get(), user=None)
+
+    assert receipt.status == DEAD_LETTERED
+    assert unit_of(line.part, "U00042")["smd_result"] == "pass"
+    assert Installation.objects.get().parent_usid == "U00042"
+
+
+def test_another_reel_for_an_installed_component_is_refused_and_kept_as_a_dead_letter(line):
     (usid,) = line.units(1)
-    Endpoint.objects.create(handle="CFX.A00.PNP-1", station=line.station)
+    NameMapping.objects.create(
+        endpoint=Endpoint.objects.get(handle=PLACER),
+        kind="material",
+        name="CAP-100N-0402",
+        field_key="cap_c12",
+    )
+    assert message_receive(encoded(materials_installed(usid))).status == RECORDED
 
-    receipt = message_receive(encoded(materials_installed(usid)))
+    other = message_receive(encoded(materials_installed(usid, reel="REEL-000982")))
 
-    assert receipt.status == RECORDED
-    assert "1 installed materials on 1 units" in Message.objects.get().summary
+    assert other.status == DEAD_LETTERED and "already REEL-000981" in other.summary
+    assert list(Installation.objects.values_list("lot", flat=True)) == ["REEL-000981"]
+
+
+def test_materials_installed_kept_in_the_log_are_recorded_by_replaying_them_once(line):
+    """Messages logged before lot components were recorded are recorded by a replay of the
+    log; replaying them again records nothing twice."""
+    (usid,) = line.units(1)
+    NameMapping.objects.create(
+        endpoint=Endpoint.objects.get(handle=PLACER),
+        kind="material",
+        name="CAP-100N-0402",
+        field_key="cap_c12",
+    )
+    Message.objects.create(
+        key="logged-1",
+        name="CFX.Production.Assembly.MaterialsInstalled",
+        body=json.dumps(materials_installed(usid, unique_id="logged-1")),
+        outcome=Message.Outcome.RECORDED,
+        summary="1 installed materials on 1 units wait to be kept as lot components.",
+    )
+    call_command("cfx_replay", "--name", "CFX.Production.Assembly.MaterialsInstalled")
+    call_command("cfx_replay", "--name", "CFX.Production.Assembly.MaterialsInstalled")
+
+    assert Installation.objects.get().parent_usid == usid
+    assert "already recorded" in Message.objects.get().summary
+    assert cfx_events(usid).count() == 0  # SMD was scanned before: the reel was added to it
 
 
 def test_a_unit_the_rules_refuse_is_dead_lettered_and_recorded_by_a_replay_once_fixed(
@@ -208,24 +285,114 @@ def test_a_10_mb_message_is_kept_cut_short_and_cannot_be_replayed(line, engineer
     assert dead_letter_replay(dead_letter=dead_letter, user=engineer).status == DEAD_LETTERED
 
 
-def test_a_measurement_is_listed_for_mapping_and_reaches_the_stage_data_seam_once_mapped(line):
+def map_vout(line):
+    NameMapping.objects.update_or_create(
+        endpoint=line.endpoint, kind="measurement", name="VOUT", defaults={"field_key": "vout"}
+    )
+    Endpoint.objects.filter(pk=line.endpoint.pk).update(revision=F("revision") + 1)
+
+
+def test_a_measurement_is_listed_for_mapping_and_recorded_as_stage_data_once_mapped(line):
     first, second = line.units(2)
     message_receive(
         encoded(units_tested(unit_result(first, measurements=[measurement("VOUT", 5.0)])))
     )
-    NameMapping.objects.filter(name="VOUT").update(field_key="vout")
+    assert NameMapping.objects.get(name="VOUT").field_key == ""  # listed, waiting
+    map_vout(line)
 
     receipt = message_receive(
         encoded(units_tested(unit_result(second, measurements=[measurement("VOUT", 5.1)])))
     )
 
-    assert "1 mapped measurements of U00002 wait to be kept as stage data" in receipt.summary
-    assert (
-        json.loads(Message.objects.first().body)["MessageBody"]["TestedUnits"][0]["Tests"][0][
-            "Measurements"
-        ][0]["MeasuredValue"]["Value"]
-        == 5.1
+    assert receipt.status == RECORDED
+    assert unit_of(line.part, first)["f_vout"] is None
+    assert unit_of(line.part, second)["f_vout"] == Decimal("5.1")
+    assert cfx_events(second).get().data == {"vout": 5.1}
+
+
+def test_a_passed_unit_measured_out_of_limits_is_refused_and_dead_lettered_naming_the_value(
+    line,
+):
+    (usid,) = line.units(1)
+    map_vout(line)
+
+    receipt = message_receive(
+        encoded(units_tested(unit_result(usid, measurements=[measurement("VOUT", 5.6)])))
     )
+
+    assert receipt.status == DEAD_LETTERED
+    reason = DeadLetter.objects.get().reason
+    assert "Not recorded as a pass" in reason and "5.6" in reason and "4.75 to 5.25" in reason
+    assert unit_of(line.part, usid)["qc_result"] is None
+    assert not cfx_events(usid).exists()
+
+
+def test_a_failed_unit_keeps_its_out_of_limits_measurement(line):
+    (usid,) = line.units(1)
+    map_vout(line)
+
+    message_receive(
+        encoded(units_tested(unit_result(usid, "Failed", measurements=[measurement("VOUT", 5.6)])))
+    )
+
+    unit = unit_of(line.part, usid)
+    assert unit["qc_result"] == "fail" and unit["f_vout"] == Decimal("5.6")
+
+
+def test_limits_that_disagree_with_the_fields_are_flagged_on_the_scan_and_in_the_log(line):
+    first, second = line.units(2)
+    map_vout(line)
+
+    receipt = message_receive(
+        encoded(
+            units_tested(
+                unit_result(first, measurements=[measurement("VOUT", 5.0, low=4.5, high=5.5)]),
+                unit_result(second, position=2, measurements=[measurement("VOUT", 5.0)]),
+            )
+        )
+    )
+
+    flag = "Limits disagree: VOUT was tested against 4.5 to 5.5 V, Output voltage allows 4.75"
+    assert receipt.status == RECORDED and flag in receipt.summary
+    assert flag in cfx_events(first).get().reason
+    assert "Limits disagree" not in cfx_events(second).get().reason
+    assert flag in Message.objects.get().summary  # shown on the endpoint page
+
+
+def test_a_measurement_that_is_not_a_number_is_dead_lettered_and_nothing_recorded(line):
+    (usid,) = line.units(1)
+    map_vout(line)
+
+    receipt = message_receive(
+        encoded(units_tested(unit_result(usid, measurements=[measurement("VOUT", "5.0")])))
+    )
+
+    assert receipt.status == DEAD_LETTERED
+    assert 'measurement VOUT of test Power rail: its value is "5.0", not a number' in (
+        DeadLetter.objects.get().reason
+    )
+    assert not cfx_events().exists()
+
+
+def test_a_redelivered_message_records_its_data_and_components_once(line):
+    (usid,) = line.units(1)
+    map_vout(line)
+    NameMapping.objects.create(
+        endpoint=Endpoint.objects.get(handle=PLACER),
+        kind="material",
+        name="CAP-100N-0402",
+        field_key="cap_c12",
+    )
+    tested = encoded(units_tested(unit_result(usid, measurements=[measurement("VOUT", 5.0)])))
+    placed = encoded(materials_installed(usid))
+
+    first = [message_receive(tested).status, message_receive(placed).status]
+    again = [message_receive(tested).status, message_receive(placed).status]
+
+    assert first == [RECORDED, RECORDED] and again == [DUPLICATE, DUPLICATE]
+    assert cfx_events(usid).count() == 1
+    assert Installation.objects.count() == 1
+    assert set(Message.objects.values_list("deliveries", flat=True)) == {2}
 
 
 def test_the_listeners_last_resort_keeps_the_message_as_a_dead_letter_once(line):

@@ -11,7 +11,9 @@ import pytest
 
 from shopfloor.scanning.services import api_token_issue
 from shopfloor.stations.models import Station
+from tests.genealogy.genealogy_support import Line
 from tests.stations.scan_support import part_with_procedure, scan
+from tests.stations.stage_data_support import TESTED_PROCEDURE
 from tests.support.servers import Gunicorn, http_request
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -23,6 +25,13 @@ def live_api(shared_database, engineer, tmp_path):
     for n in range(1, 4):
         scan(f"U{n:05d}", "smd", part_no=part.part_no)
     Station.objects.create(name="QC-1", line="Line A", stage="qc").parts.set([part])
+    # A genealogy for the trace API: PSU board P-1 and paste lot LOT-P in controller C-1, a
+    # controller waiting at assembly, and a part whose test stage records a measurement.
+    line = Line(engineer)
+    line.finished_controller("C-1", line.finished_psu("P-1"), paste="LOT-P")
+    line.controller_at_assembly("C-2")
+    tested = part_with_procedure(engineer, "TST_Part", TESTED_PROCEDURE)
+    scan("T-1", "smd", part_no=tested.part_no)
     token = api_token_issue(name="schemathesis", may_read=True)[1]
     # Static files collected: a probe off the API gets the 404 page, rendered in production mode.
     server = Gunicorn(database_url=shared_database, log_dir=tmp_path, workers=2, pages=True)
@@ -42,6 +51,7 @@ def test_the_document_is_served_to_a_token_and_lists_every_api_operation(live_ap
         "/api/v1/scans",
         "/api/v1/units/{usid}",
         "/api/v1/parts/{part_no}/summary",
+        "/api/v1/trace",
         "/api/v1/openapi.json",
     }
     assert http_request(server.url, "GET", "/api/v1/openapi.json")[0] == 401

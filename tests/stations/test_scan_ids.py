@@ -130,3 +130,15 @@ def test_a_scan_id_costs_one_receipt_written_and_nothing_without_it(engineer):
     # A scan sent once is not looked for first: a replay finds its receipt taken on writing.
     assert len(receipts) == 1 and receipts[0].startswith("INSERT")
     assert len(with_id) == len(plain) + 1
+
+
+def test_a_usid_with_a_nul_character_sent_with_a_scan_id_is_refused_plainly_twice(
+    api, device_token, part
+):
+    body = {"usid": "\u0000\u0083", "stage": "smd", "result": "fail", "scan_id": "G"}
+
+    answers = [api.post(body, token=device_token) for _ in range(2)]
+
+    assert [answer.status_code for answer in answers] == [400, 400]
+    assert "usid" in answers[0].json()["error"]["fields"]
+    assert not UnitRegistration.objects.exists()
