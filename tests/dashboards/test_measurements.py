@@ -4,9 +4,11 @@ standard deviation, Cpk, share outside the limits, and a required field's missin
 import statistics
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
+from shopfloor.dashboards import measurements
 from shopfloor.dashboards.measurements import cpk, measurement_figures
 from shopfloor.dashboards.windows import days_window
 from shopfloor.scanning.plans import FieldPlan, plan_of_part
@@ -96,3 +98,32 @@ def test_a_value_on_a_bin_edge_lands_in_the_bin_that_starts_there(edge_part):
     assert voltage.edges[5] == 4.75 and voltage.edges[15] == 5.25
     assert voltage.edges[6] == 4.8
     assert voltage.outside == 6  # 4.5, 1.0, 5.3, 5.45, 5.5 and 9.0; 4.75 and 5.25 are inside
+
+
+def test_a_period_too_long_to_read_whole_is_read_from_a_sample_and_says_so(
+    part, client_for, supervisor, monkeypatch
+):
+    if connection.vendor != "postgresql":
+        pytest.skip("samples are read on PostgreSQL (TABLESAMPLE); SQLite reads every unit")
+    with connection.cursor() as cursor:
+        cursor.execute(f'ANALYZE "{part.unit_model()._meta.db_table}"')
+    today = timezone.localdate()
+    window = days_window(today, today)
+    whole = {f.field.key: f for f in measurement_figures(plan=plan_of_part(part), window=window)}
+    # Every page of this small table is in the sample: the figures are the whole's.
+    monkeypatch.setattr(measurements, "SAMPLE_ABOVE", 3)
+    monkeypatch.setattr(measurements, "SAMPLE_SIZE", 1_000)
+
+    sampled = {f.field.key: f for f in measurement_figures(plan=plan_of_part(part), window=window)}
+    html = client_for(supervisor).get(reverse("dashboards:part", args=[part.pk])).content.decode()
+
+    voltage = sampled["v_out"]
+    assert voltage.sample_percent == 100.0
+    assert (voltage.bins, voltage.count, voltage.outside, voltage.missing) == (
+        whole["v_out"].bins,
+        len(VALUES),
+        1,
+        1,
+    )
+    assert voltage.mean == pytest.approx(statistics.mean(VALUES))
+    assert "from a random 100.0 % of the period" in html
