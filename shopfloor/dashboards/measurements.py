@@ -150,7 +150,7 @@ def _stage_figures(plan, stage, entries, window):
 # the page shows the same figures until the units change. Reading a million units whole takes
 # seconds; a histogram, mean, standard deviation, Cpk and share outside the limits from 50,000
 # of them differ from the whole in the third digit.
-SAMPLE_ABOVE = 200_000
+SAMPLE_ABOVE = 100_000
 SAMPLE_SIZE = 50_000
 
 
