@@ -60,7 +60,8 @@ def test_a_measurement_keeps_its_unit_and_limits():
         ),
         (
             measurement(max=float("inf")),
-            "fields[0].max: The highest value allowed must be an ordinary number, not infinity or NaN.",
+            "fields[0].max: The highest value allowed must be an ordinary number, not infinity "
+            "or NaN.",
         ),
         (
             measurement(unit="V" * 21),
@@ -85,7 +86,8 @@ def test_a_measurement_keeps_its_unit_and_limits():
         ),
         (
             {"key": "ok", "label": "OK", "type": "boolean", "unique": True},
-            "fields[0].unique: A yes/no field cannot be unique: it has only two values to share out.",
+            "fields[0].unique: A yes/no field cannot be unique: it has only two values to "
+            "share out.",
         ),
         (
             {"key": "mac", "label": "MAC", "type": "text", "unique": "yes"},
@@ -93,7 +95,8 @@ def test_a_measurement_keeps_its_unit_and_limits():
         ),
         (
             {"key": "mac", "label": "MAC", "type": "text", "unique": True, "default": "x"},
-            "fields[0].default: A unique field cannot have a default value: every unit would get the same one.",
+            "fields[0].default: A unique field cannot have a default value: every unit would "
+            "get the same one.",
         ),
     ],
 )
