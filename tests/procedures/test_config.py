@@ -82,7 +82,7 @@ BAD_CONFIGS = [
     (
         cfg(fields=[{"key": "fw", "label": "F", "type": "float"}]),
         'fields[0].type: "float" is not a type of field; choose one of: text, integer, decimal, '
-        "boolean, date, choice.",
+        "boolean, date, choice, measurement.",
     ),
     (
         cfg(fields=[{"key": "colour", "label": "C", "type": "choice"}]),
