@@ -387,15 +387,18 @@ def _normalise_field(problems, where, field, stage_keys):
     return normalised if key_ok else None
 
 
-def _limit_number(problems, where, value):
+def _limit_number(problems, where, name, value):
     """A limit as a float, or None (reported) when it is not a finite number."""
     if isinstance(value, bool) or not isinstance(value, int | float):
-        problems.add(where, f"must be a number, not {_quoted(value)}")
+        problems.add(where, f"The {name} must be a number, such as 4.75, not {_quoted(value)}.")
         return None
     if not math.isfinite(value):
-        problems.add(where, "must be a finite number")
+        problems.add(where, f"The {name} must be an ordinary number, not infinity or NaN.")
         return None
     return value
+
+
+LIMIT_NAMES = {"unit": "unit", "min": "lowest value allowed", "max": "highest value allowed"}
 
 
 def _normalise_measurement(problems, where, field, normalised):
@@ -403,22 +406,34 @@ def _normalise_measurement(problems, where, field, normalised):
     if normalised["type"] != "measurement":
         for option in ("unit", "min", "max"):
             if option in field:
-                problems.add(f"{where}.{option}", 'only a field of type "measurement" has one')
+                problems.add(
+                    f"{where}.{option}",
+                    f'Only a field of type "measurement" has a {LIMIT_NAMES[option]}; remove '
+                    'it or make the type "measurement".',
+                )
         return
     unit = field.get("unit", "")
     if not isinstance(unit, str) or len(unit) > UNIT_MAX_LENGTH:
-        problems.add(f"{where}.unit", f"must be a text of at most {UNIT_MAX_LENGTH} characters")
+        problems.add(
+            f"{where}.unit",
+            f"The unit must be a short text such as mV, at most {UNIT_MAX_LENGTH} characters.",
+        )
     else:
         _check_printable(problems, f"{where}.unit", unit)
     normalised["unit"] = unit
     limits = {}
     for option in ("min", "max"):
         if field.get(option) is not None:
-            limits[option] = _limit_number(problems, f"{where}.{option}", field[option])
+            limits[option] = _limit_number(
+                problems, f"{where}.{option}", LIMIT_NAMES[option], field[option]
+            )
             normalised[option] = field[option]
     low, high = limits.get("min"), limits.get("max")
     if low is not None and high is not None and low > high:
-        problems.add(f"{where}.max", f"{high!r} is below the min {low!r}")
+        problems.add(
+            f"{where}.max",
+            f"The highest value allowed ({high!r}) is below the lowest ({low!r}); swap them.",
+        )
 
 
 def _normalise_field_options(problems, where, field, normalised):
@@ -427,16 +442,22 @@ def _normalise_field_options(problems, where, field, normalised):
         _check_bool(problems, f"{where}.unique", field["unique"])
         if field["unique"] is True:
             if normalised["type"] == "boolean":
-                problems.add(f"{where}.unique", "a yes/no field cannot be unique")
+                problems.add(
+                    f"{where}.unique",
+                    "A yes/no field cannot be unique: it has only two values to share out.",
+                )
             normalised["unique"] = True
     if field.get("default") is None:
         return
     if field.get("unique") is True:
-        problems.add(f"{where}.default", "a unique field cannot have a default")
+        problems.add(
+            f"{where}.default",
+            "A unique field cannot have a default value: every unit would get the same one.",
+        )
         return
     problem = field_value_problem(normalised, field["default"])
     if problem:
-        problems.add(f"{where}.default", problem)
+        problems.add(f"{where}.default", f"The default value {problem}.")
     else:
         normalised["default"] = field["default"]
 

@@ -23,7 +23,7 @@ from django.utils.module_loading import import_module
 
 from parts.models import ModelPart
 from parts.unit_tables.exceptions import NoUnitTable
-from parts.unit_tables.naming import stage_flag_column, stage_result_column
+from parts.unit_tables.naming import field_columns, stage_flag_column, stage_result_column
 
 TEMPLATES = "admin/unit_tables"
 
@@ -48,7 +48,10 @@ class UnitAdmin(admin.ModelAdmin):
         self.list_display = ["usid", "tag_no", *flags, "on_hold", "updated_at"]
         self.list_filter = [*flags, *results, "on_hold"]
         self.search_fields = ["usid"]
-        self.readonly_fields = ["created_at", "updated_at"]
+        # Field values are shown, not changed: the unit's page changes them and records each
+        # change (who, when, old and new value) in the unit's history.
+        values = [field_columns(entry["key"]) for entry in model.unit_fields]
+        self.readonly_fields = ["created_at", "updated_at", *values]
         super().__init__(model, admin_site)
 
     def get_search_results(self, request, queryset, search_term):

@@ -9,7 +9,13 @@ leaves nothing behind once the old class is no longer used.
 from django.apps.registry import Apps
 from django.db import connection, models
 
-from parts.unit_tables.naming import USID_MAX_LENGTH, model_class_name, table_name
+from parts.unit_tables.naming import (
+    USID_MAX_LENGTH,
+    column_index_name,
+    model_class_name,
+    table_name,
+    unique_index_name,
+)
 from parts.unit_tables.tag_index import tag_model_indexes
 
 APP_LABEL = "parts"
@@ -109,6 +115,26 @@ def _unit_str(self):
     return self.usid
 
 
+def column_indexes(part_pk, columns):
+    """The indexes the applied schema asks for on field and stage columns, declared on the
+    model so that a table Django rebuilds (SQLite copies a table to change a column) gets them
+    back under the same names: ``(indexes, unique constraints)``."""
+    indexes, constraints = [], []
+    for name, spec in columns.items():
+        if spec.get("indexed"):
+            indexes.append(models.Index(fields=[name], name=column_index_name(part_pk, name)))
+        if spec.get("unique"):
+            # Partial, so both databases build it as a unique index that can be dropped by name.
+            constraints.append(
+                models.UniqueConstraint(
+                    fields=[name],
+                    name=unique_index_name(part_pk, name),
+                    condition=models.Q(**{f"{name}__isnull": False}),
+                )
+            )
+    return indexes, constraints
+
+
 def build_model(*, part, columns, config=None, version=0):
     """A model class for ``part``'s unit table with the base columns and ``columns``.
 
@@ -116,6 +142,7 @@ def build_model(*, part, columns, config=None, version=0):
     public model shows the active ones; schema changes need retired ones too).
     """
     labels = _labels(config)
+    indexes, constraints = column_indexes(part.pk, columns)
     meta = type(
         "Meta",
         (),
@@ -125,7 +152,8 @@ def build_model(*, part, columns, config=None, version=0):
             "db_table": table_name(part.pk),
             "managed": False,
             "ordering": ["-id"],
-            "indexes": tag_model_indexes(connection, part.pk),
+            "indexes": [*tag_model_indexes(connection, part.pk), *indexes],
+            "constraints": constraints,
             "verbose_name": f"unit of {part.part_no}",
             "verbose_name_plural": f"units of {part.part_no}",
         },

@@ -3,15 +3,16 @@
 Drift happens when someone changes the database by hand (drops a table or column, changes a
 type) or restores an old backup. ``find_differences`` lists it; ``repair`` fixes what it can
 without losing data: it creates missing tables and columns, converts wrong types (refusing,
-like a procedure change, when values would not convert), restores the USID uniqueness and
-the tag indexes (``tag_index``).
+like a procedure change, when values would not convert) and restores the USID uniqueness, the
+tag indexes (``tag_index``), the unique indexes of unique fields (refusing while units share a
+value) and the indexes on measured stages' time columns.
 Columns nobody asked for are reported and left alone: they may hold someone's data.
 """
 
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 
 from parts.unit_tables.builder import build_model, column_field
 from parts.unit_tables.conversion import convert_column
@@ -66,6 +67,10 @@ class Difference:
             "usid_not_unique": 'column "usid" has no unique constraint',
             "tag_not_indexed": f'index "{self.expected}" of the tag is missing (finding units '
             "by tag reads the whole table)",
+            "missing_unique_index": f'column "{self.column}" has lost its unique index '
+            f"({self.expected}): two units could be given the same value",
+            "missing_index": f'column "{self.column}" has lost its index ({self.expected}): '
+            "the part dashboard reads the whole table",
             "extra_column": f'column "{self.column}" ({self.actual}) is not part of the '
             "procedure; kept, drop it by hand if it is not needed",
             "not_applied": "the procedure was never applied; save it to create the table",
@@ -133,12 +138,30 @@ def differences_of(procedure):
             for index in expected_tag_indexes(connection, part.pk)
             if index not in constraints
         ]
+    found += _missing_indexes(part, model, actual, constraints)
     known = {field.column for field in model._meta.fields}
     found += [
         Difference(part, "extra_column", column, actual=family, repairable=False)
         for column, family in actual.items()
         if column not in known
     ]
+    return found
+
+
+def _missing_indexes(part, model, actual, constraints):
+    """The unique indexes of unique fields and the plain indexes of measured stages' time
+    columns that the table lacks (an index on the column is enough, whatever its name)."""
+    found = []
+    indexed = {tuple(c["columns"]) for c in constraints.values() if c["index"] or c["unique"]}
+    unique = {tuple(c["columns"]) for c in constraints.values() if c["unique"]}
+    for constraint in model._meta.constraints:
+        (column,) = constraint.fields
+        if column in actual and (column,) not in unique:
+            found.append(Difference(part, "missing_unique_index", column, constraint.name))
+    for index in model._meta.indexes:
+        (column,) = index.fields
+        if column in actual and (column,) not in indexed:
+            found.append(Difference(part, "missing_index", column, index.name))
     return found
 
 
@@ -192,6 +215,8 @@ def _repair_one(editor, model, procedure, difference):
     elif difference.problem == "tag_not_indexed":
         for statement in tag_index_statements(connection, procedure.model_part_id):
             editor.execute(statement)  # IF NOT EXISTS: the second missing index is a no-op
+    elif difference.problem in ("missing_unique_index", "missing_index"):
+        _repair_index(editor, model, difference)
     elif difference.problem == "wrong_type":
         spec = schema_columns(procedure.applied_schema)[difference.column]
         old_type = CONVERTIBLE[difference.actual]
@@ -212,3 +237,21 @@ def _repair_one(editor, model, procedure, difference):
             )
         except ValidationError as error:
             raise ValidationError(f"{difference}: {error.messages[0]}") from error
+
+
+def _repair_index(editor, model, difference):
+    """Re-create a lost index from the model's declaration; a unique one is refused while units
+    share a value (they must be given different values first)."""
+    declared = [*model._meta.indexes, *model._meta.constraints]
+    (wanted,) = [item for item in declared if item.name == difference.expected]
+    try:
+        with transaction.atomic():
+            if difference.problem == "missing_index":
+                editor.add_index(model, wanted)
+            else:
+                editor.add_constraint(model, wanted)
+    except IntegrityError as error:
+        raise ValidationError(
+            f"{difference}: units share its values; give them different values, then run the "
+            "check again"
+        ) from error

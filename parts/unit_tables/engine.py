@@ -19,7 +19,7 @@ from parts.unit_tables.cache import unit_model_for
 from parts.unit_tables.conversion import check_choices, convert_column
 from parts.unit_tables.editor import unit_schema_editor
 from parts.unit_tables.exceptions import UnitTableError
-from parts.unit_tables.naming import table_name, unique_index_name
+from parts.unit_tables.naming import column_index_name, table_name, unique_index_name
 from parts.unit_tables.schema import fingerprint, owner_key, plan_schema, schema_columns
 from parts.unit_tables.tag_index import tag_index_statements
 
@@ -100,10 +100,20 @@ def _apply_ddl(part, plan, applied_schema):
         table = quote(table_name(part.pk))
         for name in plan.made_not_unique:
             editor.execute(f"DROP INDEX IF EXISTS {quote(unique_index_name(part.pk, name))}")
-        _refuse_repeating_values(part, plan, applied_schema)
-        for name in plan.made_unique:
-            index = quote(unique_index_name(part.pk, name))
-            editor.execute(f"CREATE UNIQUE INDEX {index} ON {table} ({quote(name)})")
+        for name in plan.made_not_indexed:
+            editor.execute(f"DROP INDEX IF EXISTS {quote(column_index_name(part.pk, name))}")
+        if not plan.create_table:  # a new table got its unique indexes from the model
+            _refuse_repeating_values(part, plan, applied_schema)
+            # IF NOT EXISTS: SQLite's copy of a table to change a column already made them.
+            for name in plan.made_unique:
+                index = quote(unique_index_name(part.pk, name))
+                editor.execute(
+                    f"CREATE UNIQUE INDEX IF NOT EXISTS {index} ON {table} ({quote(name)}) "
+                    f"WHERE {quote(name)} IS NOT NULL"
+                )
+        for name in plan.made_indexed:
+            index = quote(column_index_name(part.pk, name))
+            editor.execute(f"CREATE INDEX IF NOT EXISTS {index} ON {table} ({quote(name)})")
 
 
 REPEATS_SHOWN = 5

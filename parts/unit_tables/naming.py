@@ -77,6 +77,12 @@ def unique_index_name(part_pk, column):
     return f"{table_name(part_pk)}_{column}_uniq"
 
 
+def column_index_name(part_pk, column):
+    """The plain index on column ``column`` (the time column of a stage whose measurements the
+    part dashboard reads by period)."""
+    return f"{table_name(part_pk)}_{column}_idx"
+
+
 def model_class_name(part_no, part_pk):
     """A valid Python class name made from ``part_no``.
 

@@ -13,7 +13,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 
-from parts.unit_tables.naming import field_columns, stage_columns
+from parts.unit_tables.naming import field_columns, stage_at_column, stage_columns
 
 # Column types. Stage columns: flag (done), when, who, result; field columns: the v1 types.
 STAGE_COLUMN_TYPES = ("flag", "when", "who", "result")
@@ -34,13 +34,21 @@ def storage_of(column_type):
 
 
 def desired_columns(config):
-    """The active columns a (validated) procedure config asks for, in config order."""
+    """The active columns a (validated) procedure config asks for, in config order.
+
+    The time column of a stage that records measurements is indexed: the part dashboard reads
+    a period's values by it, and without an index every period reads the whole table."""
     columns = {}
+    measured = {
+        entry.get("stage") for entry in config.get("fields", []) if entry["type"] == "measurement"
+    }
     for index, stage in enumerate(config["stages"]):
         owner = f"stage:{stage['key']}"
         names = stage_columns(stage["key"], stage["result"])
         for name, column_type in zip(names, STAGE_COLUMN_TYPES, strict=False):
             columns[name] = {"owner": owner, "type": column_type, "where": f"stages[{index}]"}
+        if stage["key"] in measured:
+            columns[stage_at_column(stage["key"])]["indexed"] = True
     for index, entry in enumerate(config.get("fields", [])):
         spec = {
             "owner": f"field:{entry['key']}",
@@ -59,8 +67,9 @@ def _stored(spec, retired=False):
     stored = {"owner": spec["owner"], "type": spec["type"], "retired": retired}
     if "choices" in spec:
         stored["choices"] = spec["choices"]
-    if spec.get("unique"):
-        stored["unique"] = True
+    for flag in ("unique", "indexed"):
+        if spec.get(flag):
+            stored[flag] = True
     return stored
 
 
@@ -138,6 +147,9 @@ class SchemaPlan:
     # Columns that gain a unique index (no two units hold the same value) and that lose it.
     made_unique: list = field(default_factory=list)
     made_not_unique: list = field(default_factory=list)
+    # Columns that gain a plain index (a measured stage's time) and that lose it.
+    made_indexed: list = field(default_factory=list)
+    made_not_indexed: list = field(default_factory=list)
     # Filled by a preview: for each retired column, how many units hold data in it.
     units_holding_data: dict = field(default_factory=dict)
 
@@ -150,6 +162,7 @@ class SchemaPlan:
         return (
             self.create_table
             or bool(self.added or self.made_unique or self.made_not_unique)
+            or bool(self.made_indexed or self.made_not_indexed)
             or any(c.needs_ddl for c in self.converted)
         )
 
@@ -163,6 +176,8 @@ class SchemaPlan:
             or self.converted
             or self.made_unique
             or self.made_not_unique
+            or self.made_indexed
+            or self.made_not_indexed
         )
 
     def as_dict(self):
@@ -180,6 +195,8 @@ class SchemaPlan:
             ],
             "made_unique": list(self.made_unique),
             "made_not_unique": list(self.made_not_unique),
+            "made_indexed": list(self.made_indexed),
+            "made_not_indexed": list(self.made_not_indexed),
         }
 
 
@@ -197,6 +214,10 @@ def plan_schema(applied_schema, config):
             plan.made_unique.append(name)
         elif old is not None and old.get("unique") and not spec.get("unique"):
             plan.made_not_unique.append(name)
+        if spec.get("indexed") and (old is None or not old.get("indexed")):
+            plan.made_indexed.append(name)
+        elif old is not None and old.get("indexed") and not spec.get("indexed"):
+            plan.made_not_indexed.append(name)
         if old is None:
             if not create_table:
                 plan.added.append(name)

@@ -6,5 +6,4 @@ app_name = "units"
 
 urlpatterns = [
     path("<str:usid>", views.unit_detail, name="detail"),
-    path("<str:usid>/fields", views.unit_fields, name="fields"),
 ]

@@ -46,43 +46,62 @@ def test_a_measurement_keeps_its_unit_and_limits():
 @pytest.mark.parametrize(
     ("field", "expected"),
     [
-        (measurement(min=5, max=4), "fields[0].max: 4 is below the min 5"),
-        (measurement(min="low"), 'fields[0].min: must be a number, not "low"'),
-        (measurement(max=True), "fields[0].max: must be a number, not True"),
-        (measurement(max=float("inf")), "fields[0].max: must be a finite number"),
-        (measurement(unit="V" * 21), "fields[0].unit: must be a text of at most 20"),
+        (
+            measurement(min=5, max=4),
+            "fields[0].max: The highest value allowed (4) is below the lowest (5); swap them.",
+        ),
+        (
+            measurement(min="low"),
+            'fields[0].min: The lowest value allowed must be a number, such as 4.75, not "low".',
+        ),
+        (
+            measurement(max=True),
+            "fields[0].max: The highest value allowed must be a number, such as 4.75, not True.",
+        ),
+        (
+            measurement(max=float("inf")),
+            "fields[0].max: The highest value allowed must be an ordinary number, not infinity "
+            "or NaN.",
+        ),
+        (
+            measurement(unit="V" * 21),
+            "fields[0].unit: The unit must be a short text such as mV, at most 20 characters.",
+        ),
         (
             {"key": "fw", "label": "FW", "type": "text", "unit": "V"},
-            'fields[0].unit: only a field of type "measurement" has one',
+            'fields[0].unit: Only a field of type "measurement" has a unit; remove it or make the '
+            'type "measurement".',
         ),
         (
             {"key": "n", "label": "N", "type": "integer", "default": "3"},
-            'fields[0].default: must be a whole number, not "3"',
+            'fields[0].default: The default value must be a whole number, not "3".',
         ),
         (
             {"key": "d", "label": "D", "type": "date", "default": "2026-02-30"},
-            'fields[0].default: "2026-02-30" is not a date that exists',
+            'fields[0].default: The default value "2026-02-30" is not a date that exists.',
         ),
         (
             {"key": "c", "label": "C", "type": "choice", "choices": ["a"], "default": "b"},
-            'fields[0].default: "b" is not one of the choices',
+            'fields[0].default: The default value "b" is not one of the choices.',
         ),
         (
             {"key": "ok", "label": "OK", "type": "boolean", "unique": True},
-            "fields[0].unique: a yes/no field cannot be unique",
+            "fields[0].unique: A yes/no field cannot be unique: it has only two values to "
+            "share out.",
         ),
         (
             {"key": "mac", "label": "MAC", "type": "text", "unique": "yes"},
-            'fields[0].unique: must be true or false, not "yes"',
+            'fields[0].unique: This must be yes or no (true or false), not "yes".',
         ),
         (
             {"key": "mac", "label": "MAC", "type": "text", "unique": True, "default": "x"},
-            "fields[0].default: a unique field cannot have a default",
+            "fields[0].default: A unique field cannot have a default value: every unit would "
+            "get the same one.",
         ),
     ],
 )
-def test_bad_measurements_and_options_are_refused_naming_the_entry(field, expected):
-    assert any(expected in message for message in problems(cfg(field)))
+def test_bad_measurements_and_options_are_refused_in_a_sentence_naming_the_entry(field, expected):
+    assert expected in problems(cfg(field))
 
 
 def test_a_default_of_the_right_type_is_kept():

@@ -53,8 +53,8 @@ def test_a_measurement_with_limits_a_default_and_a_unique_field_are_saved(htmx_p
 @pytest.mark.parametrize(
     ("row", "expected"),
     [
-        ({"min": "5", "max": "4"}, "Max: 4 is below the min 5"),
-        ({"min": "low"}, 'Min: must be a number, not "low"'),
+        ({"min": "5", "max": "4"}, "The highest value allowed (4) is below the lowest (5)"),
+        ({"min": "low"}, 'The lowest value allowed must be a number, such as 4.75, not "low".'),
     ],
 )
 def test_limits_are_checked_as_typed(htmx_post, part, row, expected):

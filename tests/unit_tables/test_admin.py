@@ -99,6 +99,26 @@ def test_a_unit_can_be_changed_in_the_admin_and_is_logged_on_its_part(
     assert entry.get_change_message() == "Unit U-300 changed in the admin."
 
 
+def test_the_admin_shows_a_units_values_but_does_not_change_them_unrecorded(
+    admin_client_for, part, apply
+):
+    apply(part, config(stage("smd"), fields=[{"key": "mac", "label": "MAC", "type": "text"}]))
+    unit = part.unit_model().objects.create(usid="U-500", f_mac="AA:BB")
+    url = reverse("unit_admin:change", args=[part.pk, unit.pk])
+
+    form = admin_client_for.get(url)
+    saved = admin_client_for.post(url, {"usid": "U-500", "f_mac": "CC:DD"})
+    added = admin_client_for.post(
+        reverse("unit_admin:add", args=[part.pk]), {"usid": "U-501", "f_mac": "EE:FF"}
+    )
+
+    assert 'name="f_mac"' not in form.content.decode()
+    assert "AA:BB" in form.content.decode()
+    assert saved.status_code == added.status_code == 302
+    values = dict(part.unit_model().objects.values_list("usid", "f_mac"))
+    assert values == {"U-500": "AA:BB", "U-501": None}
+
+
 def test_a_unit_can_be_added_and_deleted_in_the_admin(admin_client_for, part, units):
     added = admin_client_for.post(reverse("unit_admin:add", args=[part.pk]), {"usid": "U-400"})
     unit = units.objects.get(usid="U-400")

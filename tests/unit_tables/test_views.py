@@ -1,4 +1,4 @@
-"""Reading a unit and writing its fields over HTTP, through the part's current model."""
+"""Reading a unit over HTTP, through the part's current model."""
 
 import json
 
@@ -24,14 +24,6 @@ def unit(part, apply):
     return part.unit_model().objects.create(usid="U000123", is_smd=True, smd_result="pass")
 
 
-def write(client, part, usid, fields):
-    return client.post(
-        reverse("units:fields", args=[part.pk, usid]),
-        data=json.dumps({"fields": fields}),
-        content_type="application/json",
-    )
-
-
 def test_a_unit_reads_with_its_stages_and_fields(client_for, operator, part, unit):
     response = client_for(operator).get(reverse("units:detail", args=[part.pk, "U000123"]))
 
@@ -42,36 +34,26 @@ def test_a_unit_reads_with_its_stages_and_fields(client_for, operator, part, uni
     assert body["fields"] == {"firmware": None, "runs": None}
 
 
-def test_an_engineer_writes_a_units_fields(client_for, engineer, part, unit):
-    response = write(client_for(engineer), part, "U000123", {"firmware": "1.4.2", "runs": "3"})
-
-    assert response.status_code == 200
-    assert response.json()["fields"] == {"firmware": "1.4.2", "runs": 3}
-
-
-def test_a_bad_value_is_refused_naming_the_field_and_writes_nothing(
+def test_no_url_writes_a_units_values_without_recording_who_changed_them(
     client_for, engineer, part, unit
 ):
-    response = write(client_for(engineer), part, "U000123", {"firmware": "2.0", "runs": "many"})
+    # Values change on the unit's page only, where each change is an event in its history.
+    response = client_for(engineer).post(
+        f"/parts/{part.pk}/units/U000123/fields",
+        data=json.dumps({"fields": {"firmware": "1.4.2"}}),
+        content_type="application/json",
+    )
 
-    assert response.status_code == 400
-    assert "runs" in response.json()["error"]["fields"]
+    assert response.status_code == 404
     assert part.unit_model().objects.get().f_firmware is None
 
 
-def test_unknown_units_fields_and_parts_without_table_get_404_or_400(
-    client_for, engineer, part, unit, make_part
-):
+def test_unknown_units_and_parts_without_table_get_404(client_for, engineer, part, unit, make_part):
     client = client_for(engineer)
 
-    assert write(client, part, "NOPE", {"runs": 1}).status_code == 404
-    assert write(client, part, "U000123", {"colour": "red"}).status_code == 400
+    assert client.get(reverse("units:detail", args=[part.pk, "NOPE"])).status_code == 404
     bare = make_part("BARE")
     assert (
         client.get(reverse("units:detail", args=[bare.pk, "U1"])).json()["error"]["code"]
         == "no_unit_table"
     )
-
-
-def test_an_operator_may_read_but_not_write(client_for, operator, part, unit):
-    assert write(client_for(operator), part, "U000123", {"runs": 1}).status_code == 403

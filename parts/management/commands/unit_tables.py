@@ -9,7 +9,8 @@ from procedures.models import PartProcedureDetail
 class Command(BaseCommand):
     help = (
         "check: list every difference between each part's procedure and its real unit table. "
-        "sync: repair them (missing tables and columns, wrong types, USID uniqueness); safe "
+        "sync: repair them (missing tables and columns, wrong types, USID uniqueness, the "
+        "indexes of unique fields and measured stages); safe "
         "to run again. Columns and tables no procedure uses are reported and kept. "
         "rebuild [PART_ID ...]: give back the slots of dropped columns (PostgreSQL counts them "
         "toward its 1,600-column limit) by copying each table afresh; scans of a part wait "
