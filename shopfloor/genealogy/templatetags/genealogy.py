@@ -3,7 +3,6 @@ import json
 from django import template
 
 from parts.models import ModelPart
-
 from shopfloor.genealogy.selectors import (
     station_component_entries,
     trace_tree,
