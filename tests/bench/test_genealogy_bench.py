@@ -40,6 +40,7 @@ from shopfloor.scanning.services import api_token_issue
 from shopfloor.stations.models import DefectReason, Station
 from tests.bench.test_scan_bench import (
     POOL,
+    PROCEDURE,
     REPEATS,
     Rig,
     Scenario,
@@ -79,7 +80,8 @@ CONTROLLER = {
         },
         {"key": "dispatch", "label": "Dispatch"},
     ],
-    "fields": [],
+    # The scan benchmark's qc values: its pool reset and database checks clear their columns.
+    "fields": PROCEDURE["fields"],
 }
 
 
