@@ -7,6 +7,9 @@ its transaction. ``procedures.services.procedure_apply`` and the JSON endpoint, 
 rows through the procedure it is handed), so ``procedures.models`` can import it.
 """
 
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+
 from parts.unit_tables import engine
 from parts.unit_tables.capacity import table_capacity
 from procedures.config import validate_procedure_config
@@ -58,12 +61,44 @@ def procedure_validate(*, procedure):
         .values("procedure_config", "applied_schema")
         .first()
     ) or {}
-    return validate_procedure_config(
+    config = validate_procedure_config(
         procedure.procedure_config,
         previous_config=stored.get("procedure_config"),
         applied_schema=stored.get("applied_schema"),
         capacity=table_capacity(procedure.model_part_id),
     )
+    component_parts_check(config, parts=_parts(procedure))
+    return config
+
+
+def _parts(procedure):
+    return type(procedure)._meta.get_field("model_part").related_model
+
+
+def component_parts_check(config, *, parts):
+    """Every part a stage installs units of (``components[].part_no``) exists among ``parts``
+    (the part model's manager holder); raises ``ValidationError`` naming each missing one.
+    Done where the procedure is saved or previewed, the config validator reading no table."""
+    named = [
+        (f"stages[{s}].components[{c}].part_no", entry["part_no"])
+        for s, stage in enumerate(config.get("stages") or [])
+        for c, entry in enumerate(stage.get("components") or [])
+        if entry.get("part_no")
+    ]
+    if not named:
+        return
+    asked = Q()
+    for _where, part_no in named:
+        asked |= Q(part_no__iexact=part_no)
+    found = parts._default_manager.filter(asked).values_list("part_no", flat=True)
+    known = {part_no.casefold() for part_no in found}
+    missing = [
+        f'{where}: there is no part {part_no}: name an existing part (or say "kind": "lot").'
+        for where, part_no in named
+        if part_no.casefold() not in known
+    ]
+    if missing:
+        raise ValidationError(missing)
 
 
 def procedure_migrate(*, procedure):
@@ -85,6 +120,7 @@ def procedure_migrate(*, procedure):
         applied_schema=applied_schema,
         capacity=table_capacity(procedure.model_part_id),
     )
+    component_parts_check(config, parts=_parts(procedure))
     applied = engine.apply_config(
         part=procedure.model_part, config=config, applied_schema=applied_schema
     )

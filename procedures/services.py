@@ -10,11 +10,12 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from parts.models import ModelPart
 from parts.unit_tables import cache, engine
 from parts.unit_tables.capacity import table_capacity
 from procedures.config import validate_procedure_config
 from procedures.models import PartProcedureDetail, ProcedureVersion
-from procedures.saving import procedure_locked
+from procedures.saving import component_parts_check, procedure_locked
 
 
 def procedure_apply(*, part, config, user, expected_version=None):
@@ -55,6 +56,7 @@ def procedure_preview(*, part, config):
         applied_schema=applied_schema,
         capacity=table_capacity(part.pk),
     )
+    component_parts_check(config, parts=ModelPart)
     return engine.preview_config(part=part, config=config, applied_schema=applied_schema)
 
 

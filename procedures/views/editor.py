@@ -33,6 +33,7 @@ from procedures.services import (
     procedure_retirements_to_confirm,
 )
 from procedures.views.pages import CHANGE, version_or_404
+from shopfloor.genealogy.editor_forms import component_row_problems
 
 EDIT_TEMPLATE = "procedures/procedure_edit.html"
 
@@ -101,6 +102,8 @@ def _save(request, part, procedure, state):
     if procedure is not None and state.base_version != procedure.version:
         return _render_conflict(request, part, procedure, state)
     config = state.draft.to_config()
+    if component_row_problems(state.draft.components, state.draft.stage_keys()):
+        return _render_editor(request, part, procedure, state)  # each row says what is wrong
     try:
         to_confirm = procedure_retirements_to_confirm(
             part=part, config=config, confirmed=state.confirm_retire
@@ -198,6 +201,10 @@ def _render_editor(request, part, procedure, state, *, partial="editor", **extra
     forms = state.forms()
     config = state.draft.to_config()
     problems, plan = _check(part, config)
+    for index, said in component_row_problems(
+        state.draft.components, state.draft.stage_keys()
+    ).items():
+        problems.rows.setdefault(("components", index), []).extend(said)
     changes = config_changes(_saved_config(procedure), config)
     context = {
         "part": part,
@@ -205,6 +212,9 @@ def _render_editor(request, part, procedure, state, *, partial="editor", **extra
         **forms,
         "stage_rows": _rows("stages", forms["stage_formset"], state.draft.stages, problems),
         "field_rows": _rows("fields", forms["field_formset"], state.draft.fields, problems),
+        "component_rows": _rows(
+            "components", forms["component_formset"], state.draft.components, problems
+        ),
         "general_errors": problems.general,
         "has_problems": bool(problems),
         "plan": plan,

@@ -266,6 +266,7 @@ KIND_LABELS = {
     "hold": "Held",
     "release": "Released",
     "edit": "Value changed",
+    "repair": "Component replaced (repair)",
 }
 
 

@@ -52,6 +52,26 @@ def component_entries(rows, stage_key):
     return entries
 
 
+def component_row_problems(rows, stage_keys):
+    """{row index: [message]} for component rows the draft cannot place: no stage chosen, or a
+    stage no longer in the procedure. Such a row would otherwise be left out of the config
+    without a word."""
+    problems = {}
+    for index, row in enumerate(rows):
+        stage = row["stage"]
+        if not stage:
+            problems[index] = [_("Installed at stage: choose the stage that installs it.")]
+        elif stage not in stage_keys:
+            problems[index] = [
+                _(
+                    "Installed at stage: %(stage)s is no longer in the procedure; choose "
+                    "another stage or remove this component."
+                )
+                % {"stage": stage}
+            ]
+    return problems
+
+
 class ComponentForm(forms.Form):
     key = forms.CharField(label=_("Key"), required=False)
     label = forms.CharField(label=_("Label"), required=False)

@@ -23,6 +23,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import Q
 
+from parts.unit_tables import cache
 from shopfloor.genealogy.models import LOT_MAX_LENGTH, Installation
 from shopfloor.scanning.input import ascii_check, code_clean
 from shopfloor.scanning.plans import plan_of_part
@@ -231,16 +232,25 @@ def _children_check(parent, entries, units, placed):
     """Every child unit in ``units`` ({key: USID}) checked against the contract's rules; the
     children as registered, by key. Each child's unit row is locked until the scan commits.
     ``placed`` says where the sent codes and the parent are installed now."""
-    keys = [key for code in units.values() for key in usid_lookup_keys(code)]
-    registrations = {
-        registration.usid_key: registration
-        for registration in UnitRegistration.objects.filter(usid_key__in=keys).select_related(
-            "part__procedure"
-        )
-    }
+    locked = _children_locked(entries, units)
+    keys = [
+        key for name, code in units.items() if name not in locked for key in usid_lookup_keys(code)
+    ]
+    registrations = (
+        {
+            registration.usid_key: registration
+            for registration in UnitRegistration.objects.filter(usid_key__in=keys).select_related(
+                "part__procedure"
+            )
+        }
+        if keys
+        else {}
+    )
     problems = {}
-    found = {}
+    found = {key: child for key, (child, _row, _plan) in locked.items()}
     for key, code in units.items():
+        if key in locked:
+            continue
         registration = next(
             (registrations[k] for k in usid_lookup_keys(code) if k in registrations), None
         )
@@ -279,7 +289,11 @@ def _children_check(parent, entries, units, placed):
         if where is not None:
             problems[_name(key)] = f"{registration.usid} is already installed in {where}."
             continue
-        reason = _child_not_ready(registration)
+        if key in locked:
+            child, row, plan = locked[key]
+            reason = _child_unready(child.usid, plan, row)
+        else:
+            reason = _child_not_ready(registration)
         if reason:
             problems[_name(key)] = reason
     if problems:
@@ -290,24 +304,98 @@ def _children_check(parent, entries, units, placed):
     }
 
 
+# The plans of the parts installed as children, by part no. (case-free), as last read: the
+# next scan finds and locks its children with them in one query per part, and falls back to
+# the registration lookup when the procedure changed since (or the part was never seen).
+CHILD_PLANS = {}
+
+
+@dataclass(frozen=True)
+class _Registered:
+    """A child found by the one-query path: what the checks read of its registration."""
+
+    usid: str
+    part_id: int
+
+
+def _children_locked(entries, units):
+    """{entry key: (child, row, plan)} of the children of ``units`` ({key: code}) registered to the
+    part their entry names and present in its unit table, each unit row locked: one query
+    per part, joining the registration, the part's procedure version (the cached plan must
+    still be current) and its unit table. A child not found so is left to the full lookup,
+    which names what is wrong."""
+    by_part = {}
+    for key, code in units.items():
+        known = CHILD_PLANS.get(entries[key].part_no.casefold())
+        # Still the plan cache's (which forgets a model gone or replaced)?
+        plan = known and cache.kept(known.part_id, known.version, known.fingerprint, "scan_plan")
+        if plan is not None and plan is known:
+            by_part.setdefault(plan.part_id, (plan, {}))[1][key] = code
+    found = {}
+    for plan, codes in by_part.values():
+        found.update(_part_children_locked(plan, codes))
+    return found
+
+
+def _part_children_locked(plan, codes):
+    q = connection.ops.quote_name
+    flags = [stage.flag for stage in plan.stages]
+    table = q(plan.unit_model._meta.db_table)
+    keys = [key for code in codes.values() for key in usid_lookup_keys(code)]
+    lock = " FOR UPDATE OF u" if connection.features.has_select_for_update_of else ""
+    sql = (
+        f"SELECT r.{q('usid')}, d.{q('version')}, d.{q('schema_fingerprint')}, u.{q('on_hold')}"
+        + "".join(f", u.{q(flag)}" for flag in flags)
+        + f" FROM {q(UnitRegistration._meta.db_table)} r"
+        f" JOIN {table} u ON u.{q('usid')} = r.{q('usid')}"
+        f" JOIN {q('procedures_partproceduredetail')} d"
+        f" ON d.{q('model_part_id')} = r.{q('part_id')}"
+        f" WHERE r.{q('part_id')} = %s AND r.{q('usid_key')} IN ({', '.join(['%s'] * len(keys))})"
+        f"{lock}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [plan.part_id, *keys])
+        rows = cursor.fetchall()
+    if any(
+        (version, fingerprint or "") != (plan.version, plan.fingerprint or "")
+        for _usid, version, fingerprint, *_rest in rows
+    ):
+        return {}  # the procedure changed: the full lookup reads it again
+    by_usid = {row[0]: row for row in rows}
+    found = {}
+    for key, code in codes.items():
+        row = by_usid.get(code) or next(
+            (row for usid, row in by_usid.items() if usid.casefold() == code.casefold()), None
+        )
+        if row is not None:
+            values = dict(zip(["on_hold", *flags], row[3:], strict=True))
+            found[key] = (_Registered(usid=row[0], part_id=plan.part_id), values, plan)
+    return found
+
+
 def _child_not_ready(registration):
     """Why the child cannot be installed (not finished, on hold), or "" when it can."""
     plan = plan_of_part(registration.part)
     if plan is None:
         return f"{registration.usid}'s part has no procedure."
+    CHILD_PLANS[registration.part.part_no.casefold()] = plan
     row = (
         plan.unit_model.objects.select_for_update()
         .filter(usid=registration.usid)
         .values(*plan.columns)
         .first()
     )
+    return _child_unready(registration.usid, plan, row)
+
+
+def _child_unready(usid, plan, row):
     if row is None:
-        return f"{registration.usid} is missing from its part's unit table."
+        return f"{usid} is missing from its part's unit table."
     if row["on_hold"]:
-        return f"{registration.usid} is on hold."
+        return f"{usid} is on hold."
     missing = [stage.label for stage in plan.stages if not stage.optional and not row[stage.flag]]
     if missing:
-        return f"{registration.usid} is not finished: {', '.join(missing)} not done."
+        return f"{usid} is not finished: {', '.join(missing)} not done."
     return ""
 
 

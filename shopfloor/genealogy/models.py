@@ -116,7 +116,18 @@ class Installation(models.Model):
         indexes = [
             models.Index(fields=["parent_usid"], name="genealogy_parent"),
             models.Index(fields=["child_usid"], name="genealogy_child"),
-            models.Index(fields=["lot"], condition=Q(lot__isnull=False), name="genealogy_lot"),
+            # The trace's steps read only these indexes (index-only scans): a lot's holders,
+            # then each holder's holder, with the parent's USID and part in the index itself.
+            models.Index(
+                fields=["lot", "parent_usid", "parent_part"],
+                condition=Q(lot__isnull=False, removed_at__isnull=True),
+                name="genealogy_lot_holder",
+            ),
+            models.Index(
+                fields=["child_usid", "parent_usid", "parent_part"],
+                condition=Q(child_usid__isnull=False, removed_at__isnull=True),
+                name="genealogy_child_holder",
+            ),
         ]
 
     def __str__(self):

@@ -5,6 +5,8 @@ their parts' unit tables in one query per part, so 100,000 units stream without 
 in memory twice.
 """
 
+import csv
+import io
 from itertools import islice
 
 from parts.models import ModelPart
@@ -35,29 +37,47 @@ def unit_standing(plan, row):
     return state, where, dispatched
 
 
-def recall_rows(*, lot=None, usid=None):
-    """The recall's rows after its header: [usid, part_no, via, state, where, dispatched]."""
-    yield HEADER
+def recall_csv_chunks(*, lot=None, usid=None):
+    """The recall as CSV text, in chunks of ``CHUNK`` units: the header, then one row a unit
+    [usid, part_no, via, state, where, dispatched]. Each chunk's units are read from their
+    parts' unit tables in one query per part."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(HEADER)
     plans = {}
     holders = trace_forward(lot=lot, usid=usid)
-    while chunk := list(islice(holders, CHUNK)):
-        by_part = {}
-        for holder in chunk:
-            by_part.setdefault(holder[3], []).append(holder[0])
-        rows = {}
-        for part_id, usids in by_part.items():
-            if part_id not in plans:
-                plans[part_id] = plan_of_part(
-                    ModelPart.objects.select_related("procedure").get(pk=part_id)
-                )
-            plan = plans[part_id]
-            if plan is None:
-                continue
-            # Only what the standing needs: the stage flags and the hold (no dates to convert).
-            columns = ["usid", "on_hold", *(stage.flag for stage in plan.stages)]
-            for row in plan.unit_model.objects.filter(usid__in=usids).values(*columns):
-                rows[row["usid"]] = row
-        for holder, part_no, via, part_id in chunk:
-            plan = plans.get(part_id)
-            standing = unit_standing(plan, rows.get(holder)) if plan else ("missing", "", "n/a")
-            yield [holder, part_no, " > ".join(via), *standing]
+    try:
+        while chunk := list(islice(holders, CHUNK)):
+            by_part = {}
+            for holder in chunk:
+                by_part.setdefault(holder[3], []).append(holder[0])
+            standings = {}
+            for part_id, usids in by_part.items():
+                if part_id not in plans:
+                    part = ModelPart.objects.select_related("procedure").get(pk=part_id)
+                    plans[part_id] = plan_of_part(part)
+                standings.update(_standings(plans[part_id], usids))
+            writer.writerows(
+                [holder, part_no, " > ".join(via), *standings.get(holder, MISSING)]
+                for holder, part_no, via, _part_id in chunk
+            )
+            yield out.getvalue()
+            out.seek(0)
+            out.truncate()
+    finally:
+        holders.close()
+    if out.tell():
+        yield out.getvalue()
+
+
+MISSING = ("missing", "", "n/a")
+
+
+def _standings(plan, usids):
+    """{usid: (state, where, dispatched)} of ``usids``, units of ``plan``'s part, in one query."""
+    if plan is None:
+        return {}
+    # Only what the standing needs: the stage flags and the hold (no dates to convert).
+    columns = ["usid", "on_hold", *(stage.flag for stage in plan.stages)]
+    rows = plan.unit_model.objects.filter(usid__in=usids).values_list(*columns)
+    return {row[0]: unit_standing(plan, dict(zip(columns, row, strict=True))) for row in rows}

@@ -14,7 +14,7 @@ from shopfloor.genealogy.installing import (
 from shopfloor.genealogy.models import DESIGNATOR_MAX_LENGTH, Installation
 from shopfloor.scanning.plans import plan_of_part
 from shopfloor.scanning.rules import unit_row_lock
-from shopfloor.stations.models import REASON_MAX_LENGTH, UnitRegistration
+from shopfloor.stations.models import REASON_MAX_LENGTH, ScanEvent, UnitRegistration
 
 
 class RepairRefused(Exception):
@@ -78,6 +78,7 @@ def component_replace(*, usid, component, new_code, reason, user, designator="")
     Installation.objects.filter(pk=old.pk).update(
         removed_at=now, removed_by=user, removal_reason=reason, designator=designator
     )
+    old.removed_by, old.removal_reason = user, reason
     try:
         (new,) = components_record(
             parent=Parent(usid=registration.usid, part_id=plan.part_id, part_no=plan.part_no),
@@ -92,4 +93,41 @@ def component_replace(*, usid, component, new_code, reason, user, designator="")
         raise RepairRefused({"new_code": " ".join(refusal.fields.values())}) from None
     if designator:
         Installation.objects.filter(pk=new.pk).update(designator=designator)
+    _repair_events(registration=registration, old=old, new=new, designator=designator, now=now)
     return new
+
+
+def _repair_events(*, registration, old, new, designator, now):
+    """The repair in the event log of the unit repaired and of each child unit taken out or
+    put in, so every one's history (page and API) shows it. The stage is left empty (as for
+    a value changed): a repair neither does nor undoes a stage."""
+    what = {"component": old.component, "stage": old.stage, "removed": old.code}
+    what["installed"] = new.code
+    if designator:
+        what["designator"] = designator
+    events = [
+        ScanEvent(usid=registration.usid, part_id=registration.part_id, data=what),
+    ]
+    if old.child_usid:
+        events.append(
+            ScanEvent(
+                usid=old.child_usid,
+                part_id=old.child_part_id,
+                data={**what, "removed_from": registration.usid},
+            )
+        )
+    if new.child_usid:
+        events.append(
+            ScanEvent(
+                usid=new.child_usid,
+                part_id=new.child_part_id,
+                data={**what, "installed_in": registration.usid},
+            )
+        )
+    for event in events:
+        event.created_at = now
+        event.action = ScanEvent.Action.REPAIR
+        event.source = ScanEvent.Source.OVERRIDE
+        event.user = old.removed_by
+        event.reason = old.removal_reason
+    ScanEvent.objects.bulk_create(events)

@@ -1,24 +1,17 @@
 """Genealogy pages: the trace page, its recall export, and the supervisor's repair."""
 
-import csv
-
 from django.contrib.auth.decorators import permission_required
 from django.http import StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from shopfloor.genealogy.api import trace_question
-from shopfloor.genealogy.recall import recall_rows
+from shopfloor.genealogy.recall import recall_csv_chunks
 from shopfloor.genealogy.selectors import trace_forward, trace_tree, trace_up
 from shopfloor.genealogy.services import RepairRefused, component_replace
 from shopfloor.scanning.rules import ScanRefused
 
 PAGE_ROWS = 500
-
-
-class _Echo:
-    def write(self, value):
-        return value
 
 
 def _question(request):
@@ -49,6 +42,7 @@ def trace_page(request):
         if kind == "lot":
             holders = trace_forward(lot=found)
             units = [next(holders, None) for _ in range(PAGE_ROWS + 1)]
+            holders.close()
             units = [unit for unit in units if unit is not None]
             context.update(
                 traced_lot=found,
@@ -81,10 +75,8 @@ def recall_csv(request):
         )
     kind, found = question
     code = found if kind == "lot" else found.usid
-    rows = recall_rows(**{kind: code})
-    writer = csv.writer(_Echo())
     response = StreamingHttpResponse(
-        (writer.writerow(row) for row in rows), content_type="text/csv; charset=utf-8"
+        recall_csv_chunks(**{kind: code}), content_type="text/csv; charset=utf-8"
     )
     safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in code)
     response["Content-Disposition"] = f'attachment; filename="recall-{kind}-{safe}.csv"'

@@ -325,6 +325,7 @@ class ScanEvent(models.Model):
         HOLD = "hold", _("Held")
         RELEASE = "release", _("Released")
         EDIT = "edit", _("Value changed")
+        REPAIR = "repair", _("Component replaced")
 
     class Result(models.TextChoices):
         PASS = "pass", _("Pass")

@@ -17,14 +17,20 @@
   const partChoice = document.getElementById("scan-part");
   let step = null; // {scan, queue, entries, index, taken}
 
+  // The entries of the scanned unit's part: the part chosen or typed on the screen; at a
+  // station that runs its own parts, the only one of them installing components here. A
+  // station that runs any part cannot know it before the answer: the operator types the
+  // part no. (the line under the part field says so), or the scan is refused naming the
+  // components it lacks.
   function entriesFor(scan) {
     const parts = Object.keys(byPart);
-    if (parts.length === 0) {
-      return [];
+    const chosen = (scan.part_no || (partChoice ? partChoice.value : "")).trim().toLowerCase();
+    const key = parts.find(function (p) { return p.toLowerCase() === chosen; });
+    if (key) {
+      return byPart[key];
     }
-    const chosen = scan.part_no || (partChoice ? partChoice.value : "");
-    const key = parts.find(function (p) { return p.toLowerCase() === chosen.toLowerCase(); });
-    return byPart[key || parts[0]] || [];
+    const ownParts = source && source.dataset.anyPart !== "true";
+    return ownParts && parts.length === 1 ? byPart[parts[0]] : [];
   }
 
   function describe(entry) {

@@ -63,6 +63,7 @@
     waiting: "Waiting to send",
     signed_in: "Operator",
     queued: "Queued",
+    cancelled: "Cancelled",
   };
 
   let audio = null;
@@ -227,8 +228,7 @@
           },
           function cancel(message) {
             stepOpen = false;
-            showAnswer("refused", message);
-            play("refused");
+            showAnswer("cancelled", message); // the operator's choice: no refusal sound
             focusInput();
           }
         );

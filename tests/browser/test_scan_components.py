@@ -82,6 +82,46 @@ def test_esc_cancels_a_scan_waiting_for_its_components(assembly_page):
     wedge(page, "PSU-1")
     page.keyboard.press("Escape")
     expect(page.get_by_test_id("component-prompt")).to_be_hidden()
+    result = page.get_by_test_id("scan-result")
+    expect(result).to_have_attribute("data-status", "cancelled")
+    expect(result).to_contain_text("Cancelled")
+    expect(result).to_contain_text("Scan cancelled: nothing recorded.")
+    # Its own look: neither a refusal's red nor left unstyled.
+    expect(result).to_have_css("background-color", "rgb(233, 236, 239)")
+    expect(result).to_have_css("border-top-style", "dashed")
     wedge(page, "C-2")
     expect(page.get_by_test_id("component-prompt")).to_contain_text("for C-2")
     assert not ScanEvent.objects.filter(stage="assembly").exists()
+
+
+def test_a_station_running_any_part_asks_for_the_components_of_the_part_typed(
+    sign_in_as, make_user, live_server, defect_reasons
+):
+    line = Line(make_user("Engineer"))
+    line.finished_psu("PSU-1")
+    line.controller_at_assembly("C-1")
+    line.controller_at_assembly("C-2")
+    station = Station.objects.create(name="ASM-ANY", line="Line A", stage="assembly")
+    page = sign_in_as(make_user("Operator"), PASSWORD)
+    page.goto(f"{live_server.url}{station.get_absolute_url()}")
+    expect(page.get_by_test_id("component-hint")).to_contain_text("CTRL_Part install components")
+    prompt = page.get_by_test_id("component-prompt")
+
+    # Without the part no. the screen cannot know the part: the scan goes and is refused,
+    # naming what it lacks.
+    expect(page.get_by_label("Scan USID")).to_be_focused()
+    wedge(page, "C-2")
+    expect(page.get_by_test_id("scan-result")).to_have_attribute("data-status", "refused")
+    expect(page.get_by_test_id("scan-result")).to_contain_text("PSU board")
+    expect(prompt).to_be_hidden()
+
+    page.locator("#scan-part").fill("ctrl_part")
+    page.get_by_label("Scan USID").focus()
+    wedge(page, "C-1")
+    expect(prompt).to_contain_text("Now scan PSU board (PSU_Part) for C-1")
+    for code in ("PSU-1", "LOT-7", ""):
+        wedge(page, code)
+    expect(page.get_by_test_id("scan-result")).to_have_attribute("data-status", "recorded")
+    assert unit_of(line.controller, "C-1")["is_assembly"]
+    assert not unit_of(line.controller, "C-2")["is_assembly"]
+    assert Installation.objects.filter(parent_usid="C-1", child_usid="PSU-1").exists()

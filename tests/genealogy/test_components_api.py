@@ -273,3 +273,32 @@ def test_a_new_unit_whose_first_stage_installs_a_taken_child_is_not_registered(
     assert "CAB-1" in second.json()["error"]["fields"]["components.controller"]
     assert not UnitRegistration.objects.filter(usid="CAB-2").exists()
     assert not ScanEvent.objects.filter(usid="CAB-2").exists()
+
+
+def test_after_a_first_install_the_same_rules_hold_for_the_next_children(api, device_token, line):
+    """Once a PSU board was installed, the next scans find and lock their children in one
+    query per part: each rule still refuses, naming the child."""
+    line.finished_psu("PSU-1")
+    line.finished_controller("C-1", "PSU-1")
+    scan("PSU-2", "smd", part_no="PSU_Part")  # not finished
+    scan("PSU-3", "smd", part_no="PSU_Part")
+    scan("PSU-3", "test", result="fail", defect="solder_bridge")  # on hold
+    line.controller_at_assembly("C-0")
+    line.controller_at_assembly("C-2")
+    for code, said in (
+        ("PSU-2", "not finished"),
+        ("psu-3", "on hold"),
+        ("PSU-1", "already installed in C-1"),
+        ("C-0", "CTRL_Part"),
+        ("PSU-404", "PSU-404"),
+    ):
+        response = assembly(api, device_token, "C-2", {"psu": code, "paste": "LOT-A"})
+        body = response.json()
+        assert response.status_code == 409 and body["error"]["code"] == "component", body
+        assert said in body["error"]["fields"]["components.psu"], (code, body)
+        assert not Installation.objects.filter(parent_usid="C-2").exists()
+        assert not ScanEvent.objects.filter(usid="C-2", stage="assembly").exists()
+    line.finished_psu("PSU-4")
+    response = assembly(api, device_token, "C-2", {"psu": "psu-4", "paste": "LOT-A"})
+    assert response.status_code == 201, response.content
+    assert installed(parent_usid="C-2", component="psu") == [("C-2", "psu", "PSU-4", None)]

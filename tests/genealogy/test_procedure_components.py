@@ -3,6 +3,7 @@
 import json
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from parts.models import ModelPart
@@ -94,6 +95,55 @@ def test_a_bad_component_row_is_named_on_its_stage_and_nothing_is_saved(
     page = client.post(url, editor_post([stage("smd")], **component_inputs(rows), action="save"))
     text = text_of(page.content.decode())
     assert "components, line 1" in text
+    assert not PartProcedureDetail.objects.filter(model_part=controller).exists()
+
+
+def test_a_component_row_without_its_stage_is_shown_wrong_not_dropped(client_for, engineer, parts):
+    _psu, controller = parts
+    client = client_for(engineer)
+    url = reverse("procedures:edit", args=[controller.pk])
+    rows = [
+        {"key": "psu", "label": "PSU", "stage": "", "source": "PSU_Part", "required": True},
+        {"key": "paste", "label": "Paste", "stage": "gone", "source": "lot", "required": True},
+    ]
+    page = client.post(url, editor_post([stage("smd")], **component_inputs(rows), action="save"))
+    assert page.status_code == 200
+    html = page.content.decode()
+    first, second = html.split('data-testid="component-1"')
+    assert "choose the stage that installs it" in text_of(
+        first.split('data-testid="component-0"')[1]
+    )
+    assert "gone is no longer in the procedure" in text_of(second)
+    assert not PartProcedureDetail.objects.filter(model_part=controller).exists()
+
+
+def test_a_component_of_a_part_that_does_not_exist_is_refused_naming_it(
+    client_for, engineer, parts
+):
+    _psu, controller = parts
+    client = client_for(engineer)
+    url = reverse("procedures:edit", args=[controller.pk])
+    rows = [{"key": "fan", "label": "Fan", "stage": "smd", "source": "FAN_404", "required": True}]
+    page = client.post(url, editor_post([stage("smd")], **component_inputs(rows), action="save"))
+    assert "there is no part FAN_404" in text_of(page.content.decode())
+    assert not PartProcedureDetail.objects.filter(model_part=controller).exists()
+    # Every way of saving refuses it: the service (API, import) too.
+    config = {
+        "version": 1,
+        "stages": [
+            {
+                "key": "smd",
+                "label": "SMD",
+                "components": [{"key": "fan", "label": "Fan", "part_no": "FAN_404"}],
+            }
+        ],
+        "fields": [],
+    }
+    with pytest.raises(ValidationError) as refused:
+        procedure_apply(part=controller, config=config, user=engineer)
+    assert "stages[0].components[0].part_no: there is no part FAN_404" in " ".join(
+        refused.value.messages
+    )
     assert not PartProcedureDetail.objects.filter(model_part=controller).exists()
 
 

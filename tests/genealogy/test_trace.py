@@ -144,11 +144,48 @@ def test_a_supervisor_replaces_a_component_and_both_histories_show_it(
     assert "Cracked inductor" in parent_page and "P-2" in parent_page
     child_page = client.get("/dashboards/units/P-2/").content.decode()
     assert "Cracked inductor" in child_page and "Not installed in another unit" in child_page
+    assert "Component replaced (repair)" in child_page  # in the unit's event history too
     # The freed child can be installed again.
     line.controller_at_assembly("C-3")
     outcome = scan("C-3", "assembly", components={"psu": "P-2", "paste": "LOT-P"})
     assert outcome.status == "recorded", outcome
     assert unit_of(line.controller, "C-3")["is_assembly"]
+
+
+def test_a_repair_is_in_the_api_history_of_the_unit_and_of_both_children(
+    api, reader, supervisor, line
+):
+    line.finished_psu("P-9")
+    component_replace(
+        usid="C-2",
+        component="psu",
+        new_code="P-9",
+        reason="Cracked inductor",
+        designator="PS1",
+        user=supervisor,
+    )
+
+    def repairs(usid):
+        answer = api.get(f"/api/v1/units/{usid}", token=reader)
+        assert answer.status_code == 200
+        return [event for event in answer.json()["history"] if event["action"] == "repair"]
+
+    (parent,) = repairs("C-2")
+    assert parent["reason"] == "Cracked inductor"
+    assert parent["by"] == str(supervisor) and parent["source"] == "override"
+    assert parent["data"] == {
+        "component": "psu",
+        "stage": "assembly",
+        "removed": "P-2",
+        "installed": "P-9",
+        "designator": "PS1",
+    }
+    (taken_out,) = repairs("P-2")
+    assert taken_out["data"]["removed_from"] == "C-2"
+    assert taken_out["reason"] == "Cracked inductor"
+    (put_in,) = repairs("P-9")
+    assert put_in["data"]["installed_in"] == "C-2"
+    assert repairs("C-1") == []
 
 
 def test_a_repair_without_a_reason_or_with_a_taken_child_changes_nothing(supervisor, line):

@@ -2,6 +2,7 @@ import json
 
 from django import template
 
+from parts.models import ModelPart
 from shopfloor.genealogy.selectors import (
     station_component_entries,
     trace_tree,
@@ -29,11 +30,25 @@ def unit_genealogy(context, usid):
     }
 
 
+ANY_PART_MAX = 200  # a station running every part: the parts it offers a component step for
+
+
 @register.inclusion_tag("genealogy/_station_components.html")
 def station_components(station, parts):
     """The components the station's stage installs, per part, for the scan screen's
-    component step (``static/js/scan_components.js``), and the line where it names the next."""
-    return {"components": json.dumps(station_component_entries(station.stage, parts))}
+    component step (``static/js/scan_components.js``), and the line where it names the next.
+    A station that runs any part offers the step for every active part that installs
+    components at its stage, once the operator gives the part no."""
+    any_part = not parts
+    if any_part:
+        parts = ModelPart.objects.active().select_related("procedure").order_by("part_no")
+        parts = parts[:ANY_PART_MAX]
+    entries = station_component_entries(station.stage, parts)
+    return {
+        "components": json.dumps(entries),
+        "any_part": any_part,
+        "installing": sorted(entries) if any_part else [],
+    }
 
 
 @register.simple_tag
