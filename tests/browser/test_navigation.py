@@ -10,6 +10,7 @@ EXPECTED_NAV = {
         "Parts",
         "New part",
         "Stations",
+        "Defects",
         "Printers",
         "Badge devices",
         "Qualifications",
