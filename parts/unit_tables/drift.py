@@ -159,6 +159,8 @@ def _missing_indexes(part, model, actual, constraints):
         if column in actual and (column,) not in unique:
             found.append(Difference(part, "missing_unique_index", column, constraint.name))
     for index in model._meta.indexes:
+        if len(index.fields) != 1 or index.fields == ["tag_no"]:
+            continue  # the tag's indexes are checked with the tag (``tag_index``)
         (column,) = index.fields
         if column in actual and (column,) not in indexed:
             found.append(Difference(part, "missing_index", column, index.name))
