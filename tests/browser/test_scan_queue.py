@@ -187,7 +187,13 @@ def test_a_defect_card_arms_the_fail_and_a_usid_starting_with_a_digit_is_not_a_d
 
 def test_scans_made_while_the_instructions_are_open_are_recorded(station_page, scan_api):
     page = station_page
+    # Bootstrap ignores Esc while the dialog is still fading in: wait until it is shown.
+    page.evaluate(
+        "document.getElementById('help-instructions').addEventListener("
+        "'shown.bs.modal', () => { window.instructionsShown = true; })"
+    )
     page.keyboard.press("F1")
+    page.wait_for_function("() => window.instructionsShown === true")
     dialog = page.get_by_role("dialog")
     expect(dialog).to_be_visible()
     expect(dialog).to_contain_text("Check solder joints under the scope.")
