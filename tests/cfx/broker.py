@@ -1,18 +1,13 @@
 """The real RabbitMQ of this machine (AMQP 1.0 plugin) for CFX tests: a queue of one's own,
 the listener as a real process, and a broker restart."""
 
-import os
-import secrets
-import signal
 import socket
 import subprocess
-import sys
 import time
-from pathlib import Path
 
 from django.conf import settings
 
-from tests.support.servers import ROOT, _server_env
+from tests.support.servers import ManageProcess
 
 RABBITMQCTL = "rabbitmqctl"
 
@@ -55,31 +50,18 @@ def queue_depth(name):
     return 0
 
 
-class ListenerProcess:
+class ListenerProcess(ManageProcess):
     """``manage.py cfx_listen`` on ``database_url`` receiving from ``address``."""
 
     def __init__(self, *, database_url, address, log_dir, ack_delay=0.0):
-        self.log_path = Path(log_dir) / f"cfx-listen-{secrets.token_hex(4)}.log"
-        self._log = open(self.log_path, "w+")  # noqa: SIM115 (closed in stop)
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "manage.py",
-                "cfx_listen",
-                f"--queue={address}",
-                f"--ack-delay={ack_delay}",
-            ],
-            cwd=ROOT,
-            env=_server_env(database_url, {"LOG_LEVEL": "INFO", "CFX_PREFETCH": "20"}),
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
+        super().__init__(
+            ["cfx_listen", f"--queue={address}", f"--ack-delay={ack_delay}"],
+            database_url=database_url,
+            log_dir=log_dir,
+            name="cfx-listen",
+            env={"LOG_LEVEL": "INFO", "CFX_PREFETCH": "20"},
         )
         self.wait_for_output("cfx_listen: receiving from")
-
-    def output(self):
-        if not self._log.closed:
-            self._log.flush()
-        return self.log_path.read_text(errors="replace")
 
     def wait_for_output(self, text, timeout=60, count=1):
         deadline = time.monotonic() + timeout
@@ -91,20 +73,6 @@ class ListenerProcess:
 
     def alive(self):
         return self.process.poll() is None
-
-    def kill(self):
-        os.kill(self.process.pid, signal.SIGKILL)
-        self.process.wait(timeout=10)
-
-    def stop(self):
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
-        self._log.close()
 
 
 def wait_until(condition, *, timeout=120, what="the condition", interval=0.2):

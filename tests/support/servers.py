@@ -354,35 +354,17 @@ class PrivatePostgres:
         shutil.rmtree(self.directory, ignore_errors=True)
 
 
-class JobWorker:
-    """``manage.py jobs_worker`` (django-tasks' database worker) on ``database_url``: a real
-    process taking jobs from the queue, logging to ``log_dir``. ``kill()`` sends SIGKILL."""
+class ManageProcess:
+    """A real ``manage.py`` command run as its own process on ``database_url``, its output kept
+    in a log file under ``log_dir``. ``kill()`` sends SIGKILL; ``stop()`` asks it to end."""
 
-    def __init__(self, *, database_url, log_dir, queues="*", env=None, name="worker", nice=None):
+    def __init__(self, args, *, database_url, log_dir, name, env):
         self.log_path = Path(log_dir) / f"{name}-{secrets.token_hex(4)}.log"
         self._log = open(self.log_path, "w+")  # noqa: SIM115 (closed in stop)
         self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "manage.py",
-                "jobs_worker",
-                "--no-reload",
-                "--no-startup-delay",
-                "--interval=0.1",
-                f"--queue-name={queues}",
-                *([f"--nice={nice}"] if nice else []),
-            ],
+            [sys.executable, "manage.py", *args],
             cwd=ROOT,
-            env=_server_env(
-                database_url,
-                {
-                    "LOG_LEVEL": "WARNING",
-                    "EXPORT_ROOT": str(settings.EXPORT_ROOT),
-                    "EXPORTS_PER_USER": str(settings.EXPORTS_PER_USER),
-                    "EXPORTS_AT_ONCE": str(settings.EXPORTS_AT_ONCE),
-                    **(env or {}),
-                },
-            ),
+            env=_server_env(database_url, env),
             stdout=self._log,
             stderr=subprocess.STDOUT,
         )
@@ -405,3 +387,30 @@ class JobWorker:
                 self.process.kill()
                 self.process.wait(timeout=10)
         self._log.close()
+
+
+class JobWorker(ManageProcess):
+    """``manage.py jobs_worker`` (django-tasks' database worker) on ``database_url``: a real
+    process taking jobs from the queue, logging to ``log_dir``."""
+
+    def __init__(self, *, database_url, log_dir, queues="*", env=None, name="worker", nice=None):
+        super().__init__(
+            [
+                "jobs_worker",
+                "--no-reload",
+                "--no-startup-delay",
+                "--interval=0.1",
+                f"--queue-name={queues}",
+                *([f"--nice={nice}"] if nice else []),
+            ],
+            database_url=database_url,
+            log_dir=log_dir,
+            name=name,
+            env={
+                "LOG_LEVEL": "WARNING",
+                "EXPORT_ROOT": str(settings.EXPORT_ROOT),
+                "EXPORTS_PER_USER": str(settings.EXPORTS_PER_USER),
+                "EXPORTS_AT_ONCE": str(settings.EXPORTS_AT_ONCE),
+                **(env or {}),
+            },
+        )
