@@ -7,7 +7,7 @@ CHROMIUM ?= /usr/bin/chromium
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install broker run test test-postgres lint format bench soak faults clean screenshots
+.PHONY: install broker run test test-postgres lint format bench soak faults clean screenshots messages
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -56,6 +56,14 @@ bench: install
 # The README's pictures, taken in Chromium from a fresh demo line: docs/screenshots/*.png.
 screenshots: install
 	CHROMIUM=$(CHROMIUM) $(BIN)/python scripts/screenshots.py
+
+# The strings to translate, gathered again from templates, Python and scripts into
+# locale/<code>/LC_MESSAGES/*.po, then compiled into the .mo files the app reads (committed).
+MESSAGES_IGNORE := --ignore=.venv --ignore=staticfiles --ignore=media --ignore=tests --ignore=static/vendor --ignore=docs
+messages: install
+	DEBUG=true $(BIN)/python manage.py makemessages --all --no-obsolete $(MESSAGES_IGNORE) -l hi -l es
+	DEBUG=true $(BIN)/python manage.py makemessages -d djangojs --no-obsolete $(MESSAGES_IGNORE) -l hi -l es
+	DEBUG=true $(BIN)/python manage.py compilemessages --ignore=.venv
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

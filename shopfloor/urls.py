@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog
 
 from parts.media_views import part_media
 from shopfloor import views
@@ -28,6 +30,8 @@ urlpatterns = [
     path("machines/", include("shopfloor.cfx.urls")),
     path("api/v1/", include("shopfloor.scanning.api_urls")),
     path("admin/", admin.site.urls),
+    # The scripts' strings in the active language (gettext() in static/js).
+    path("jsi18n/", login_not_required(JavaScriptCatalog.as_view()), name="javascript-catalog"),
     # Uploaded media is private: served after a sign-in and permission check, never as static.
     path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", part_media, name="media"),
 ]
