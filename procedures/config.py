@@ -17,6 +17,9 @@ import math
 import re
 
 from django.core.exceptions import ValidationError
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from parts.unit_tables.naming import (
     BASE_COLUMNS,
@@ -72,6 +75,11 @@ FIELD_KEYS = (
 )
 
 
+def _count(number):
+    """A count as the person's language writes it: "1,500" in English."""
+    return number_format(number, force_grouping=True)
+
+
 def _quoted(value, limit=60):
     """``value`` as a message shows it: quoted, shortened, unprintable characters escaped (a
     lone surrogate could not even be sent in a page)."""
@@ -98,33 +106,52 @@ class _Problems:
             )
 
 
-def _noun(where):
-    """What an entry path names, as a message says it: "a stage" for ``stages[2]``."""
+def _unknown_keys_message(where, count):
+    """The sentence refusing keys an entry cannot have, for the kind of entry ``where`` names:
+    a whole sentence per kind, since languages say "a stage" and "a field" differently."""
     if ".components[" in where:
-        return "a component"
+        return ngettext(
+            "%(names)s is not something a component can have; a component has: %(allowed)s.",
+            "%(names)s are not things a component can have; a component has: %(allowed)s.",
+            count,
+        )
     if where.startswith("stages["):
-        return "a stage"
+        return ngettext(
+            "%(names)s is not something a stage can have; a stage has: %(allowed)s.",
+            "%(names)s are not things a stage can have; a stage has: %(allowed)s.",
+            count,
+        )
     if where.startswith("fields["):
-        return "a field"
-    return "a procedure"
+        return ngettext(
+            "%(names)s is not something a field can have; a field has: %(allowed)s.",
+            "%(names)s are not things a field can have; a field has: %(allowed)s.",
+            count,
+        )
+    return ngettext(
+        "%(names)s is not something a procedure can have; a procedure has: %(allowed)s.",
+        "%(names)s are not things a procedure can have; a procedure has: %(allowed)s.",
+        count,
+    )
 
 
 def _key_example(key):
-    """ ", e.g. "burn_in"" when the refused key turns into a valid one that way."""
+    """A key the refused ``key`` turns into ("burn_in" for "Burn in"), or "" when none."""
     suggestion = re.sub(r"[^a-z0-9]+", "_", str(key).lower()).strip("_")
     if suggestion and KEY_PATTERN.fullmatch(suggestion) and len(suggestion) <= KEY_MAX_LENGTH:
-        return f', e.g. "{suggestion}"'
+        return suggestion
     return ""
 
 
 def _check_unknown_keys(problems, where, entry, allowed):
     unknown = sorted(str(key) for key in entry if key not in allowed)
     if unknown:
-        names = ", ".join(_quoted(key) for key in unknown)
-        noun = _noun(where)
         problems.add(
             where,
-            f"{names} is not something {noun} can have; {noun} has: {', '.join(allowed)}.",
+            _unknown_keys_message(where, len(unknown))
+            % {
+                "names": ", ".join(_quoted(key) for key in unknown),
+                "allowed": ", ".join(allowed),
+            },
         )
 
 
@@ -132,22 +159,34 @@ def _check_key(problems, where, key):
     if not isinstance(key, str) or not key:
         problems.add(
             f"{where}.key",
-            "A key is needed: a short name in lowercase letters, digits and underscores, "
-            "such as burn_in.",
+            _(
+                "A key is needed: a short name in lowercase letters, digits and underscores, "
+                "such as burn_in."
+            ),
         )
         return False
     if not KEY_PATTERN.fullmatch(key) or len(key) > KEY_MAX_LENGTH:
-        problems.add(
-            f"{where}.key",
-            f"{_quoted(key)} cannot be a key: use lowercase letters, digits and underscores, "
-            f"starting with a letter, at most {KEY_MAX_LENGTH} characters{_key_example(key)}.",
-        )
+        said = {"key": _quoted(key), "max": KEY_MAX_LENGTH, "example": _key_example(key)}
+        if said["example"]:
+            message = _(
+                "%(key)s cannot be a key: use lowercase letters, digits and underscores, "
+                'starting with a letter, at most %(max)s characters, e.g. "%(example)s".'
+            )
+        else:
+            message = _(
+                "%(key)s cannot be a key: use lowercase letters, digits and underscores, "
+                "starting with a letter, at most %(max)s characters."
+            )
+        problems.add(f"{where}.key", message % said)
         return False
     if "__" in key or key.endswith("_"):
         problems.add(
             f"{where}.key",
-            f"{_quoted(key)} cannot be a key: it may not have two underscores in a row or end "
-            "with an underscore.",
+            _(
+                "%(key)s cannot be a key: it may not have two underscores in a row or end "
+                "with an underscore."
+            )
+            % {"key": _quoted(key)},
         )
         return False
     return True
@@ -155,10 +194,11 @@ def _check_key(problems, where, key):
 
 def _check_label(problems, where, label):
     if not isinstance(label, str) or not label.strip():
-        problems.add(f"{where}.label", "A label is needed: the name people see on the screens.")
+        problems.add(f"{where}.label", _("A label is needed: the name people see on the screens."))
     elif len(label) > LABEL_MAX_LENGTH:
         problems.add(
-            f"{where}.label", f"The label is too long: at most {LABEL_MAX_LENGTH} characters."
+            f"{where}.label",
+            _("The label is too long: at most %(max)s characters.") % {"max": LABEL_MAX_LENGTH},
         )
     else:
         _check_printable(problems, f"{where}.label", label)
@@ -175,8 +215,11 @@ def _check_printable(problems, where, text, *, line_breaks=False):
         position, name = found
         problems.add(
             where,
-            f"The text has the character {name} at position {position}, which cannot be "
-            "shown or printed; remove it.",
+            _(
+                "The text has the character %(name)s at position %(position)s, which cannot be "
+                "shown or printed; remove it."
+            )
+            % {"name": name, "position": position},
         )
 
 
@@ -188,12 +231,12 @@ def _normalise_usid_rule(problems, config):
     example = config.get("usid_example")
     if "usid_pattern" in config and pattern not in ("", None):
         if not isinstance(pattern, str):
-            problems.add("usid_pattern", "The USID pattern must be text, e.g. ^PWR-[0-9]{4}$.")
+            problems.add("usid_pattern", _("The USID pattern must be text, e.g. ^PWR-[0-9]{4}$."))
         elif len(pattern) > USID_PATTERN_MAX_LENGTH:
             problems.add(
                 "usid_pattern",
-                f"The USID pattern is {len(pattern)} characters long; at most "
-                f"{USID_PATTERN_MAX_LENGTH} are allowed.",
+                _("The USID pattern is %(length)s characters long; at most %(max)s are allowed.")
+                % {"length": len(pattern), "max": USID_PATTERN_MAX_LENGTH},
             )
         else:
             _check_printable(problems, "usid_pattern", pattern)
@@ -202,25 +245,34 @@ def _normalise_usid_rule(problems, config):
             except (re.error, RecursionError, OverflowError) as error:
                 problems.add(
                     "usid_pattern",
-                    f"The USID pattern is not a valid regular expression ({error}); check its "
-                    "brackets and special characters.",
+                    _(
+                        "The USID pattern is not a valid regular expression (%(error)s); check "
+                        "its brackets and special characters."
+                    )
+                    % {"error": error},
                 )
             else:
                 rule["usid_pattern"] = pattern
                 if isinstance(example, str) and example and not compiled.fullmatch(example):
                     problems.add(
                         "usid_example",
-                        f"The example USID {_quoted(example)} does not fit the USID pattern "
-                        f"{_quoted(pattern)}; change one of them.",
+                        _(
+                            "The example USID %(example)s does not fit the USID pattern "
+                            "%(pattern)s; change one of them."
+                        )
+                        % {"example": _quoted(example), "pattern": _quoted(pattern)},
                     )
     if "usid_example" in config and example not in ("", None):
         if not isinstance(example, str):
-            problems.add("usid_example", "The example USID must be text, e.g. PWR-0001.")
+            problems.add("usid_example", _("The example USID must be text, e.g. PWR-0001."))
         elif len(example) > USID_EXAMPLE_MAX_LENGTH or not re.fullmatch(r"[!-~][ -~]*", example):
             problems.add(
                 "usid_example",
-                f"The example {_quoted(example)} cannot be a USID: use letters, digits and "
-                f"signs without accents, at most {USID_EXAMPLE_MAX_LENGTH} characters.",
+                _(
+                    "The example %(example)s cannot be a USID: use letters, digits and signs "
+                    "without accents, at most %(max)s characters."
+                )
+                % {"example": _quoted(example), "max": USID_EXAMPLE_MAX_LENGTH},
             )
         else:
             rule["usid_example"] = example
@@ -229,12 +281,15 @@ def _normalise_usid_rule(problems, config):
 
 def _check_bool(problems, where, value):
     if not isinstance(value, bool):
-        problems.add(where, f"This must be yes or no (true or false), not {_quoted(value)}.")
+        problems.add(
+            where,
+            _("This must be yes or no (true or false), not %(value)s.") % {"value": _quoted(value)},
+        )
 
 
 def _normalise_stage(problems, where, stage):
     if not isinstance(stage, dict):
-        problems.add(where, "Each stage must be written as an object with a key and a label.")
+        problems.add(where, _("Each stage must be written as an object with a key and a label."))
         return None
     _check_unknown_keys(problems, where, stage, STAGE_KEYS)
     key_ok = _check_key(problems, where, stage.get("key"))
@@ -247,18 +302,20 @@ def _normalise_stage(problems, where, stage):
     }
     _check_bool(problems, f"{where}.optional", normalised["optional"])
     if normalised["result"] not in STAGE_RESULTS:
+        first, second = STAGE_RESULTS
         problems.add(
             f"{where}.result",
-            f"{_quoted(normalised['result'])} is not a kind of result; choose "
-            f"{' or '.join(STAGE_RESULTS)}.",
+            _("%(value)s is not a kind of result; choose %(first)s or %(second)s.")
+            % {"value": _quoted(normalised["result"]), "first": first, "second": second},
         )
     if "instructions" in stage:
         if not isinstance(stage["instructions"], str):
-            problems.add(f"{where}.instructions", "The instructions must be text.")
+            problems.add(f"{where}.instructions", _("The instructions must be text."))
         elif len(stage["instructions"]) > INSTRUCTIONS_MAX_LENGTH:
             problems.add(
                 f"{where}.instructions",
-                f"The instructions are too long: at most {INSTRUCTIONS_MAX_LENGTH:,} characters.",
+                _("The instructions are too long: at most %(max)s characters.")
+                % {"max": _count(INSTRUCTIONS_MAX_LENGTH)},
             )
         else:
             _check_printable(
@@ -269,15 +326,20 @@ def _normalise_stage(problems, where, stage):
         media = stage["media"]
         if not isinstance(media, list):
             problems.add(
-                f"{where}.media", f"The media must be a list naming any of: {', '.join(MEDIA)}."
+                f"{where}.media",
+                _("The media must be a list naming any of: %(media)s.")
+                % {"media": ", ".join(MEDIA)},
             )
         else:
             for index, item in enumerate(media):
                 if item not in MEDIA:
                     problems.add(
                         f"{where}.media[{index}]",
-                        f"{_quoted(item)} is not a kind of media a stage can show; choose from: "
-                        f"{', '.join(MEDIA)}.",
+                        _(
+                            "%(value)s is not a kind of media a stage can show; choose from: "
+                            "%(media)s."
+                        )
+                        % {"value": _quoted(item), "media": ", ".join(MEDIA)},
                     )
         normalised["media"] = media
     if "components" in stage:
@@ -291,16 +353,24 @@ def _normalise_components(problems, where, components):
     """What is installed at a stage: units of another part (``part_no``) or material lots
     (``"kind": "lot"``), each required unless ``"required": false``."""
     if not isinstance(components, list):
-        problems.add(where, 'must be a list, e.g. [{"key": "psu", "label": ..., "part_no": ...}]')
+        problems.add(
+            where, _('must be a list, e.g. [{"key": "psu", "label": ..., "part_no": ...}]')
+        )
         return []
     if len(components) > MAX_COMPONENTS:
-        problems.add(where, f"has {len(components):,} entries; at most {MAX_COMPONENTS} allowed")
+        problems.add(
+            where,
+            _("has %(count)s entries; at most %(max)s allowed")
+            % {"count": _count(len(components)), "max": MAX_COMPONENTS},
+        )
         return []
     normalised = []
     for index, entry in enumerate(components):
         at = f"{where}[{index}]"
         if not isinstance(entry, dict):
-            problems.add(at, 'must be an object with a key, a label and a part_no or "kind": "lot"')
+            problems.add(
+                at, _('must be an object with a key, a label and a part_no or "kind": "lot"')
+            )
             continue
         _check_unknown_keys(problems, at, entry, COMPONENT_KEYS)
         key_ok = _check_key(problems, at, entry.get("key"))
@@ -308,24 +378,28 @@ def _normalise_components(problems, where, components):
         kind = entry.get("kind", "unit")
         component = {"key": entry.get("key"), "label": entry.get("label"), "kind": kind}
         if kind not in COMPONENT_KINDS:
-            problems.add(f"{at}.kind", f"{_quoted(kind)} is not one of unit, lot")
+            problems.add(
+                f"{at}.kind",
+                _("%(value)s is not one of %(kinds)s")
+                % {"value": _quoted(kind), "kinds": ", ".join(COMPONENT_KINDS)},
+            )
         part_no = entry.get("part_no")
         if kind == "unit":
             if not isinstance(part_no, str) or not part_no.strip():
                 problems.add(
                     f"{at}.part_no",
-                    'names the part whose unit is installed here (or say "kind": "lot")',
+                    _('names the part whose unit is installed here (or say "kind": "lot")'),
                 )
             elif len(part_no) > PART_NO_MAX_LENGTH or not re.fullmatch(r"[ -~]+", part_no):
                 problems.add(
                     f"{at}.part_no",
-                    f"{_quoted(part_no)} is not a part no.: printable ASCII, at most "
-                    f"{PART_NO_MAX_LENGTH} characters",
+                    _("%(value)s is not a part no.: printable ASCII, at most %(max)s characters")
+                    % {"value": _quoted(part_no), "max": PART_NO_MAX_LENGTH},
                 )
             else:
                 component["part_no"] = part_no.strip()
         elif part_no is not None:
-            problems.add(f"{at}.part_no", 'a lot ("kind": "lot") has no part_no')
+            problems.add(f"{at}.part_no", _('a lot ("kind": "lot") has no part_no'))
         component["required"] = entry.get("required", True)
         _check_bool(problems, f"{at}.required", component["required"])
         if key_ok:
@@ -336,7 +410,7 @@ def _normalise_components(problems, where, components):
 def _normalise_field(problems, where, field, stage_keys):
     if not isinstance(field, dict):
         problems.add(
-            where, "Each field must be written as an object with a key, a label and a type."
+            where, _("Each field must be written as an object with a key, a label and a type.")
         )
         return None
     _check_unknown_keys(problems, where, field, FIELD_KEYS)
@@ -351,24 +425,26 @@ def _normalise_field(problems, where, field, stage_keys):
     if normalised["type"] not in FIELD_TYPES:
         problems.add(
             f"{where}.type",
-            f"{_quoted(normalised['type'])} is not a type of field; choose one of: "
-            f"{', '.join(FIELD_TYPES)}.",
+            _("%(value)s is not a type of field; choose one of: %(types)s.")
+            % {"value": _quoted(normalised["type"]), "types": ", ".join(FIELD_TYPES)},
         )
     _check_bool(problems, f"{where}.required", normalised["required"])
     if "stage" in field and field["stage"] is not None:
         if not isinstance(field["stage"], str) or field["stage"] not in stage_keys:
             problems.add(
                 f"{where}.stage",
-                f"{_quoted(field['stage'])} is not a stage of this procedure; choose one of its "
-                "stages, or none.",
+                _("%(value)s is not a stage of this procedure; choose one of its stages, or none.")
+                % {"value": _quoted(field["stage"])},
             )
         normalised["stage"] = field["stage"]
     if "help" in field:
         if not isinstance(field["help"], str):
-            problems.add(f"{where}.help", "The help must be text.")
+            problems.add(f"{where}.help", _("The help must be text."))
         elif len(field["help"]) > HELP_MAX_LENGTH:
             problems.add(
-                f"{where}.help", f"The help is too long: at most {HELP_MAX_LENGTH:,} characters."
+                f"{where}.help",
+                _("The help is too long: at most %(max)s characters.")
+                % {"max": _count(HELP_MAX_LENGTH)},
             )
         else:
             _check_printable(problems, f"{where}.help", field["help"], line_breaks=True)
@@ -380,25 +456,59 @@ def _normalise_field(problems, where, field, stage_keys):
     elif choices is not None:
         problems.add(
             f"{where}.choices",
-            'Only a field of type "choice" has choices; remove them or make the type "choice".',
+            _('Only a field of type "choice" has choices; remove them or make the type "choice".'),
         )
     _normalise_measurement(problems, where, field, normalised)
     _normalise_field_options(problems, where, field, normalised)
     return normalised if key_ok else None
 
 
-def _limit_number(problems, where, name, value):
+def _limit_messages(option):
+    """The sentences about limit ``option`` ("min" or "max"), each whole for translators."""
+    if option == "min":
+        return {
+            "not_number": _(
+                "The lowest value allowed must be a number, such as 4.75, not %(value)s."
+            ),
+            "not_finite": _(
+                "The lowest value allowed must be an ordinary number, not infinity or NaN."
+            ),
+        }
+    return {
+        "not_number": _("The highest value allowed must be a number, such as 4.75, not %(value)s."),
+        "not_finite": _(
+            "The highest value allowed must be an ordinary number, not infinity or NaN."
+        ),
+    }
+
+
+def _limit_number(problems, where, option, value):
     """A limit as a float, or None (reported) when it is not a finite number."""
     if isinstance(value, bool) or not isinstance(value, int | float):
-        problems.add(where, f"The {name} must be a number, such as 4.75, not {_quoted(value)}.")
+        problems.add(where, _limit_messages(option)["not_number"] % {"value": _quoted(value)})
         return None
     if not math.isfinite(value):
-        problems.add(where, f"The {name} must be an ordinary number, not infinity or NaN.")
+        problems.add(where, _limit_messages(option)["not_finite"])
         return None
     return value
 
 
-LIMIT_NAMES = {"unit": "unit", "min": "lowest value allowed", "max": "highest value allowed"}
+def _measurement_only(option):
+    """The sentence refusing ``option`` ("unit", "min" or "max") on a field of another type."""
+    if option == "unit":
+        return _(
+            'Only a field of type "measurement" has a unit; remove it or make the type '
+            '"measurement".'
+        )
+    if option == "min":
+        return _(
+            'Only a field of type "measurement" has a lowest value allowed; remove it or make '
+            'the type "measurement".'
+        )
+    return _(
+        'Only a field of type "measurement" has a highest value allowed; remove it or make '
+        'the type "measurement".'
+    )
 
 
 def _normalise_measurement(problems, where, field, normalised):
@@ -406,17 +516,14 @@ def _normalise_measurement(problems, where, field, normalised):
     if normalised["type"] != "measurement":
         for option in ("unit", "min", "max"):
             if option in field:
-                problems.add(
-                    f"{where}.{option}",
-                    f'Only a field of type "measurement" has a {LIMIT_NAMES[option]}; remove '
-                    'it or make the type "measurement".',
-                )
+                problems.add(f"{where}.{option}", _measurement_only(option))
         return
     unit = field.get("unit", "")
     if not isinstance(unit, str) or len(unit) > UNIT_MAX_LENGTH:
         problems.add(
             f"{where}.unit",
-            f"The unit must be a short text such as mV, at most {UNIT_MAX_LENGTH} characters.",
+            _("The unit must be a short text such as mV, at most %(max)s characters.")
+            % {"max": UNIT_MAX_LENGTH},
         )
     else:
         _check_printable(problems, f"{where}.unit", unit)
@@ -424,15 +531,14 @@ def _normalise_measurement(problems, where, field, normalised):
     limits = {}
     for option in ("min", "max"):
         if field.get(option) is not None:
-            limits[option] = _limit_number(
-                problems, f"{where}.{option}", LIMIT_NAMES[option], field[option]
-            )
+            limits[option] = _limit_number(problems, f"{where}.{option}", option, field[option])
             normalised[option] = field[option]
     low, high = limits.get("min"), limits.get("max")
     if low is not None and high is not None and low > high:
         problems.add(
             f"{where}.max",
-            f"The highest value allowed ({high!r}) is below the lowest ({low!r}); swap them.",
+            _("The highest value allowed (%(high)s) is below the lowest (%(low)s); swap them.")
+            % {"high": repr(high), "low": repr(low)},
         )
 
 
@@ -444,7 +550,7 @@ def _normalise_field_options(problems, where, field, normalised):
             if normalised["type"] == "boolean":
                 problems.add(
                     f"{where}.unique",
-                    "A yes/no field cannot be unique: it has only two values to share out.",
+                    _("A yes/no field cannot be unique: it has only two values to share out."),
                 )
             normalised["unique"] = True
     if field.get("default") is None:
@@ -452,78 +558,106 @@ def _normalise_field_options(problems, where, field, normalised):
     if field.get("unique") is True:
         problems.add(
             f"{where}.default",
-            "A unique field cannot have a default value: every unit would get the same one.",
+            _("A unique field cannot have a default value: every unit would get the same one."),
         )
         return
-    problem = field_value_problem(normalised, field["default"])
+    # Translators: the subject of a sentence such as "The default value must be a number".
+    problem = field_value_problem(normalised, field["default"], name=_("The default value"))
     if problem:
-        problems.add(f"{where}.default", f"The default value {problem}.")
+        problems.add(f"{where}.default", problem)
     else:
         normalised["default"] = field["default"]
 
 
-def field_value_problem(field, value):
+def field_value_problem(field, value, *, name):
     """What is wrong with ``value`` (as JSON carries it) for ``field``, or "" when it fits.
 
+    The answer is a whole sentence about ``name`` (the field's label, or "The default
+    value"), in the active language: "Firmware version must be a whole number, not "x".".
     One rule for defaults in a procedure and for values sent with a scan.
     """
+    said = {"name": name, "value": _quoted(value)}
     kind = field["type"]
     if kind in ("text", "choice"):
         if not isinstance(value, str):
-            return f"must be a text, not {_quoted(value)}"
+            return _("%(name)s must be a text, not %(value)s.") % said
         if len(value) > CHOICE_MAX_LENGTH:
-            return f"is {len(value):,} characters long; at most {CHOICE_MAX_LENGTH} are allowed"
+            return _("%(name)s is %(length)s characters long; at most %(max)s are allowed.") % {
+                **said,
+                "length": _count(len(value)),
+                "max": CHOICE_MAX_LENGTH,
+            }
         if first_refused(value) is not None:
-            position, name = first_refused(value)
-            return f"contains the character {name} at position {position}"
+            position, character = first_refused(value)
+            return _("%(name)s contains the character %(character)s at position %(position)s.") % {
+                **said,
+                "character": character,
+                "position": position,
+            }
         if kind == "choice" and value not in (field.get("choices") or ()):
-            return f"{_quoted(value)} is not one of the choices"
+            return _("%(name)s %(value)s is not one of the choices.") % said
         return ""
     if kind == "boolean":
-        return "" if isinstance(value, bool) else f"must be true or false, not {_quoted(value)}"
+        if isinstance(value, bool):
+            return ""
+        return _("%(name)s must be true or false, not %(value)s.") % said
     if kind == "date":
         if not isinstance(value, str) or not DATE_PATTERN.fullmatch(value):
-            return f"must be a date as YYYY-MM-DD, not {_quoted(value)}"
+            return _("%(name)s must be a date as YYYY-MM-DD, not %(value)s.") % said
         try:
             datetime.date.fromisoformat(value)
         except ValueError:
-            return f"{_quoted(value)} is not a date that exists"
+            return _("%(name)s %(value)s is not a date that exists.") % said
         return ""
     if kind == "integer":
         if isinstance(value, bool) or not isinstance(value, int):
-            return f"must be a whole number, not {_quoted(value)}"
+            return _("%(name)s must be a whole number, not %(value)s.") % said
         if abs(value) > INTEGER_LIMIT:
-            return f"{value} is too large (at most {INTEGER_LIMIT:,} either way)"
+            return _("%(name)s %(number)s is too large (at most %(limit)s either way).") % {
+                **said,
+                "number": value,
+                "limit": _count(INTEGER_LIMIT),
+            }
         return ""
     if isinstance(value, bool) or not isinstance(value, int | float):
-        return f"must be a number, not {_quoted(value)}"
+        return _("%(name)s must be a number, not %(value)s.") % said
     if not math.isfinite(value):
-        return "must be a finite number (not NaN or infinity)"
+        return _("%(name)s must be a finite number (not NaN or infinity).") % said
     if abs(value) >= NUMBER_LIMIT:
-        return f"{value!r} is too large (below {NUMBER_LIMIT:.0e} either way)"
+        return _("%(name)s %(number)s is too large (below %(limit)s either way).") % {
+            **said,
+            "number": repr(value),
+            "limit": f"{NUMBER_LIMIT:.0e}",
+        }
     return ""
 
 
 def _check_choices(problems, where, choices):
     if not isinstance(choices, list) or not choices:
-        problems.add(where, 'A field of type "choice" needs its choices: enter at least one.')
+        problems.add(where, _('A field of type "choice" needs its choices: enter at least one.'))
         return
     if len(choices) > MAX_CHOICES:
         problems.add(
-            where, f"There are {len(choices):,} choices; at most {MAX_CHOICES} are allowed."
+            where,
+            _("There are %(count)s choices; at most %(max)s are allowed.")
+            % {"count": _count(len(choices)), "max": MAX_CHOICES},
         )
         return
     seen = set()
     for index, choice in enumerate(choices):
         if not isinstance(choice, str) or not choice.strip():
-            problems.add(f"{where}[{index}]", "A choice cannot be empty.")
+            problems.add(f"{where}[{index}]", _("A choice cannot be empty."))
         elif len(choice) > CHOICE_MAX_LENGTH:
             problems.add(
                 f"{where}[{index}]",
-                f"This choice is too long: at most {CHOICE_MAX_LENGTH} characters.",
+                _("This choice is too long: at most %(max)s characters.")
+                % {"max": CHOICE_MAX_LENGTH},
             )
         elif choice in seen:
-            problems.add(f"{where}[{index}]", f"{_quoted(choice)} is listed twice; keep one.")
+            problems.add(
+                f"{where}[{index}]",
+                _("%(value)s is listed twice; keep one.") % {"value": _quoted(choice)},
+            )
         else:
             _check_printable(problems, f"{where}[{index}]", choice)
             seen.add(choice)
@@ -540,7 +674,11 @@ def _check_component_keys(problems, raw_stages):
                 continue
             where = f"stages[{index}].components[{position}]"
             if key in seen:
-                problems.add(f"{where}.key", f"{_quoted(key)} is already the key of {seen[key]}")
+                problems.add(
+                    f"{where}.key",
+                    _("%(key)s is already the key of %(entry)s")
+                    % {"key": _quoted(key), "entry": seen[key]},
+                )
             else:
                 seen[key] = where
 
@@ -564,15 +702,39 @@ def _check_changed_keys(problems, entries, previous_entries, list_name):
         if old_key and entry["key"] not in old_keys:
             problems.add(
                 f"{list_name}[{index}].key",
-                f"The key cannot change from {_quoted(old_key)} to {_quoted(entry['key'])} "
-                "once saved: the units' data is kept under the old key. To start afresh, "
-                "remove the entry and save, then add a new one.",
+                _(
+                    "The key cannot change from %(old)s to %(new)s once saved: the units' data "
+                    "is kept under the old key. To start afresh, remove the entry and save, "
+                    "then add a new one."
+                )
+                % {"old": _quoted(old_key), "new": _quoted(entry["key"])},
             )
 
 
-def _describe_owner(owner):
+def _column_kept_message(column, owner):
+    """The sentence refusing a key whose column keeps the data of ``owner`` ("stage:qc")."""
     kind, _sep, key = owner.partition(":")
-    return f'{kind} "{key}"'
+    said = {"column": column, "key": key}
+    if kind == "stage":
+        return (
+            _(
+                'This key would make the column "%(column)s", which keeps the data of stage '
+                '"%(key)s"; choose another key.'
+            )
+            % said
+        )
+    if kind == "field":
+        return (
+            _(
+                'This key would make the column "%(column)s", which keeps the data of field '
+                '"%(key)s"; choose another key.'
+            )
+            % said
+        )
+    return _(
+        'This key would make the column "%(column)s", which keeps the data of %(owner)s; '
+        "choose another key."
+    ) % {"column": column, "owner": owner}
 
 
 def _check_columns(problems, stages, fields, applied_schema):
@@ -596,21 +758,23 @@ def _check_columns(problems, stages, fields, applied_schema):
             if column in BASE_COLUMNS:
                 problems.add(
                     f"{where}.key",
-                    f'This key would make the column "{column}", which the unit table uses '
-                    "itself; choose another key.",
+                    _(
+                        'This key would make the column "%(column)s", which the unit table '
+                        "uses itself; choose another key."
+                    )
+                    % {"column": column},
                 )
             elif column in taken and taken[column][1] != owner:
                 problems.add(
                     f"{where}.key",
-                    f'This key would make the column "{column}", which {taken[column][0]} '
-                    "makes too; choose another key.",
+                    _(
+                        'This key would make the column "%(column)s", which %(entry)s makes '
+                        "too; choose another key."
+                    )
+                    % {"column": column, "entry": taken[column][0]},
                 )
             elif previous_owner != owner:
-                problems.add(
-                    f"{where}.key",
-                    f'This key would make the column "{column}", which keeps the data of '
-                    f"{_describe_owner(previous_owner)}; choose another key.",
-                )
+                problems.add(f"{where}.key", _column_kept_message(column, previous_owner))
             taken.setdefault(column, (where, owner))
 
 
@@ -627,20 +791,46 @@ def _check_capacity(problems, stages, fields, applied_schema, capacity):
     if total <= capacity.limit:
         return
     retired = len(existing - wanted)
-    parts = [f"{len(columns) - retired} in use"]
+    counted = [_("%(count)s in use") % {"count": _count(len(columns) - retired)}]
     if retired:
-        parts.append(f"{retired} kept for removed stages and fields")
+        counted.append(
+            _("%(count)s kept for removed stages and fields") % {"count": _count(retired)}
+        )
     if capacity.dropped:
-        parts.append(f"{capacity.dropped:,} slots of dropped columns")
-    advice = "remove stages or fields"
-    if retired:
-        advice += ", drop retired columns"
-    if capacity.dropped:
-        advice += ", or rebuild the unit table (manage.py unit_tables rebuild) to free the slots"
+        counted.append(
+            ngettext(
+                "%(count)s slot of a dropped column",
+                "%(count)s slots of dropped columns",
+                capacity.dropped,
+            )
+            % {"count": _count(capacity.dropped)}
+        )
+    if retired and capacity.dropped:
+        advice = _(
+            "remove stages or fields, drop retired columns, or rebuild the unit table "
+            "(manage.py unit_tables rebuild) to free the slots"
+        )
+    elif capacity.dropped:
+        advice = _(
+            "remove stages or fields, or rebuild the unit table (manage.py unit_tables rebuild) "
+            "to free the slots"
+        )
+    elif retired:
+        advice = _("remove stages or fields, drop retired columns")
+    else:
+        advice = _("remove stages or fields")
     problems.add(
         "procedure",
-        f"The unit table would need {total:,} columns ({', '.join(parts)}), more than the "
-        f"database allows ({capacity.limit:,}); to fit, {advice}.",
+        _(
+            "The unit table would need %(total)s columns (%(counted)s), more than the database "
+            "allows (%(limit)s); to fit, %(advice)s."
+        )
+        % {
+            "total": _count(total),
+            "counted": ", ".join(counted),
+            "limit": _count(capacity.limit),
+            "advice": advice,
+        },
     )
 
 
@@ -657,32 +847,38 @@ def validate_procedure_config(config, *, previous_config=None, applied_schema=No
     problems = _Problems()
     if not isinstance(config, dict):
         problems.add(
-            "procedure", "A procedure must be a JSON object with a version, stages and fields."
+            "procedure", _("A procedure must be a JSON object with a version, stages and fields.")
         )
         problems.raise_if_any()
     _check_unknown_keys(problems, "procedure", config, TOP_LEVEL_KEYS)
     version = config.get("version")
     if version != CONFIG_VERSION or isinstance(version, bool):
-        problems.add("version", f"The version must be {CONFIG_VERSION}, not {_quoted(version)}.")
+        problems.add(
+            "version",
+            _("The version must be %(version)s, not %(value)s.")
+            % {"version": CONFIG_VERSION, "value": _quoted(version)},
+        )
 
     raw_stages = config.get("stages")
     if not isinstance(raw_stages, list) or not raw_stages:
-        problems.add("stages", "A procedure needs at least one stage: add the first one.")
+        problems.add("stages", _("A procedure needs at least one stage: add the first one."))
         raw_stages = []
     elif len(raw_stages) > MAX_STAGES:
         problems.add(
             "stages",
-            f"There are {len(raw_stages):,} stages; a procedure may have at most {MAX_STAGES}.",
+            _("There are %(count)s stages; a procedure may have at most %(max)s.")
+            % {"count": _count(len(raw_stages)), "max": MAX_STAGES},
         )
         problems.raise_if_any()
     raw_fields = config.get("fields", [])
     if not isinstance(raw_fields, list):
-        problems.add("fields", "The fields must be a list (an empty one is fine).")
+        problems.add("fields", _("The fields must be a list (an empty one is fine)."))
         raw_fields = []
     elif len(raw_fields) > MAX_FIELDS:
         problems.add(
             "fields",
-            f"There are {len(raw_fields):,} fields; a procedure may have at most {MAX_FIELDS}.",
+            _("There are %(count)s fields; a procedure may have at most %(max)s.")
+            % {"count": _count(len(raw_fields)), "max": MAX_FIELDS},
         )
         problems.raise_if_any()
 
@@ -706,8 +902,11 @@ def validate_procedure_config(config, *, previous_config=None, applied_schema=No
             if entry["key"] in seen:
                 problems.add(
                     f"{where}.key",
-                    f"{_quoted(entry['key'])} is already the key of {seen[entry['key']]}; each "
-                    "key may be used once in a procedure.",
+                    _(
+                        "%(key)s is already the key of %(entry)s; each key may be used once in "
+                        "a procedure."
+                    )
+                    % {"key": _quoted(entry["key"]), "entry": seen[entry["key"]]},
                 )
             else:
                 seen[entry["key"]] = where

@@ -130,9 +130,9 @@ def stage_data_clean(plan, stage, *, data, result, result_sent, defect):
         value = data.get(entry.key)
         if value is None:
             continue
-        problem = field_value_problem(entry.entry, value)
+        problem = field_value_problem(entry.entry, value, name=entry.label)
         if problem:
-            errors[f"data.{entry.key}"] = f"{entry.label} {problem}."
+            errors[f"data.{entry.key}"] = problem
         else:
             values[entry.key] = value
     if errors:

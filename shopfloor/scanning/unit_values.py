@@ -40,8 +40,8 @@ def unit_values_edit(*, usid, values, user):
             errors[key] = f"{entry.label} is entered with the scan of {entry.stage}."
         elif value in ("", None):
             cleaned[entry.column] = (entry, None)
-        elif problem := field_value_problem(entry.entry, value):
-            errors[key] = f"{entry.label} {problem}."
+        elif problem := field_value_problem(entry.entry, value, name=entry.label):
+            errors[key] = problem
         else:
             cleaned[entry.column] = (entry, column_value(entry, value))
     if errors:
