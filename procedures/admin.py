@@ -3,6 +3,8 @@ from django.contrib import admin, messages
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from parts.unit_tables import UnitTableBusy
 from procedures.exceptions import ProcedureConflict
@@ -56,12 +58,14 @@ class PartProcedureDetailAdmin(admin.ModelAdmin):
         # A procedure describes its part's unit table; deleting it would orphan every unit.
         return False
 
-    @admin.display(description="unit table")
+    @admin.display(description=gettext_lazy("unit table"))
     def unit_table(self, procedure):
         if procedure.pk is None:
             return "-"
         url = reverse("unit_admin:changelist", args=[procedure.model_part_id])
-        return format_html('<a href="{}">Units of {}</a>', url, procedure.model_part)
+        return format_html(
+            '<a href="{}">{}</a>', url, _("Units of %(part)s") % {"part": procedure.model_part}
+        )
 
     def save_model(self, request, obj, form, change):
         obj.updated_by = request.user
@@ -74,7 +78,7 @@ class PartProcedureDetailAdmin(admin.ModelAdmin):
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)
         except (ProcedureConflict, UnitTableBusy) as refusal:
-            messages.error(request, f"Nothing was saved: {refusal}")
+            messages.error(request, _("Nothing was saved: %(reason)s") % {"reason": refusal})
             return HttpResponseRedirect(request.get_full_path())
 
 

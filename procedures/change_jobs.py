@@ -15,6 +15,10 @@ the time the change is expected to take instead of being renewed.
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils import translation
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django_tasks import task
 
 from parts.unit_tables import UnitTableError
@@ -37,9 +41,12 @@ class ProcedureChangePending(Exception):
     def __init__(self, job):
         self.job = job
         super().__init__(
-            f"An earlier change of this procedure is still being applied ({job.label}, "
-            f"{job.get_state_display()}). Wait until it ends, then reload the procedure and "
-            "make your change again."
+            _(
+                "An earlier change of this procedure is still being applied (%(job)s, "
+                "%(state)s). Wait until it ends, then reload the procedure and make your change "
+                "again."
+            )
+            % {"job": job.label, "state": job.get_state_display()}
         )
 
 
@@ -85,18 +92,20 @@ def procedure_change_start(*, part, config, user, expected_version):
     job when the same change is asked twice).
 
     Raises ``ProcedureChangePending`` while another change of the part is still applied:
-    the second edit was made on a procedure that is about to change.
+    the second edit was made on a procedure that is about to change. The job keeps the
+    language of the person who asked, and its progress and outcome are written in it.
     """
-    params = {"config": config, "expected_version": expected_version}
+    change = {"config": config, "expected_version": expected_version}
     job = job_start_once(
         kind=JobKind.PROCEDURE_CHANGE,
         part=part,
-        label=f"Procedure change of {part.part_no}",
+        label=_("Procedure change of %(part_no)s") % {"part_no": part.part_no},
         task=procedure_change_task,
         owner=user,
-        params=params,
+        params={**change, "language": translation.get_language()},
     )
-    if job.params != params or job.owner_id != user.pk:
+    asked = {name: job.params.get(name) for name in change}
+    if asked != change or job.owner_id != user.pk:
         raise ProcedureChangePending(job)
     return job
 
@@ -107,13 +116,21 @@ def procedure_change_task(job_id):
 
 
 def change_procedure(job, progress):
-    """The job's work: save the procedure, converting the units' values, with progress."""
+    """The job's work: save the procedure, converting the units' values, with progress; its
+    messages in the language of the person who asked (English for a job queued without one)."""
+    with translation.override(job.params.get("language") or settings.LANGUAGE_CODE):
+        return _change_procedure(job, progress)
+
+
+def _change_procedure(job, progress):
     part = job.part
     config, expected_version = job.params["config"], job.params["expected_version"]
     try:
         units = procedure_change_units(part=part, config=config)
     except ValidationError as invalid:
-        raise JobFailed(" ".join(invalid.messages) + " Nothing was changed.") from invalid
+        raise JobFailed(
+            _("%(problems)s Nothing was changed.") % {"problems": " ".join(invalid.messages)}
+        ) from invalid
     progress.total(units)
     procedure_changing(part.pk, True, ahead_seconds=units / ASSUMED_UNITS_PER_SECOND)
     try:
@@ -140,9 +157,14 @@ def change_procedure(job, progress):
     progress.done = units
     # On SQLite a cancel cannot reach the transaction: say what happened all the same.
     Job.objects.filter(pk=job.pk, state=JobState.CANCELLED).update(
-        message=f"Cancelled too late: the change was applied as version {procedure.version}."
+        message=_("Cancelled too late: the change was applied as version %(version)s.")
+        % {"version": procedure.version}
     )
     return Finished(
-        message=f"Saved version {procedure.version} of the procedure; "
-        f"{units:,} unit values converted."
+        message=ngettext(
+            "Saved version %(version)s of the procedure; %(count)s unit value converted.",
+            "Saved version %(version)s of the procedure; %(count)s unit values converted.",
+            units,
+        )
+        % {"version": procedure.version, "count": number_format(units, force_grouping=True)}
     )

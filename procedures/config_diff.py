@@ -8,9 +8,16 @@ change (columns added, retired, restored) comes from the unit-table engine's pre
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from procedures.forms import FIELD_TYPE_CHOICES, RESULT_CHOICES, media_choices
+
+KIND_LABELS = {
+    "added": pgettext_lazy("a change", "added"),
+    "removed": pgettext_lazy("a change", "removed"),
+    "changed": pgettext_lazy("a change", "changed"),
+    "reordered": pgettext_lazy("a change", "reordered"),
+}
 
 
 @dataclass(frozen=True)
@@ -18,6 +25,11 @@ class ConfigChange:
     kind: str  # "added", "removed", "changed" or "reordered"
     subject: str
     details: tuple = ()
+
+    @property
+    def kind_label(self):
+        """The kind as the page shows it, in the person's language."""
+        return KIND_LABELS.get(self.kind, self.kind)
 
 
 def _yes_no(value):
@@ -42,9 +54,19 @@ def _by_key(entries):
     }
 
 
-def _subject(kind, entry):
-    key = entry.get("key") or _("no key yet")
-    return f"{kind} {entry.get('label') or entry.get('key') or _('untitled')} ({key})"
+def _stage_subject(entry):
+    return _("Stage %(label)s (%(key)s)") % _named(entry)
+
+
+def _field_subject(entry):
+    return _("Field %(label)s (%(key)s)") % _named(entry)
+
+
+def _named(entry):
+    return {
+        "label": entry.get("label") or entry.get("key") or _("untitled"),
+        "key": entry.get("key") or _("no key yet"),
+    }
 
 
 def _components(entries):
@@ -53,7 +75,7 @@ def _components(entries):
     for entry in entries or []:
         what = _("lot") if entry.get("kind") == "lot" else entry.get("part_no", "")
         if entry.get("required") is False:
-            what = f"{what}, {_('optional')}"
+            what = _("%(what)s, optional") % {"what": what}
         shown.append(f"{entry.get('key')} ({what})")
     return ", ".join(shown) or _("none")
 
@@ -105,18 +127,21 @@ def _attribute_changes(old, new, attributes):
     for name, show in attributes:
         before, after = old.get(name), new.get(name)
         if _blank(before) != _blank(after):
-            details.append(f"{NAMES[name]}: {show(before)} → {show(after)}")
+            details.append(
+                _("%(name)s: %(before)s → %(after)s")
+                % {"name": NAMES[name], "before": show(before), "after": show(after)}
+            )
     if (old.get("instructions") or "") != (new.get("instructions") or ""):
         details.append(_("instructions changed"))
     return tuple(details)
 
 
-def _entry_changes(kind, old_entries, new_entries, attributes):
+def _entry_changes(subject, old_entries, new_entries, attributes):
     old, new = _by_key(old_entries), _by_key(new_entries)
     changes = []
     for key, entry in old.items():
         if key not in new:
-            changes.append(ConfigChange("removed", _subject(kind, entry)))
+            changes.append(ConfigChange("removed", subject(entry)))
     previous = None
     for key, entry in new.items():
         if key not in old:
@@ -125,9 +150,9 @@ def _entry_changes(kind, old_entries, new_entries, attributes):
                 if previous
                 else _("first")
             )
-            changes.append(ConfigChange("added", _subject(kind, entry), (where,)))
+            changes.append(ConfigChange("added", subject(entry), (where,)))
         elif details := _attribute_changes(old[key], entry, attributes):
-            changes.append(ConfigChange("changed", _subject(kind, entry), details))
+            changes.append(ConfigChange("changed", subject(entry), details))
         previous = entry
     return changes
 
@@ -162,7 +187,7 @@ def config_changes(old, new):
     """
     old, new = old or {}, new or {}
     return [
-        *_entry_changes(_("Stage"), old.get("stages"), new.get("stages"), STAGE_ATTRIBUTES),
+        *_entry_changes(_stage_subject, old.get("stages"), new.get("stages"), STAGE_ATTRIBUTES),
         *_order_change(old.get("stages"), new.get("stages")),
-        *_entry_changes(_("Field"), old.get("fields"), new.get("fields"), FIELD_ATTRIBUTES),
+        *_entry_changes(_field_subject, old.get("fields"), new.get("fields"), FIELD_ATTRIBUTES),
     ]

@@ -72,7 +72,7 @@ class EditorState:
     def forms(self):
         """Unbound forms showing this state, for the editor template."""
         stage_choices = [
-            (key, f"{row['label'] or _('Untitled')} ({key})")
+            (key, _("%(label)s (%(key)s)") % {"label": row["label"] or _("Untitled"), "key": key})
             for key, row in zip(self.draft.stage_keys(), self.draft.stages, strict=True)
             if key
         ]
@@ -132,9 +132,16 @@ ENTRY_IN_TEXT = re.compile(r"\b(stage|field)s\[(\d+)\]")
 GENERAL_PATH = re.compile(r"(?:procedure|version|stages|fields|usid_pattern|usid_example): ")
 
 
+def _row_name(match):
+    number = int(match[2]) + 1
+    if match[1] == "stage":
+        return _("stage %(number)s") % {"number": number}
+    return _("field %(number)s") % {"number": number}
+
+
 def _as_row_numbers(text):
     """ "the key of stages[0]" reads "the key of stage 1", as the editor numbers its rows."""
-    return ENTRY_IN_TEXT.sub(lambda match: f"{match[1]} {int(match[2]) + 1}", text)
+    return ENTRY_IN_TEXT.sub(_row_name, text)
 
 
 def problems_of(error):
@@ -157,7 +164,8 @@ def problems_of(error):
             where = _where(kind, attribute, match["item"])
             if match["part"]:  # an attribute of a list item: a stage's component's key
                 where = f"{where}, {match['part']}"
-            text = f"{where}: {text}"
+            # Translators: an input of an editor row ("Label") and what is wrong with it.
+            text = _("%(input)s: %(problem)s") % {"input": where, "problem": text}
         problems.rows.setdefault((kind, int(match["index"])), []).append(text)
     return problems
 

@@ -1,4 +1,6 @@
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 
 class ProcedureConflict(Exception):
@@ -10,17 +12,18 @@ class ProcedureConflict(Exception):
         self.changed_at = changed_at
         self.current_version = current_version
         who = self.changed_by_name
-        when = (
-            timezone.localtime(changed_at).strftime("%Y-%m-%d %H:%M:%S %Z") if changed_at else "?"
-        )
+        when = date_format(timezone.localtime(changed_at), "DATETIME_FORMAT") if changed_at else "?"
         super().__init__(
-            f"The procedure of {part.part_no} was changed by {who} at {when} (now version "
-            f"{current_version}) after you opened it; nothing of your edit was saved. Reload "
-            "the procedure and make your change again."
+            _(
+                "The procedure of %(part_no)s was changed by %(who)s at %(when)s (now version "
+                "%(version)s) after you opened it; nothing of your edit was saved. Reload the "
+                "procedure and make your change again."
+            )
+            % {"part_no": part.part_no, "who": who, "when": when, "version": current_version}
         )
 
     @property
     def changed_by_name(self):
         if self.changed_by is None:
-            return "someone"
+            return _("someone")
         return self.changed_by.get_full_name()

@@ -75,7 +75,7 @@ class PartProcedureDetail(models.Model):
         ordering = ["model_part__part_no"]
 
     def __str__(self):
-        return f"Procedure of {self.model_part}"
+        return _("Procedure of %(part)s") % {"part": self.model_part}
 
     def save(self, *args, **kwargs):
         """Save the procedure and create or migrate its unit table, in one transaction.

@@ -6,6 +6,9 @@ parts scan as usual. The job renews the flag with each batch of rows it reports.
 """
 
 from django.db import connection
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django_tasks import task
 
 from parts.unit_tables.capacity import dropped_column_count
@@ -25,7 +28,7 @@ def rebuild_start(*, part, user):
     """Queue a rebuild of ``part``'s unit table, unless one is queued or running already."""
     return job_start_once(
         kind=JobKind.REBUILD,
-        label=f"Unit table rebuild of {part.part_no}",
+        label=_("Unit table rebuild of %(part_no)s") % {"part_no": part.part_no},
         task=rebuild_task,
         owner=user,
         part=part,
@@ -51,5 +54,14 @@ def rebuild_part(job, progress):
     finally:
         procedure_changing(job.part_id, False)
     if connection.vendor != "postgresql":
-        return Finished(message="SQLite gives a dropped column's slot back at once: nothing to do.")
-    return Finished(message=f"{freed:,} dropped column slot(s) given back.")
+        return Finished(
+            message=_("SQLite gives a dropped column's slot back at once: nothing to do.")
+        )
+    return Finished(
+        message=ngettext(
+            "%(count)s dropped column slot given back.",
+            "%(count)s dropped column slots given back.",
+            freed,
+        )
+        % {"count": number_format(freed, force_grouping=True)}
+    )

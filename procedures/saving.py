@@ -9,6 +9,7 @@ rows through the procedure it is handed), so ``procedures.models`` can import it
 
 from django.core.exceptions import ValidationError
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from parts.unit_tables import engine
 from parts.unit_tables.capacity import table_capacity
@@ -92,8 +93,9 @@ def component_parts_check(config, *, parts):
         asked |= Q(part_no__iexact=part_no)
     found = parts._default_manager.filter(asked).values_list("part_no", flat=True)
     known = {part_no.casefold() for part_no in found}
+    message = _('there is no part %(part_no)s: name an existing part (or say "kind": "lot").')
     missing = [
-        f'{where}: there is no part {part_no}: name an existing part (or say "kind": "lot").'
+        f"{where}: {message % {'part_no': part_no}}"
         for where, part_no in named
         if part_no.casefold() not in known
     ]

@@ -9,6 +9,7 @@
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from parts.models import ModelPart
 from parts.unit_tables import cache, engine
@@ -83,13 +84,20 @@ def procedure_drop_retired_column(*, part, column, confirmation, user):
     """
     if confirmation != column:
         raise ValidationError(
-            f'column "{column}": type the column name to confirm; its data will be gone for good',
+            _(
+                'column "%(column)s": type the column name to confirm; its data will be gone for '
+                "good"
+            )
+            % {"column": column},
             code="not_confirmed",
         )
     with transaction.atomic():
         procedure = PartProcedureDetail.objects.filter(model_part=part).first()
         if procedure is None:
-            raise ValidationError(f"{part.part_no} has no procedure", code="no_procedure")
+            raise ValidationError(
+                _("%(part_no)s has no procedure") % {"part_no": part.part_no},
+                code="no_procedure",
+            )
         stored = procedure_locked(procedure)
         applied = engine.drop_column(part=part, applied_schema=stored.applied_schema, column=column)
         PartProcedureDetail.objects.filter(pk=stored.pk).update(

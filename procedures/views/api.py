@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from parts.selectors import parts_visible
@@ -39,7 +40,8 @@ def _payload(request):
     return body["config"], version
 
 
-BAD_BODY = 'send {"config": <procedure_config v1>, "expected_version": <int or null>}'
+def _bad_body():
+    return _('send {"config": <procedure_config v1>, "expected_version": <int or null>}')
 
 
 @require_POST
@@ -51,7 +53,7 @@ def procedure_apply_view(request, part_pk):
     except DuplicateKey as duplicate:
         return _invalid([str(duplicate)])
     except ValueError:
-        return _invalid([BAD_BODY])
+        return _invalid([_bad_body()])
     try:
         job = procedure_change_as_job(
             part=part, config=config, user=request.user, expected_version=expected_version
@@ -95,7 +97,7 @@ def procedure_preview_view(request, part_pk):
     except DuplicateKey as duplicate:
         return _invalid([str(duplicate)])
     except ValueError:
-        return _invalid([BAD_BODY])
+        return _invalid([_bad_body()])
     try:
         plan = procedure_preview(part=part, config=config)
     except ValidationError as invalid:

@@ -96,7 +96,8 @@
     if (!editor) return;
     if (typedSinceDrawn || editor.dataset.draftChanged === "true") {
       event.preventDefault();
-      event.returnValue = "";
+      // Most browsers show their own words here; the others show this sentence.
+      event.returnValue = gettext("Your draft of the procedure is not saved. Leave the page and lose it?");
     }
   });
 })();

@@ -87,7 +87,7 @@ def test_a_rebuild_job_copies_the_units_refusing_scans_of_that_part_only(
     assert elsewhere.status == "recorded"
     assert job.state == "done", worker.output()[-3000:]
     assert (job.rows_done, job.rows_total) == (25_001, 25_001)
-    assert "25,001 rows. 40 dropped column slot(s) given back." in job_page
+    assert "25,001 rows. 40 dropped column slots given back." in job_page
     assert dropped_column_count(part.pk) == 0 and not changing(part)
     assert scan("U1", "leaded").status == "recorded"
 
