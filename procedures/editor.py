@@ -120,7 +120,12 @@ class Problems:
 
 def _where(kind, attribute, item):
     form_field = ROW_FORMS[kind].base_fields.get(attribute)
-    where = str(form_field.label) if form_field else attribute
+    if form_field:
+        where = str(form_field.label)
+    elif attribute == "components":
+        where = _("components")
+    else:
+        where = attribute
     if item is not None:
         where = _("%(where)s, line %(line)s") % {"where": where, "line": int(item) + 1}
     return where

@@ -14,8 +14,13 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 
+from procedures.change_jobs import change_procedure
 from procedures.config import field_value_problem, validate_procedure_config
 from procedures.models import PartProcedureDetail
+from procedures.services import procedure_apply
+from shopfloor.jobs.models import Job
+from shopfloor.jobs.runner import run_job
+from tests.jobs.support import add_units
 from tests.procedures.editor_posts import editor_post, stage, text_of
 
 pytestmark = pytest.mark.django_db
@@ -142,11 +147,11 @@ def test_a_refusal_shown_in_the_editor_is_in_the_persons_language(
     assert "stages[1]" not in text_of(row.group(1)), "the row says which entry, not the path"
 
 
-def _apply(client, part, config, language=None):
+def _apply(client, part, config, language=None, expected_version=None):
     headers = {"accept-language": language} if language else {}
     return client.post(
         reverse("procedures:apply", args=[part.pk]),
-        data=json.dumps({"config": config, "expected_version": None}),
+        data=json.dumps({"config": config, "expected_version": expected_version}),
         content_type="application/json",
         headers=headers,
     )
@@ -225,3 +230,32 @@ def test_the_scripts_catalog_carries_the_editors_leave_warning(client_for, engin
     assert json.dumps("Su borrador del procedimiento no está guardado")[1:-1] in (
         spanish.content.decode()
     )
+
+
+LOT_AS_TEXT = {**SMD_QC, "fields": [{"key": "lot", "label": "Lot", "type": "text"}]}
+LOT_AS_NUMBER = {**SMD_QC, "fields": [{"key": "lot", "label": "Lot", "type": "integer"}]}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_change_job_reports_in_the_language_of_who_asked_even_run_by_a_worker(
+    client_for, engineer, make_part, settings
+):
+    settings.PROCEDURE_JOB_UNITS = 3
+    part = make_part()
+    procedure_apply(part=part, config=LOT_AS_TEXT, user=engineer)
+    add_units(part, 3)
+    part.unit_model().objects.update(f_lot="7")
+
+    answer = _apply(client_for(engineer), part, LOT_AS_NUMBER, "es", expected_version=1)
+    translation.deactivate()  # the worker is another process: no request, no language
+    job = Job.objects.get(pk=answer.json()["job"])
+    outcome = run_job(job.pk, change_procedure)
+    job.refresh_from_db()
+
+    assert answer.status_code == 202 and outcome == "done"
+    assert job.label == f"Cambio del procedimiento de {part.part_no}"
+    assert (
+        job.message
+        == "Se guardó la versión 2 del procedimiento; se convirtieron 3 valores de unidades."
+    )
+    assert part.unit_model().objects.filter(f_lot=7).count() == 3
