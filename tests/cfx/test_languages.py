@@ -5,9 +5,9 @@ from django.urls import reverse
 
 from shopfloor.cfx.models import DeadLetter, Endpoint
 from tests.cfx.test_pages import AOI, heard  # noqa: F401 (an unmapped AOI's message, a fixture)
-from tests.support.visible_text import english_leftovers
+from tests.support.visible_text import back_to_english, english_leftovers  # noqa: F401
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("back_to_english")]
 
 CFX_TEMPLATES = "templates/cfx/"
 
@@ -19,10 +19,10 @@ CFX_TEMPLATES = "templates/cfx/"
 def test_the_machines_pages_read_in_the_language_asked_for(
     client_for,
     engineer,
-    heard,
+    heard,  # noqa: F811
     language,
     waiting,
-    not_mapped,  # noqa: F811
+    not_mapped,
 ):
     client = client_for(engineer)
     endpoint = Endpoint.objects.get(handle=AOI)

@@ -3,9 +3,9 @@
 import pytest
 
 from tests.genealogy.test_trace import line  # noqa: F401 (the traced line, a fixture)
-from tests.support.visible_text import english_leftovers
+from tests.support.visible_text import back_to_english, english_leftovers  # noqa: F401
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("back_to_english")]
 
 GENEALOGY_TEMPLATES = "templates/genealogy/"
 
@@ -20,10 +20,10 @@ GENEALOGY_TEMPLATES = "templates/genealogy/"
 def test_the_trace_page_reads_in_the_language_asked_for(
     client_for,
     engineer,
-    line,
+    line,  # noqa: F811
     language,
     holding,
-    export,  # noqa: F811
+    export,
 ):
     client = client_for(engineer)
 
