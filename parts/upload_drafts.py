@@ -16,6 +16,7 @@ import time
 from django.conf import settings
 from django.core import signing
 from django.core.files import File
+from django.utils.translation import gettext as _
 
 SALT = "parts.upload-drafts"
 KEPT_SUFFIX = "_kept"
@@ -67,7 +68,7 @@ def draft_open(*, token, field, user_id):
         handle = open(path, "rb")  # noqa: SIM115 (closed by the caller through the File)
     except FileNotFoundError:
         return None
-    kept = KeptFile(handle, name=payload.get("name") or "kept file")
+    kept = KeptFile(handle, name=payload.get("name") or _("kept file"))
     kept.draft_path = path
     return kept
 

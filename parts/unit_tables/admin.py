@@ -20,6 +20,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import URLResolver, get_script_prefix, include, path, reverse, set_urlconf
 from django.utils.module_loading import import_module
+from django.utils.translation import gettext, gettext_lazy
 
 from parts.models import ModelPart
 from parts.unit_tables.exceptions import NoUnitTable
@@ -35,7 +36,7 @@ class UnitAdmin(admin.ModelAdmin):
     change_form_template = f"{TEMPLATES}/change_form.html"
     delete_confirmation_template = f"{TEMPLATES}/delete_confirmation.html"
     delete_selected_confirmation_template = f"{TEMPLATES}/delete_selected_confirmation.html"
-    search_help_text = "Exact USID or tag no.; anything else searches within USIDs."
+    search_help_text = gettext_lazy("Exact USID or tag no.; anything else searches within USIDs.")
     show_full_result_count = False
     list_per_page = 50
 
@@ -173,7 +174,7 @@ def unit_tables_index(request):
     page = Paginator(parts.order_by("part_no"), 100).get_page(request.GET.get("page"))
     context = {
         **admin.site.each_context(request),
-        "title": "Unit tables",
+        "title": gettext("Unit tables"),
         "page": page,
         "query": query,
     }

@@ -8,6 +8,8 @@ leaves nothing behind once the old class is no longer used.
 
 from django.apps.registry import Apps
 from django.db import connection, models
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from parts.unit_tables.naming import (
     USID_MAX_LENGTH,
@@ -49,16 +51,20 @@ def column_field(name, spec, label=""):
     if column_type == "flag":
         field = models.BooleanField(label, default=False, db_default=False)
     elif column_type == "when":
-        field = models.DateTimeField(f"{label} at", null=True, blank=True)
+        field = models.DateTimeField(
+            format_lazy(_("{label} at"), label=label), null=True, blank=True
+        )
     elif column_type == "who":
-        field = models.BigIntegerField(f"{label} by (user id)", null=True, blank=True)
+        field = models.BigIntegerField(
+            format_lazy(_("{label} by (user id)"), label=label), null=True, blank=True
+        )
     elif column_type == "result":
         field = models.CharField(
-            f"{label} result",
+            format_lazy(_("{label} result"), label=label),
             max_length=4,
             null=True,
             blank=True,
-            choices=[("pass", "pass"), ("fail", "fail")],
+            choices=[("pass", _("pass")), ("fail", _("fail"))],
         )
     elif column_type == "text":
         field = models.CharField(label, max_length=TEXT_MAX_LENGTH, null=True, blank=True)
@@ -95,10 +101,10 @@ def base_fields():
         "id": models.BigAutoField(primary_key=True),
         "usid": models.CharField("USID", max_length=USID_MAX_LENGTH, unique=True),
         # Indexed as written and in lower case (``tag_index``), in the model's ``Meta.indexes``.
-        "tag_no": models.CharField("tag no.", max_length=USID_MAX_LENGTH, null=True, blank=True),
-        "on_hold": models.BooleanField("on hold", default=False, db_default=False),
-        "created_at": models.DateTimeField("created at", auto_now_add=True),
-        "updated_at": models.DateTimeField("updated at", auto_now=True),
+        "tag_no": models.CharField(_("tag no."), max_length=USID_MAX_LENGTH, null=True, blank=True),
+        "on_hold": models.BooleanField(_("on hold"), default=False, db_default=False),
+        "created_at": models.DateTimeField(_("created at"), auto_now_add=True),
+        "updated_at": models.DateTimeField(_("updated at"), auto_now=True),
     }
 
 
@@ -154,8 +160,8 @@ def build_model(*, part, columns, config=None, version=0):
             "ordering": ["-id"],
             "indexes": [*tag_model_indexes(connection, part.pk), *indexes],
             "constraints": constraints,
-            "verbose_name": f"unit of {part.part_no}",
-            "verbose_name_plural": f"units of {part.part_no}",
+            "verbose_name": format_lazy(_("unit of {part_no}"), part_no=part.part_no),
+            "verbose_name_plural": format_lazy(_("units of {part_no}"), part_no=part.part_no),
         },
     )
     attrs = {

@@ -19,6 +19,7 @@ import threading
 from collections import OrderedDict
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from parts.unit_tables.builder import build_model
 from parts.unit_tables.exceptions import NoUnitTable
@@ -47,7 +48,10 @@ def _procedure_rows(part):
 
 
 def _no_table(part):
-    return NoUnitTable(f"Part {part.part_no} has no unit table yet: save its procedure first.")
+    return NoUnitTable(
+        _("Part %(part_no)s has no unit table yet: save its procedure first.")
+        % {"part_no": part.part_no}
+    )
 
 
 def _touch(part_pk):

@@ -12,6 +12,8 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from parts.unit_tables import progress
 from parts.unit_tables.schema import storage_of
@@ -169,13 +171,23 @@ def _expression(connection, old_type, new_type, column):
 
 def _refuse(conversion, key, count, examples, reason):
     shown = ", ".join(f'"{example}"' for example in examples)
-    raise ValidationError(
-        f"{conversion.where}.type: cannot change {key} from {conversion.old_type} to "
-        f"{conversion.new_type}: {count} {'unit holds' if count == 1 else 'units hold'} {reason} "
-        f"(e.g. {shown}); "
-        "nothing was changed",
-        code="unconvertible",
+    message = ngettext(
+        "%(where)s.type: cannot change %(key)s from %(old)s to %(new)s: %(count)s unit holds "
+        "%(reason)s (e.g. %(examples)s); nothing was changed",
+        "%(where)s.type: cannot change %(key)s from %(old)s to %(new)s: %(count)s units hold "
+        "%(reason)s (e.g. %(examples)s); nothing was changed",
+        count,
     )
+    values = {
+        "where": conversion.where,
+        "key": key,
+        "old": conversion.old_type,
+        "new": conversion.new_type,
+        "count": count,
+        "reason": reason,
+        "examples": shown,
+    }
+    raise ValidationError(message % values, code="unconvertible")
 
 
 def check_choices(cursor, quote, table, conversion, key, column):
@@ -190,7 +202,7 @@ def check_choices(cursor, quote, table, conversion, key, column):
             conversion.choices,
         )
         examples = [row[0] for row in cursor.fetchall()]
-        _refuse(conversion, key, count, examples, "values that are not among the choices")
+        _refuse(conversion, key, count, examples, _("values that are not among the choices"))
 
 
 def convert_column(*, editor, model, old_field, new_field, conversion, key):
@@ -218,7 +230,7 @@ def convert_column(*, editor, model, old_field, new_field, conversion, key):
                 f"SELECT DISTINCT {old_column} FROM {table} WHERE {failed} LIMIT {EXAMPLES}"
             )
             examples = [row[0] for row in cursor.fetchall()]
-            _refuse(conversion, key, count, examples, f"values that are not {_kind(conversion)}")
+            _refuse(conversion, key, count, examples, _kind(conversion))
         if conversion.choices:
             check_choices(cursor, quote, table, conversion, key, new_column)
     editor.remove_field(model, old_field)
@@ -245,13 +257,14 @@ def _fill(cursor, table, column, expression):
 
 
 def _kind(conversion):
+    """What the units' values are not, for the refusal's sentence."""
     return {
-        "integer": "whole numbers",
-        "decimal": "numbers with at most 6 decimals",
-        "boolean": "true/false (or yes/no, 1/0)",
-        "date": "dates (YYYY-MM-DD)",
-        "text": "texts",
-        "choice": "texts",
+        "integer": _("values that are not whole numbers"),
+        "decimal": _("values that are not numbers with at most 6 decimals"),
+        "boolean": _("values that are not true/false (or yes/no, 1/0)"),
+        "date": _("values that are not dates (YYYY-MM-DD)"),
+        "text": _("values that are not texts"),
+        "choice": _("values that are not texts"),
     }[conversion.new_type]
 
 

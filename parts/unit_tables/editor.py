@@ -19,6 +19,7 @@ from django.conf import settings
 from django.db import OperationalError, connection
 from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 from django.db.models.expressions import Value
+from django.utils.translation import gettext as _
 
 from parts.unit_tables.exceptions import UnitTableBusy
 
@@ -87,7 +88,10 @@ def unit_schema_editor():
     except OperationalError as error:
         if _is_lock_timeout(error):
             raise UnitTableBusy(
-                "The unit table is in use by scans right now and could not be changed within "
-                f"{lock_timeout()}; nothing was changed. Please try again in a moment."
+                _(
+                    "The unit table is in use by scans right now and could not be changed "
+                    "within %(timeout)s; nothing was changed. Please try again in a moment."
+                )
+                % {"timeout": lock_timeout()}
             ) from error
         raise

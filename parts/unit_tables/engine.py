@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, models, transaction
+from django.utils.translation import gettext as _
 
 from parts.unit_tables import signals
 from parts.unit_tables.builder import build_model, column_field
@@ -147,11 +148,17 @@ def _refuse_repeating_values(part, plan, applied_schema):
     for name in plan.made_unique:
         repeats = repeating_values(part, name, applied_schema)
         if repeats:
-            shown = "; ".join(f"{value} held by {', '.join(usids)}" for value, usids in repeats)
+            shown = "; ".join(
+                _("%(value)s held by %(usids)s") % {"value": value, "usids": ", ".join(usids)}
+                for value, usids in repeats
+            )
             key = _key(schema_columns(plan.schema)[name])
             problems.append(
-                f"field {key} cannot be unique: units share its values ({shown}); give them "
-                "different values first"
+                _(
+                    "field %(key)s cannot be unique: units share its values (%(shown)s); give "
+                    "them different values first"
+                )
+                % {"key": key, "shown": shown}
             )
     if problems:
         raise ValidationError(problems, code="repeating_values")
@@ -161,9 +168,12 @@ def _refuse_to_overwrite(part):
     name = table_name(part.pk)
     if name in connection.introspection.table_names():
         raise UnitTableError(
-            f"{part.part_no} already has a unit table ({name}) that no procedure describes, "
-            "left by a deleted procedure; nothing was changed. `manage.py unit_tables check` "
-            "lists it: keep its data elsewhere or drop it, then save the procedure again."
+            _(
+                "%(part_no)s already has a unit table (%(table)s) that no procedure describes, "
+                "left by a deleted procedure; nothing was changed. `manage.py unit_tables check` "
+                "lists it: keep its data elsewhere or drop it, then save the procedure again."
+            )
+            % {"part_no": part.part_no, "table": name}
         )
 
 
@@ -230,13 +240,17 @@ def drop_column(*, part, applied_schema, column):
     spec = columns.get(column)
     if spec is None:
         raise ValidationError(
-            f'column "{column}": the unit table of {part.part_no} has no such column',
+            _('column "%(column)s": the unit table of %(part_no)s has no such column')
+            % {"column": column, "part_no": part.part_no},
             code="unknown_column",
         )
     if not spec["retired"]:
         raise ValidationError(
-            f'column "{column}": it is in use by {spec["owner"].replace(":", " ")}; remove that '
-            "from the procedure first (its column is then retired), then drop it",
+            _(
+                'column "%(column)s": it is in use by %(owner)s; remove that from the procedure '
+                "first (its column is then retired), then drop it"
+            )
+            % {"column": column, "owner": spec["owner"].replace(":", " ")},
             code="column_in_use",
         )
     with unit_schema_editor() as editor:

@@ -6,6 +6,7 @@ event with who, when and the old and new value; nothing here writes."""
 from django.contrib.auth.decorators import permission_required
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from parts.selectors import parts_visible
@@ -26,5 +27,9 @@ def unit_detail(request, part_pk, usid):
     except NoUnitTable as no_table:
         return error("no_unit_table", 404, message=str(no_table))
     if unit is None:
-        return error("not_found", 404, message=f"{part.part_no} has no unit {usid}")
+        return error(
+            "not_found",
+            404,
+            message=_("%(part_no)s has no unit %(usid)s") % {"part_no": part.part_no, "usid": usid},
+        )
     return JsonResponse(unit_as_dict(unit))

@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from shopfloor.cfx.forms import EndpointForm
@@ -29,7 +30,9 @@ def endpoint_detail(request, pk):
             endpoint_map(
                 endpoint=endpoint, station=form.cleaned_data["station"], names=form.names()
             )
-            messages.success(request, f"Mapping of {endpoint.handle} saved.")
+            messages.success(
+                request, _("Mapping of %(handle)s saved.") % {"handle": endpoint.handle}
+            )
             return redirect(endpoint)
     else:
         form = EndpointForm(endpoint=endpoint)
@@ -65,7 +68,9 @@ def dead_letter_replay_view(request, pk):
     dead_letter = get_object_or_404(DeadLetter, pk=pk)
     receipt = dead_letter_replay(dead_letter=dead_letter, user=request.user)
     if receipt.status == RECORDED:
-        messages.success(request, f"Replayed and recorded. {receipt.summary}")
+        messages.success(
+            request, _("Replayed and recorded. %(summary)s") % {"summary": receipt.summary}
+        )
     else:
-        messages.error(request, f"Still not recorded: {receipt.summary}")
+        messages.error(request, _("Still not recorded: %(summary)s") % {"summary": receipt.summary})
     return redirect(dead_letter)

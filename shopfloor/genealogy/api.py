@@ -7,6 +7,7 @@ import json
 
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse, JsonResponse
+from django.utils.translation import gettext as _
 
 from shopfloor.genealogy.models import LOT_MAX_LENGTH
 from shopfloor.genealogy.selectors import (
@@ -35,13 +36,13 @@ def trace_question(params):
     """("lot", code) or ("usid", registration) from the query string, or ``ScanRefused``."""
     lot, usid = params.get("lot"), params.get("usid")
     if (lot is None) == (usid is None):
-        raise invalid({"query": "Ask for one of ?lot=<lot code> or ?usid=<USID>."})
+        raise invalid({"query": _("Ask for one of ?lot=<lot code> or ?usid=<USID>.")})
     if lot is not None:
-        return "lot", trace_code("lot", lot, "lot code")
-    usid = trace_code("usid", usid, "USID")
+        return "lot", trace_code("lot", lot, _("lot code"))
+    usid = trace_code("usid", usid, _("USID"))
     registration = UnitRegistration.objects.select_related("part").find(usid)
     if registration is None:
-        raise ScanRefused("unknown_unit", f"{usid} is not registered.")
+        raise ScanRefused("unknown_unit", _("%(usid)s is not registered.") % {"usid": usid})
     return "usid", registration
 
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from parts.unit_tables import cache
 from shopfloor.genealogy.models import LOT_MAX_LENGTH, Installation
@@ -63,17 +64,19 @@ def components_clean(raw):
     if not isinstance(raw, dict):
         raise ComponentRefused(
             "invalid",
-            {"components": 'Components are an object, e.g. {"psu": "PSU-000123"}.'},
+            {"components": _('Components are an object, e.g. {"psu": "PSU-000123"}.')},
         )
     if len(raw) > MAX_SENT:
         raise ComponentRefused(
-            "invalid", {"components": f"At most {MAX_SENT} components go with one scan."}
+            "invalid",
+            {"components": _("At most %(max)s components go with one scan.") % {"max": MAX_SENT}},
         )
     cleaned, errors = {}, {}
     for key, code in raw.items():
         try:
-            code = code_clean(code, label=f"code of {str(key)[:40]}", max_length=LOT_MAX_LENGTH)
-            ascii_check(code, label=f"code of {str(key)[:40]}")
+            label = _("code of %(component)s") % {"component": str(key)[:40]}
+            code = code_clean(code, label=label, max_length=LOT_MAX_LENGTH)
+            ascii_check(code, label=label)
         except ValidationError as error:
             errors[_name(key)] = " ".join(error.messages)
         else:
@@ -91,8 +94,10 @@ def components_record(*, parent, stage, sent, passed, user, event_id, now):
     entries = {entry.key: entry for entry in stage.components}
     unknown = {
         _name(key): (
-            f"{stage.label} installs no component {key!r}"
-            + (f" (it installs {', '.join(entries)})." if entries else ".")
+            _("%(stage)s installs no component %(key)r (it installs %(components)s).")
+            % {"stage": stage.label, "key": key, "components": ", ".join(entries)}
+            if entries
+            else _("%(stage)s installs no component %(key)r.") % {"stage": stage.label, "key": key}
         )
         for key in sent
         if key not in entries
@@ -104,15 +109,16 @@ def components_record(*, parent, stage, sent, passed, user, event_id, now):
     for key, code in sent.items():
         held = installed.get(key)
         if held is not None and held.code.casefold() != code.casefold():
-            conflicts[_name(key)] = (
-                f"{entries[key].label} of {parent.usid} is already {held.code}; "
-                "a supervisor can replace it (repair)."
-            )
+            conflicts[_name(key)] = _(
+                "%(component)s of %(usid)s is already %(code)s; a supervisor can replace it "
+                "(repair)."
+            ) % {"component": entries[key].label, "usid": parent.usid, "code": held.code}
     if conflicts:
         raise ComponentRefused("component", conflicts)
     if passed:
         missing = {
-            _name(entry.key): f"{entry.label} is required for a pass: scan it."
+            _name(entry.key): _("%(component)s is required for a pass: scan it.")
+            % {"component": entry.label}
             for entry in stage.components
             if entry.required and entry.key not in sent and entry.key not in installed
         }
@@ -196,7 +202,8 @@ def installations_write(rows, entries):
             "component",
             {
                 _name(row.component): (
-                    f"{row.child_usid or row.lot} was installed in another unit a moment ago."
+                    _("%(code)s was installed in another unit a moment ago.")
+                    % {"code": row.child_usid or row.lot}
                 )
                 for row in taken
             },
@@ -256,20 +263,25 @@ def _children_check(parent, entries, units, placed):
         )
         entry = entries[key]
         if registration is None:
-            problems[_name(key)] = f"{code} is not a registered unit of {entry.part_no}."
+            problems[_name(key)] = _("%(code)s is not a registered unit of %(part_no)s.") % {
+                "code": code,
+                "part_no": entry.part_no,
+            }
         elif registration.part.part_no.casefold() != entry.part_no.casefold():
-            problems[_name(key)] = (
-                f"{registration.usid} is a unit of {registration.part.part_no}, "
-                f"not of {entry.part_no}."
-            )
+            problems[_name(key)] = _("%(usid)s is a unit of %(part_no)s, not of %(wanted)s.") % {
+                "usid": registration.usid,
+                "part_no": registration.part.part_no,
+                "wanted": entry.part_no,
+            }
         else:
             found[key] = registration
     seen = {}
     for key, registration in found.items():
         if registration.usid in seen:
-            problems[_name(key)] = (
-                f"{registration.usid} is also scanned for {seen[registration.usid]}."
-            )
+            problems[_name(key)] = _("%(usid)s is also scanned for %(component)s.") % {
+                "usid": registration.usid,
+                "component": seen[registration.usid],
+            }
         seen[registration.usid] = key
     # A child that holds the parent, at any depth, would make a cycle; a parent installed in
     # nothing has no ancestor to look for.
@@ -277,17 +289,22 @@ def _children_check(parent, entries, units, placed):
     cycle = ancestors | {parent.usid}
     for key, registration in found.items():
         if registration.usid in cycle:
-            problems[_name(key)] = f"{registration.usid} cannot go into {parent.usid}: " + (
-                "it is the unit itself."
+            problems[_name(key)] = (
+                _("%(usid)s cannot go into %(parent)s: it is the unit itself.")
                 if registration.usid == parent.usid
-                else f"{parent.usid} is installed in it (a cycle)."
-            )
+                else _(
+                    "%(usid)s cannot go into %(parent)s: %(parent)s is installed in it (a cycle)."
+                )
+            ) % {"usid": registration.usid, "parent": parent.usid}
     for key, registration in found.items():
         if _name(key) in problems:
             continue
         where = placed.get(registration.usid)
         if where is not None:
-            problems[_name(key)] = f"{registration.usid} is already installed in {where}."
+            problems[_name(key)] = _("%(usid)s is already installed in %(parent)s.") % {
+                "usid": registration.usid,
+                "parent": where,
+            }
             continue
         if key in locked:
             child, row, plan = locked[key]
@@ -377,7 +394,7 @@ def _child_not_ready(registration):
     """Why the child cannot be installed (not finished, on hold), or "" when it can."""
     plan = plan_of_part(registration.part)
     if plan is None:
-        return f"{registration.usid}'s part has no procedure."
+        return _("%(usid)s's part has no procedure.") % {"usid": registration.usid}
     CHILD_PLANS[registration.part.part_no.casefold()] = plan
     row = (
         plan.unit_model.objects.select_for_update()
@@ -390,12 +407,15 @@ def _child_not_ready(registration):
 
 def _child_unready(usid, plan, row):
     if row is None:
-        return f"{usid} is missing from its part's unit table."
+        return _("%(usid)s is missing from its part's unit table.") % {"usid": usid}
     if row["on_hold"]:
-        return f"{usid} is on hold."
+        return _("%(usid)s is on hold.") % {"usid": usid}
     missing = [stage.label for stage in plan.stages if not stage.optional and not row[stage.flag]]
     if missing:
-        return f"{usid} is not finished: {', '.join(missing)} not done."
+        return _("%(usid)s is not finished: %(stages)s not done.") % {
+            "usid": usid,
+            "stages": ", ".join(missing),
+        }
     return ""
 
 

@@ -3,6 +3,7 @@
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from shopfloor.characters import validate_printable
 from shopfloor.genealogy.installing import (
@@ -35,19 +36,20 @@ def component_replace(*, usid, component, new_code, reason, user, designator="")
     designator = (designator or "").strip()
     problems = {}
     if not reason:
-        problems["reason"] = "Say why the component is replaced."
+        problems["reason"] = _("Say why the component is replaced.")
     elif len(reason) > REASON_MAX_LENGTH:
-        problems["reason"] = f"The reason is longer than {REASON_MAX_LENGTH} characters."
+        problems["reason"] = _("The reason is longer than %(max)s characters.") % {
+            "max": REASON_MAX_LENGTH
+        }
     else:
         try:
             validate_printable(reason)
         except ValidationError as error:
             problems["reason"] = " ".join(error.messages)
     if len(designator) > DESIGNATOR_MAX_LENGTH or (designator and not designator.isascii()):
-        problems["designator"] = (
-            f"A reference designator is printable ASCII, at most {DESIGNATOR_MAX_LENGTH} "
-            "characters, e.g. U12."
-        )
+        problems["designator"] = _(
+            "A reference designator is printable ASCII, at most %(max)s characters, e.g. U12."
+        ) % {"max": DESIGNATOR_MAX_LENGTH}
     try:
         sent = components_clean({component: new_code})
     except ComponentRefused as refusal:
@@ -58,7 +60,7 @@ def component_replace(*, usid, component, new_code, reason, user, designator="")
     registration = UnitRegistration.objects.select_related("part__procedure").find(usid)
     plan = plan_of_part(registration.part) if registration else None
     if plan is None or unit_row_lock(plan, registration.usid) is None:
-        raise RepairRefused({"usid": f"No unit {usid} is registered."})
+        raise RepairRefused({"usid": _("No unit %(usid)s is registered.") % {"usid": usid}})
     old = (
         Installation.objects.current()
         .select_for_update()
@@ -66,13 +68,26 @@ def component_replace(*, usid, component, new_code, reason, user, designator="")
         .first()
     )
     if old is None:
-        raise RepairRefused({"component": f"{registration.usid} has no {component} installed."})
+        raise RepairRefused(
+            {
+                "component": _("%(usid)s has no %(component)s installed.")
+                % {"usid": registration.usid, "component": component}
+            }
+        )
     if old.code.casefold() == sent[component].casefold():
-        raise RepairRefused({"new_code": f"{old.code} is the one installed: scan its replacement."})
+        raise RepairRefused(
+            {
+                "new_code": _("%(code)s is the one installed: scan its replacement.")
+                % {"code": old.code}
+            }
+        )
     stage = plan.stage(old.stage)
     if stage is None or component not in {entry.key for entry in stage.components}:
         raise RepairRefused(
-            {"component": f"The procedure no longer lists {component} at stage {old.stage}."}
+            {
+                "component": _("The procedure no longer lists %(component)s at stage %(stage)s.")
+                % {"component": component, "stage": old.stage}
+            }
         )
     now = timezone.now()
     Installation.objects.filter(pk=old.pk).update(

@@ -3,6 +3,7 @@
 from django.contrib.auth.decorators import permission_required
 from django.http import StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from shopfloor.genealogy.api import trace_question
@@ -12,6 +13,18 @@ from shopfloor.genealogy.services import RepairRefused, component_replace
 from shopfloor.scanning.rules import ScanRefused
 
 PAGE_ROWS = 500
+
+
+def _field_label(field):
+    """The repair form's label of ``field`` (a RepairRefused key), as the form shows it."""
+    labels = {
+        "component": _("Component"),
+        "new_code": _("New USID or lot"),
+        "designator": _("Ref. designator"),
+        "reason": _("Reason"),
+        "usid": _("USID"),
+    }
+    return labels.get(field, field)
 
 
 def _question(request):
@@ -70,7 +83,7 @@ def recall_csv(request):
         return render(
             request,
             "genealogy/trace.html",
-            {"error": error or "Ask for a lot code or a USID to export."},
+            {"error": error or _("Ask for a lot code or a USID to export.")},
             status=400,
         )
     kind, found = question
@@ -98,6 +111,7 @@ def component_repair(request, usid):
             user=request.user,
         )
     except RepairRefused as refusal:
-        context = {"usid": usid, "errors": refusal.fields, "data": data}
+        errors = {_field_label(field): message for field, message in refusal.fields.items()}
+        context = {"usid": usid, "errors": errors, "data": data}
         return render(request, "genealogy/repair_refused.html", context)
     return redirect("dashboards:unit", usid=usid)

@@ -2,6 +2,7 @@
 the station's wall, so that an operator scans the reason instead of typing it."""
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 from shopfloor.labels.drawing import layouts_pdf
 from shopfloor.labels.layout import LabelDoesNotFit, label_layout
@@ -31,11 +32,15 @@ def defect_card(reason):
             text_pt=CARD_TEXT_PT,
         )
     except LabelDoesNotFit as error:
-        raise ValidationError(f"The card of {reason.code}: {error}") from None
+        raise ValidationError(
+            _("The card of %(code)s: %(reason)s") % {"code": reason.code, "reason": error}
+        ) from None
 
 
 def defect_cards_pdf():
-    return layouts_pdf([defect_card(reason) for reason in defect_reasons()], title="Defect cards")
+    return layouts_pdf(
+        [defect_card(reason) for reason in defect_reasons()], title=_("Defect cards")
+    )
 
 
 def defect_cards_print(*, printer):
@@ -45,5 +50,5 @@ def defect_cards_print(*, printer):
         for reason in defect_reasons()
     )
     if not zpl:
-        raise ValidationError("There is no active defect reason to print.")
+        raise ValidationError(_("There is no active defect reason to print."))
     zpl_send(name=printer.name, host=printer.host, port=printer.port, zpl=zpl)

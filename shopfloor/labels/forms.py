@@ -2,6 +2,7 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from shopfloor.labels.models import (
@@ -81,7 +82,8 @@ class LabelTemplateForm(forms.ModelForm):
                 label_of(self.instance, sample)
             except ValidationError as error:
                 raise ValidationError(
-                    f"This template does not fit its label with {sample}: {error.messages[0]}"
+                    gettext("This template does not fit its label with %(usid)s: %(reason)s")
+                    % {"usid": sample, "reason": error.messages[0]}
                 ) from None
         return cleaned
 

@@ -9,6 +9,7 @@ Anything else is refused with ``LabelDoesNotFit`` saying what needs how much roo
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
 from fpdf import FPDF
 
 from shopfloor.labels.symbols import QUIET_ZONE, SYMBOLOGIES, symbol_encode
@@ -71,8 +72,11 @@ def _check_printable(text, what):
     for position, char in enumerate(text, start=1):
         if not " " <= char <= "~":
             raise LabelDoesNotFit(
-                f"{what} {text[:40]!r} holds {char!r} at position {position}: labels print "
-                "ASCII letters, digits and signs only."
+                _(
+                    "%(what)s %(text)r holds %(char)r at position %(position)s: labels print "
+                    "ASCII letters, digits and signs only."
+                )
+                % {"what": what, "text": text[:40], "char": char, "position": position}
             )
 
 
@@ -85,9 +89,9 @@ def label_layout(*, width, height, symbology, data, lines, text_pt=TEXT_PT):
     whole centred on a ``width`` x ``height`` mm label. Raises ``LabelDoesNotFit`` naming
     what does not fit and how much it needs."""
     width, height = float(width), float(height)
-    _check_printable(data, "The barcode's text")
+    _check_printable(data, _("The barcode's text"))
     for line in lines:
-        _check_printable(line, "The line")
+        _check_printable(line, _("The line"))
     inner_width = width - 2 * MARGIN_MM
     line_mm = LINE_MM * text_pt / TEXT_PT
     # Lines below the barcode, a third of a line apart from it.
@@ -96,8 +100,8 @@ def label_layout(*, width, height, symbology, data, lines, text_pt=TEXT_PT):
         needed = text_width_mm(line, text_pt)
         if needed > inner_width:
             raise LabelDoesNotFit(
-                f'The text "{line}" needs {_mm(needed + 2 * MARGIN_MM)} of width; '
-                f"the label is {_mm(width)} wide."
+                _('The text "%(line)s" needs %(needed)s of width; the label is %(width)s wide.')
+                % {"line": line, "needed": _mm(needed + 2 * MARGIN_MM), "width": _mm(width)}
             )
     symbol = symbol_encode(symbology, data)
     quiet = QUIET_ZONE[symbology]
@@ -107,15 +111,25 @@ def label_layout(*, width, height, symbology, data, lines, text_pt=TEXT_PT):
         module = min(inner_width / columns, MAX_MODULE_MM / 2)
         if module < MIN_MODULE_MM:
             raise LabelDoesNotFit(
-                f"A Code 128 of {data} needs {_mm(columns * MIN_MODULE_MM + 2 * MARGIN_MM)} of "
-                f"width; the label is {_mm(width)} wide. Use a wider label or a 2D symbology."
+                _(
+                    "A Code 128 of %(data)s needs %(needed)s of width; the label is %(width)s "
+                    "wide. Use a wider label or a 2D symbology."
+                )
+                % {
+                    "data": data,
+                    "needed": _mm(columns * MIN_MODULE_MM + 2 * MARGIN_MM),
+                    "width": _mm(width),
+                }
             )
         bar_height = min(room_height, MAX_BAR_HEIGHT_MM)
         if bar_height < MIN_BAR_HEIGHT_MM:
             needed = MIN_BAR_HEIGHT_MM + text_height + 2 * MARGIN_MM
             raise LabelDoesNotFit(
-                f"The bars and {len(lines)} text line(s) need {_mm(needed)} of height; "
-                f"the label is {_mm(height)} high. Show fewer lines or use a taller label."
+                _(
+                    "The bars and %(lines)s text line(s) need %(needed)s of height; the label "
+                    "is %(height)s high. Show fewer lines or use a taller label."
+                )
+                % {"lines": len(lines), "needed": _mm(needed), "height": _mm(height)}
             )
         rows_height = bar_height
     else:
@@ -124,10 +138,20 @@ def label_layout(*, width, height, symbology, data, lines, text_pt=TEXT_PT):
         if module < MIN_MODULE_MM:
             side = columns * MIN_MODULE_MM
             raise LabelDoesNotFit(
-                f"The {symbology_name(symbology)} of {data} needs {_mm(side)} square above "
-                f"{len(lines)} text line(s) ({_mm(side + text_height + 2 * MARGIN_MM)} high, "
-                f"{_mm(side + 2 * MARGIN_MM)} wide); the label is {_mm(width)} x "
-                f"{_mm(height)}."
+                _(
+                    "The %(symbology)s of %(data)s needs %(side)s square above %(lines)s text "
+                    "line(s) (%(high)s high, %(wide)s wide); the label is %(width)s x %(height)s."
+                )
+                % {
+                    "symbology": symbology_name(symbology),
+                    "data": data,
+                    "side": _mm(side),
+                    "lines": len(lines),
+                    "high": _mm(side + text_height + 2 * MARGIN_MM),
+                    "wide": _mm(side + 2 * MARGIN_MM),
+                    "width": _mm(width),
+                    "height": _mm(height),
+                }
             )
         bar_height = module
         rows_height = len(symbol.rows) * module

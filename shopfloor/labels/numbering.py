@@ -25,6 +25,7 @@ import re
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 PATTERN_MAX_LENGTH = 100
 SEQ_MAX_WIDTH = 12
@@ -89,10 +90,11 @@ class SerialPattern:
 def pattern_parse(text):
     """Parse ``text`` into a ``SerialPattern``; ``ValidationError`` names what is wrong."""
     if not isinstance(text, str) or not text.strip():
-        raise ValidationError("Give a pattern, e.g. PWR-{YYMM}-{seq:05}.", code="required")
+        raise ValidationError(_("Give a pattern, e.g. PWR-{YYMM}-{seq:05}."), code="required")
     if len(text) > PATTERN_MAX_LENGTH:
         raise ValidationError(
-            f"The pattern is {len(text)} characters long; at most {PATTERN_MAX_LENGTH}.",
+            _("The pattern is %(length)s characters long; at most %(max)s.")
+            % {"length": len(text), "max": PATTERN_MAX_LENGTH},
             code="too_long",
         )
     pieces, unknown, position = [], [], 0
@@ -109,24 +111,27 @@ def pattern_parse(text):
     pieces.append(("text", text[position:]))
     if unknown:
         raise ValidationError(
-            f"Unknown token {', '.join(unknown)}; the tokens are {SUPPORTED} "
-            f"(N from 1 to {SEQ_MAX_WIDTH}).",
+            _("Unknown token %(unknown)s; the tokens are %(tokens)s (N from 1 to %(max)s).")
+            % {"unknown": ", ".join(unknown), "tokens": SUPPORTED, "max": SEQ_MAX_WIDTH},
             code="unknown_token",
         )
     for kind, value in pieces:
         if kind == "text" and not _LITERAL.match(value):
             bad = next(char for char in value if not _LITERAL.match(char))
-            where = "a space" if bad == " " else repr(bad)
+            where = _("a space") if bad == " " else repr(bad)
             raise ValidationError(
-                f"The pattern contains {where}: literal text is printable ASCII without spaces "
-                "or braces.",
+                _(
+                    "The pattern contains %(what)s: literal text is printable ASCII without "
+                    "spaces or braces."
+                )
+                % {"what": where},
                 code="literal",
             )
     counters = sum(1 for kind, _value in pieces if kind == "seq")
     if counters != 1:
         raise ValidationError(
-            "The pattern needs exactly one counter {seq:0N}, e.g. {seq:05}; "
-            f"it has {counters}.",
+            _("The pattern needs exactly one counter {seq:0N}, e.g. {seq:05}; it has %(count)s.")
+            % {"count": counters},
             code="counter",
         )
     pieces = tuple(piece for piece in pieces if piece != ("text", ""))

@@ -9,16 +9,18 @@ the label is not sent. Every failure is a ``PrinterError`` with a message for a 
 import socket
 
 from django.conf import settings
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 STX, ETX = b"\x02", b"\x03"
 STATUS_QUERY = b"~HS\r\n"
 STATUS_STRINGS = 3
 _FLAGS = (
     # (string index, field index, what it means when set)
-    (0, 1, "paper out"),
-    (0, 2, "paused"),
-    (1, 2, "print head open"),
-    (1, 5, "ribbon out"),
+    (0, 1, gettext_lazy("paper out")),
+    (0, 2, gettext_lazy("paused")),
+    (1, 2, gettext_lazy("print head open")),
+    (1, 5, gettext_lazy("ribbon out")),
 )
 
 
@@ -33,11 +35,17 @@ def _read_status(connection, name):
             chunk = connection.recv(1024)
         except TimeoutError:
             raise PrinterError(
-                f"Printer {name} accepted the connection but did not answer within "
-                f"{connection.gettimeout():g} s: is it a label printer, and is it ready?"
+                _(
+                    "Printer %(printer)s accepted the connection but did not answer within "
+                    "%(seconds)s s: is it a label printer, and is it ready?"
+                )
+                % {"printer": name, "seconds": f"{connection.gettimeout():g}"}
             ) from None
         if not chunk:
-            raise PrinterError(f"Printer {name} closed the connection without answering.")
+            raise PrinterError(
+                _("Printer %(printer)s closed the connection without answering.")
+                % {"printer": name}
+            )
         reply += chunk
     return [
         part.split(STX)[-1].decode("ascii", "replace").split(",")
@@ -62,24 +70,39 @@ def zpl_send(*, name, host, port, zpl, timeout=None):
         connection = socket.create_connection((host, port), timeout=timeout)
     except ConnectionRefusedError:
         raise PrinterError(
-            f"Printer {where} refused the connection: is it switched on, and is {port} its "
-            "raw printing port?"
+            _(
+                "Printer %(printer)s refused the connection: is it switched on, and is %(port)s "
+                "its raw printing port?"
+            )
+            % {"printer": where, "port": port}
         ) from None
     except TimeoutError:
-        raise PrinterError(f"Printer {where} did not answer within {timeout:g} s.") from None
+        raise PrinterError(
+            _("Printer %(printer)s did not answer within %(seconds)s s.")
+            % {"printer": where, "seconds": f"{timeout:g}"}
+        ) from None
     except (OSError, ValueError) as error:  # ValueError: a host name that cannot be encoded
         reason = getattr(error, "strerror", None) or error
-        raise PrinterError(f"Printer {where} cannot be reached: {reason}.") from None
+        raise PrinterError(
+            _("Printer %(printer)s cannot be reached: %(reason)s.")
+            % {"printer": where, "reason": reason}
+        ) from None
     with connection:
         try:
             connection.sendall(STATUS_QUERY)
             problems = _problems(_read_status(connection, where))
             if problems:
-                raise PrinterError(f"Printer {where} is not ready: {', '.join(problems)}.")
+                raise PrinterError(
+                    _("Printer %(printer)s is not ready: %(problems)s.")
+                    % {"printer": where, "problems": ", ".join(str(p) for p in problems)}
+                )
             connection.sendall(zpl.encode("ascii"))
         except TimeoutError:
             raise PrinterError(
-                f"Printer {where} stopped taking data after {timeout:g} s."
+                _("Printer %(printer)s stopped taking data after %(seconds)s s.")
+                % {"printer": where, "seconds": f"{timeout:g}"}
             ) from None
         except (ConnectionResetError, BrokenPipeError):
-            raise PrinterError(f"Printer {where} dropped the connection.") from None
+            raise PrinterError(
+                _("Printer %(printer)s dropped the connection.") % {"printer": where}
+            ) from None

@@ -7,6 +7,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from shopfloor.labels.drawing import layouts_pdf
 from shopfloor.labels.layout import LabelDoesNotFit, label_layout
@@ -62,7 +65,8 @@ def _check_usids(part, parsed, day, first, last):
         usid = f"{before}{seq:0{width}d}{after}"
         if not rule.fullmatch(usid):
             raise ValidationError(
-                f"{usid} does not match the USID pattern of part {part.part_no} ({shown}).",
+                _("%(usid)s does not match the USID pattern of part %(part_no)s (%(pattern)s).")
+                % {"usid": usid, "part_no": part.part_no, "pattern": shown},
                 code="usid_pattern",
             )
 
@@ -82,12 +86,23 @@ def serial_scheme_set(*, part, pattern, user, today=None):
     return scheme
 
 
+def _count(number):
+    """``number`` with the digit grouping of the user's language (1,000,000 in English)."""
+    return number_format(number, force_grouping=True)
+
+
 def _reason_clean(reason, what):
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError(f"Give a reason for the {what}: it is kept in the unit's history.")
+        if what == "void":
+            message = _("Give a reason for the void: it is kept in the unit's history.")
+        else:
+            message = _("Give a reason for the reprint: it is kept in the unit's history.")
+        raise ValidationError(message)
     if len(reason) > REASON_MAX_LENGTH:
-        raise ValidationError(f"Keep the reason under {REASON_MAX_LENGTH} characters.")
+        raise ValidationError(
+            _("Keep the reason under %(max)s characters.") % {"max": REASON_MAX_LENGTH}
+        )
     return reason
 
 
@@ -103,15 +118,20 @@ def serial_batch_issue(*, part, count, user, work_run="", today=None):
     """
     if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= BATCH_MAX:
         raise ValidationError(
-            f"Issue between 1 and {BATCH_MAX:,} numbers at once, not {count}.", code="count"
+            _("Issue between 1 and %(max)s numbers at once, not %(count)s.")
+            % {"max": _count(BATCH_MAX), "count": count},
+            code="count",
         )
     work_run = (work_run or "").strip()
     if len(work_run) > WORK_RUN_MAX_LENGTH:
-        raise ValidationError(f"Keep the work run under {WORK_RUN_MAX_LENGTH} characters.")
+        raise ValidationError(
+            _("Keep the work run under %(max)s characters.") % {"max": WORK_RUN_MAX_LENGTH}
+        )
     scheme = SerialScheme.objects.filter(part=part).first()
     if scheme is None:
         raise ValidationError(
-            f"Part {part.part_no} has no serial numbering yet: set its pattern first.",
+            _("Part %(part_no)s has no serial numbering yet: set its pattern first.")
+            % {"part_no": part.part_no},
             code="no_scheme",
         )
     parsed = pattern_parse(scheme.pattern)
@@ -127,9 +147,15 @@ def serial_batch_issue(*, part, count, user, work_run="", today=None):
     if last > parsed.capacity:
         left = max(parsed.capacity - first + 1, 0)
         raise ValidationError(
-            f"{scheme.pattern} has {left:,} numbers left in this period "
-            f"({parsed.usid(today, min(first, parsed.capacity))} is next); issue fewer or "
-            "widen the counter.",
+            _(
+                "%(pattern)s has %(left)s numbers left in this period (%(next)s is next); "
+                "issue fewer or widen the counter."
+            )
+            % {
+                "pattern": scheme.pattern,
+                "left": _count(left),
+                "next": parsed.usid(today, min(first, parsed.capacity)),
+            },
             code="capacity",
         )
     _check_usids(part, parsed, today, first, last)
@@ -152,7 +178,8 @@ def _seq_of(batch, usid):
         if batch.first_seq <= seq <= batch.last_seq:
             return seq
     raise ValidationError(
-        f"{usid} is not a number of this batch ({batch.first_usid} to {batch.last_usid}).",
+        _("%(usid)s is not a number of this batch (%(first)s to %(last)s).")
+        % {"usid": usid, "first": batch.first_usid, "last": batch.last_usid},
         code="not_in_batch",
     )
 
@@ -168,11 +195,12 @@ def serial_void(*, batch, usid, reason, user):
     seq = _seq_of(batch, usid)
     if UnitRegistration.objects.find(usid) is not None:
         raise ValidationError(
-            f"{usid} is registered to a unit: a registered number cannot be voided.",
+            _("%(usid)s is registered to a unit: a registered number cannot be voided.")
+            % {"usid": usid},
             code="registered",
         )
     if SerialVoid.objects.filter(usid=usid).exists():
-        raise ValidationError(f"{usid} is already voided.", code="voided")
+        raise ValidationError(_("%(usid)s is already voided.") % {"usid": usid}, code="voided")
     now = timezone.now()
     void = SerialVoid.objects.create(
         batch=batch, seq=seq, usid=usid, reason=reason, voided_by=user, voided_at=now
@@ -255,19 +283,29 @@ def _print(*, template, usids, user, printer, reason="", batch=None, station=Non
     for a unit's label printed outside Shopfloor). A printer that fails raises
     ``PrinterError`` and nothing is logged."""
     if not usids:
-        raise ValidationError("There is no label to print in that range.", code="empty")
+        raise ValidationError(_("There is no label to print in that range."), code="empty")
     if len(usids) > PRINT_MAX:
         raise ValidationError(
-            f"Print at most {PRINT_MAX:,} labels at once, not {len(usids):,}.", code="too_many"
+            _("Print at most %(max)s labels at once, not %(count)s.")
+            % {"max": _count(PRINT_MAX), "count": _count(len(usids))},
+            code="too_many",
         )
     if printer is not None and not printer.is_active:
-        raise ValidationError(f"Printer {printer.name} is switched off in Shopfloor.")
+        raise ValidationError(
+            _("Printer %(printer)s is switched off in Shopfloor.") % {"printer": printer.name}
+        )
     before = set(usids) if reprint else printed_usids(usids)
     if before and not (reason or "").strip():
         first = next(usid for usid in usids if usid in before)
         raise ValidationError(
-            f"{len(before)} of these labels were printed before (first {first}): give a reason "
-            "for the reprint.",
+            ngettext(
+                "%(count)s of these labels was printed before (first %(first)s): give a reason "
+                "for the reprint.",
+                "%(count)s of these labels were printed before (first %(first)s): give a reason "
+                "for the reprint.",
+                len(before),
+            )
+            % {"count": len(before), "first": first},
             code="reason",
         )
     if before:
@@ -303,13 +341,17 @@ def batch_print(*, batch, template, first, last, user, printer=None, reason=""):
     """Print the labels of ``batch`` from number ``first`` to ``last`` (both USIDs, in the
     batch), voided numbers left out; returns the PDF when no printer is given."""
     if template.part_id != batch.part_id:
-        raise ValidationError("That template belongs to another part.", code="template")
+        raise ValidationError(_("That template belongs to another part."), code="template")
     start, end = _seq_of(batch, first), _seq_of(batch, last)
     if start > end:
-        raise ValidationError(f"{first} comes after {last}: give the range in order.")
+        raise ValidationError(
+            _("%(first)s comes after %(last)s: give the range in order.")
+            % {"first": first, "last": last}
+        )
     if end - start + 1 > PRINT_MAX:
         raise ValidationError(
-            f"Print at most {PRINT_MAX:,} labels at once, not {end - start + 1:,}.",
+            _("Print at most %(max)s labels at once, not %(count)s.")
+            % {"max": _count(PRINT_MAX), "count": _count(end - start + 1)},
             code="too_many",
         )
     voided = set(
@@ -329,12 +371,15 @@ def unit_reprint(*, usid, user, reason, printer=None):
     reason = _reason_clean(reason, "reprint")
     registration = UnitRegistration.objects.select_related("part").find(usid)
     if registration is None:
-        raise ValidationError(f"{usid} is not registered.", code="unknown_unit")
+        raise ValidationError(
+            _("%(usid)s is not registered.") % {"usid": usid}, code="unknown_unit"
+        )
     usid = registration.usid
     template = default_template(registration.part)
     if template is None:
         raise ValidationError(
-            f"Part {registration.part.part_no} has no label template yet: an engineer adds one.",
+            _("Part %(part_no)s has no label template yet: an engineer adds one.")
+            % {"part_no": registration.part.part_no},
             code="no_template",
         )
     return _print(
@@ -358,7 +403,10 @@ def label_print_at_registration(*, usid, station):
     template = default_template(registration.part)
     try:
         if template is None:
-            raise ValidationError(f"Part {registration.part.part_no} has no label template.")
+            raise ValidationError(
+                _("Part %(part_no)s has no label template.")
+                % {"part_no": registration.part.part_no}
+            )
         _print(
             template=template,
             usids=[usid],

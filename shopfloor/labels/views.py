@@ -3,6 +3,9 @@ from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from parts.models import ModelPart
@@ -81,7 +84,9 @@ def scheme_set(request, part_pk):
         except ValidationError as error:
             form.add_error("pattern", error)
         else:
-            messages.success(request, f"Numbering of {part.part_no} saved.")
+            messages.success(
+                request, _("Numbering of %(part_no)s saved.") % {"part_no": part.part_no}
+            )
             return redirect("labels:part", part_pk=part.pk)
     return _part_page(request, part, scheme_form=form)
 
@@ -103,7 +108,17 @@ def batch_issue(request, part_pk):
             form.add_error(None, error)
         else:
             messages.success(
-                request, f"Issued {batch.count:,} numbers: {batch.first_usid} to {batch.last_usid}."
+                request,
+                ngettext(
+                    "Issued %(count)s number: %(first)s to %(last)s.",
+                    "Issued %(count)s numbers: %(first)s to %(last)s.",
+                    batch.count,
+                )
+                % {
+                    "count": number_format(batch.count, force_grouping=True),
+                    "first": batch.first_usid,
+                    "last": batch.last_usid,
+                },
             )
             return redirect(batch)
     return _part_page(request, part, issue_form=form)
@@ -112,7 +127,7 @@ def batch_issue(request, part_pk):
 def _template_form(request, form, part):
     if request.method == "POST" and form.is_valid():
         template = services.label_template_save(form.save(commit=False))
-        messages.success(request, f"Template {template.name} saved.")
+        messages.success(request, _("Template %(name)s saved.") % {"name": template.name})
         return redirect("labels:part", part_pk=part.pk)
     template = form.instance if form.instance.pk else None
     context = {"form": form, "part": part, "template": template}
@@ -222,7 +237,7 @@ def batch_print(request, batch_pk):
         else:
             if pdf is not None:
                 return _pdf_response(pdf, f"labels-{data['first']}-{data['last']}.pdf")
-            messages.success(request, f"Labels sent to {printer.name}.")
+            messages.success(request, _("Labels sent to %(printer)s.") % {"printer": printer.name})
             return redirect(batch)
     return _batch_page(request, batch, print_form=form)
 
@@ -238,7 +253,7 @@ def batch_void(request, batch_pk):
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, f"{void.usid} voided.")
+            messages.success(request, _("%(usid)s voided.") % {"usid": void.usid})
             return redirect(batch)
     return _batch_page(request, batch, void_form=form)
 
@@ -261,9 +276,9 @@ def printer_list(request):
 def _printer_form(request, form):
     if request.method == "POST" and form.is_valid():
         printer = form.save()
-        messages.success(request, f"Printer {printer.name} saved.")
+        messages.success(request, _("Printer %(printer)s saved.") % {"printer": printer.name})
         return redirect("labels:printers")
-    return render(request, "labels/form.html", {"form": form, "title": "Printer"})
+    return render(request, "labels/form.html", {"form": form, "title": _("Printer")})
 
 
 @require_http_methods(["GET", "POST"])
@@ -288,9 +303,9 @@ def station_printing(request, station_pk):
     form = StationPrintingForm(request.POST or None, instance=instance)
     if request.method == "POST" and form.is_valid():
         form.save()
-        messages.success(request, f"Printing at {station.name} saved.")
+        messages.success(request, _("Printing at %(station)s saved.") % {"station": station.name})
         return redirect("labels:printers")
-    title = f"Label printing at {station.name}"
+    title = _("Label printing at %(station)s") % {"station": station.name}
     return render(request, "labels/form.html", {"form": form, "title": title})
 
 
@@ -303,7 +318,9 @@ def unit_reprint(request, usid):
     form = ReprintForm(request.POST)
     if not form.is_valid():
         for errors in form.errors.values():
-            messages.error(request, f"Label not reprinted: {' '.join(errors)}")
+            messages.error(
+                request, _("Label not reprinted: %(reason)s") % {"reason": " ".join(errors)}
+            )
         return redirect("dashboards:unit", usid=usid)
     printer = printer_of(form.cleaned_data["output"])
     try:
@@ -311,11 +328,14 @@ def unit_reprint(request, usid):
             usid=usid, user=request.user, reason=form.cleaned_data["reason"], printer=printer
         )
     except (ValidationError, PrinterError) as error:
-        messages.error(request, f"Label not reprinted: {_refusal(error)}")
+        messages.error(request, _("Label not reprinted: %(reason)s") % {"reason": _refusal(error)})
         return redirect("dashboards:unit", usid=usid)
     if pdf is not None:
         return _pdf_response(pdf, f"label-{usid}.pdf")
-    messages.success(request, f"Label of {usid} sent to {printer.name}.")
+    messages.success(
+        request,
+        _("Label of %(usid)s sent to %(printer)s.") % {"usid": usid, "printer": printer.name},
+    )
     return redirect("dashboards:unit", usid=usid)
 
 
@@ -353,6 +373,8 @@ def defect_cards_print(request):
         except (ValidationError, PrinterError) as error:
             form.add_error(None, _refusal(error))
         else:
-            messages.success(request, f"Defect cards sent to {printer.name}.")
+            messages.success(
+                request, _("Defect cards sent to %(printer)s.") % {"printer": printer.name}
+            )
             return redirect("labels:defect-cards")
     return _cards_page(request, form)
