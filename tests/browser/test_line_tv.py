@@ -133,3 +133,25 @@ def test_more_parts_than_a_page_turn_pages(browser, live_server, supervisor, eig
     visible = page.locator('[data-testid="tv-part"]:visible')
     assert visible.count() == 1 and visible.get_attribute("data-part") == "PART9_Board"
     context.close()
+
+
+def test_a_spanish_screen_turns_its_pages_in_spanish_and_stays_spanish_on_refresh(
+    browser, live_server, supervisor, eight_parts, engineer
+):
+    part_with_procedure(engineer, part_no="PART9_Board", config=SIX_STAGES)  # two pages
+    _token, raw = display_token_issue(name="TV línea A", page_seconds=15, user=supervisor)
+    context = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="es-MX")
+    page = context.new_page()
+    problems = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+
+    page.goto(f"{live_server.url}/dashboards/tv/show/{raw}/")
+    expect(page.get_by_test_id("tv-page")).to_have_text("Página 1 de 2")
+    expect(page.locator("html")).to_have_attribute("lang", "es")
+    # The next refresh redraws the grid: its words are Spanish still.
+    page.evaluate("document.querySelector('[data-testid=tv-updated]').dataset.old = 'yes'")
+    page.wait_for_selector("[data-testid=tv-updated]:not([data-old])", timeout=15_000)
+    expect(page.get_by_test_id("tv-page")).to_have_text("Página 1 de 2")
+    expect(page.locator(".tv-stages th[scope=col]").first).to_have_text("Etapa")
+    context.close()
+    assert problems == []

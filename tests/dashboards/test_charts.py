@@ -1,8 +1,10 @@
 """The server-drawn SVG charts: values, proportions, accessibility, escaping."""
 
+import re
 from xml.etree import ElementTree
 
 import pytest
+from django.utils import translation
 
 from shopfloor.dashboards.charts import (
     BarRow,
@@ -12,6 +14,7 @@ from shopfloor.dashboards.charts import (
     funnel_chart,
     line_chart,
     nice_ticks,
+    number,
     percent,
 )
 
@@ -30,6 +33,21 @@ def bars(root):
     return [
         element for element in root.iter(f"{SVG}rect") if element.find(f"{SVG}title") is not None
     ]
+
+
+@pytest.mark.parametrize(
+    "code, count, share", [("en", "1,234,567", "97.5 %"), ("es", "1\xa0234\xa0567", "97,5 %")]
+)
+def test_figures_are_written_as_the_language_writes_numbers(code, count, share):
+    rows = [BarRow("SMD", (Segment("done", 1234567),)), BarRow("QC", (Segment("done", 3),))]
+    with translation.override(code):
+        svg = str(bar_chart(title="Units", rows=rows))
+
+        assert (number(1234567), percent(97.5)) == (count, share)
+    assert count in texts(parse(svg))  # the value written after the bar
+    # The drawing's own numbers stay machine numbers, whatever the language.
+    widths = re.findall(r'<rect [^>]*width="([^"]+)"', svg)
+    assert len(widths) == 2 and all(re.fullmatch(r"\d+\.\d", width) for width in widths)
 
 
 def test_a_bar_chart_is_an_image_named_and_described_for_screen_readers():
