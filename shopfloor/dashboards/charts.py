@@ -35,6 +35,7 @@ LABEL_SIZE = 22
 SMALL_SIZE = 18
 TITLE_SIZE = 26
 TITLE_ROOM = 44
+TITLE_CHAR_WIDTH = 0.56  # of the font size: a little over the average of bold system-ui letters
 MAX_LABEL_CHARS = 18
 # A chart that spans a whole page is drawn wider and flatter, so it stays one screen tall.
 WIDE_WIDTH = 1500
@@ -135,7 +136,7 @@ def _svg(*, title, description, height, body, chart_id, width=WIDTH):
         description = "; ".join(description) + "."
     if not isinstance(body, str):
         body = "".join(body)
-    caption = _text(0, TITLE_SIZE, title, size=TITLE_SIZE, weight="bold")
+    caption = _text(0, TITLE_SIZE, title, size=_title_size(title, width), weight="bold")
     return mark_safe(
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" '
         f'viewBox="0 0 {width} {height + TITLE_ROOM}" preserveAspectRatio="xMinYMin meet" '
@@ -145,6 +146,13 @@ def _svg(*, title, description, height, body, chart_id, width=WIDTH):
         f'<g aria-hidden="true">{caption}</g>'
         f'<g transform="translate(0 {TITLE_ROOM})">{body}</g></svg>'
     )
+
+
+def _title_size(title, width):
+    """The title's font size: TITLE_SIZE, smaller for a title too long to fit the width at it
+    (a period and a scope in a wordier language), never below SMALL_SIZE."""
+    fitting = width / (TITLE_CHAR_WIDTH * max(len(title), 1))
+    return max(SMALL_SIZE, min(TITLE_SIZE, math.floor(fitting)))
 
 
 def _text(x, y, content, *, size=LABEL_SIZE, anchor="start", fill=TEXT, weight="normal"):

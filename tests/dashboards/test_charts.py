@@ -158,3 +158,16 @@ def test_axis_ticks_are_round_and_cover_the_maximum():
     assert nice_ticks(3) == [0, 1, 2, 3]
     assert nice_ticks(1234)[-1] >= 1234
     assert nice_ticks(0) == [0, 1]
+
+
+def test_a_title_too_long_for_the_chart_is_written_smaller_to_fit_but_stays_readable():
+    short = parse(bar_chart(title="Fails by reason", rows=[]))
+    spanish = "Fallas por motivo, todas las partes, 2026-03-03 a 2026-03-10"
+    long = parse(bar_chart(title=spanish, rows=[]))
+
+    def title_size(root):
+        return float(next(root.iter(f"{SVG}text")).get("font-size"))
+
+    assert title_size(short) == 26
+    # About 0.54 of its size per bold letter: 60 letters fit 800 units at 23, not at 26.
+    assert 18 <= title_size(long) <= 800 / (0.54 * len(spanish))
