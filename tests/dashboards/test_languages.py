@@ -170,3 +170,25 @@ def test_a_new_display_link_is_announced_in_spanish(client_for, supervisor):
     html = response.content.decode()
     assert "Enlace de pantalla “TV línea A” creado. Cópielo ahora" in html
     assert "Abra este enlace en la TV" in html
+
+
+def test_the_unit_page_tells_the_units_story_in_spanish(client_for, supervisor, line):
+    html = (
+        client_for(supervisor)
+        .get(reverse("dashboards:unit", args=["U6"]), headers=in_language("es"))
+        .content.decode()
+    )
+
+    timeline = re.findall(r'data-kind="[a-z_]+">.*?<strong>([^<]+)</strong>', html, re.S)
+    assert timeline == ["Pasó", "Falló", "Pasó tras retrabajo"]
+    stages = visible_texts(html, r'<td data-state="[a-z]*">(.*?)</td>')
+    assert stages == ["completada", "no alcanzada", "completada", "en espera"]
+    assert "Historial" in visible_texts(html, r"<h2[^>]*>(.*?)</h2>")
+
+
+def test_an_unknown_usid_is_named_in_spanish(client_for, supervisor, line):
+    url = reverse("dashboards:unit-lookup") + "?usid=NOPE-1"
+    response = client_for(supervisor).get(url, headers=in_language("es"))
+
+    assert response.status_code == 404
+    assert "No hay ninguna unidad NOPE-1 registrada." in response.content.decode()
