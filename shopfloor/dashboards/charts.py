@@ -13,8 +13,10 @@ import hashlib
 import math
 from dataclasses import dataclass
 
+from django.utils.formats import number_format
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 
 WIDTH = 800
 FONT = 'font-family="system-ui, -apple-system, Segoe UI, Roboto, sans-serif"'
@@ -33,6 +35,7 @@ LABEL_SIZE = 22
 SMALL_SIZE = 18
 TITLE_SIZE = 26
 TITLE_ROOM = 44
+TITLE_CHAR_WIDTH = 0.56  # of the font size: a little over the average of bold system-ui letters
 MAX_LABEL_CHARS = 18
 # A chart that spans a whole page is drawn wider and flatter, so it stays one screen tall.
 WIDE_WIDTH = 1500
@@ -74,18 +77,25 @@ class Series:
     values: tuple
 
 
+def localized(value, decimals=None):
+    """A number written as people of the active language read it, thousands grouped: 1,234.5
+    in English, 1.234,5 in Spanish. ``value`` may be the text of a number ("12.5") to keep
+    the digits it was formatted with; SVG coordinates never go through here."""
+    return number_format(value, decimal_pos=decimals, force_grouping=True)
+
+
 def number(value):
     """A count as people read it: 1,234,567; a fraction with one decimal."""
     if value is None:
         return DASH
     if isinstance(value, float) and not value.is_integer():
-        return f"{value:,.1f}"
-    return f"{int(value):,}"
+        return localized(value, 1)
+    return localized(int(value))
 
 
-def percent(value):
+def percent(value, decimals=1):
     """A share in percent with one decimal, e.g. 97.5 %; a dash when there is none."""
-    return DASH if value is None else f"{value:.1f} %"
+    return DASH if value is None else f"{localized(value, decimals)} %"
 
 
 def nice_ticks(maximum, count=4):
@@ -126,7 +136,7 @@ def _svg(*, title, description, height, body, chart_id, width=WIDTH):
         description = "; ".join(description) + "."
     if not isinstance(body, str):
         body = "".join(body)
-    caption = _text(0, TITLE_SIZE, title, size=TITLE_SIZE, weight="bold")
+    caption = _text(0, TITLE_SIZE, title, size=_title_size(title, width), weight="bold")
     return mark_safe(
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" '
         f'viewBox="0 0 {width} {height + TITLE_ROOM}" preserveAspectRatio="xMinYMin meet" '
@@ -136,6 +146,13 @@ def _svg(*, title, description, height, body, chart_id, width=WIDTH):
         f'<g aria-hidden="true">{caption}</g>'
         f'<g transform="translate(0 {TITLE_ROOM})">{body}</g></svg>'
     )
+
+
+def _title_size(title, width):
+    """The title's font size: TITLE_SIZE, smaller for a title too long to fit the width at it
+    (a period and a scope in a wordier language), never below SMALL_SIZE."""
+    fitting = width / (TITLE_CHAR_WIDTH * max(len(title), 1))
+    return max(SMALL_SIZE, min(TITLE_SIZE, math.floor(fitting)))
 
 
 def _text(x, y, content, *, size=LABEL_SIZE, anchor="start", fill=TEXT, weight="normal"):
@@ -162,7 +179,7 @@ def _legend(names_and_fills, y):
     return "".join(parts)
 
 
-def bar_chart(*, title, rows, scale_max=None, value_format=number, empty="No data yet."):
+def bar_chart(*, title, rows, scale_max=None, value_format=number, empty=None):
     """Horizontal bars, one per row, each stacked from its segments, with values as text.
 
     ``scale_max`` fixes the full width (e.g. 100 for percentages); otherwise the longest bar
@@ -172,7 +189,7 @@ def bar_chart(*, title, rows, scale_max=None, value_format=number, empty="No dat
     rows = list(rows)
     chart_id = _chart_id(title, repr(rows))
     if not rows:
-        return _empty(title, empty, chart_id)
+        return _empty(title, empty or _("No data yet."), chart_id)
     legend = []
     for row in rows:
         for segment in row.segments:
@@ -197,7 +214,11 @@ def bar_chart(*, title, rows, scale_max=None, value_format=number, empty="No dat
             width = max(bar_room * segment.value / largest, 0)
             if segment.value and width < 2:
                 width = 2  # a small but non-zero value stays visible
-            tip = f"{row.label}, {segment.name}: {value_format(segment.value)}"
+            tip = _("%(label)s, %(name)s: %(value)s") % {
+                "label": row.label,
+                "name": segment.name,
+                "value": value_format(segment.value),
+            }
             parts.append(
                 f'<rect x="{x:.1f}" y="{y + 8}" width="{width:.1f}" height="34" '
                 f'fill="{segment.fill}"><title>{escape(tip)}</title></rect>'
@@ -213,7 +234,7 @@ def bar_chart(*, title, rows, scale_max=None, value_format=number, empty="No dat
     return _svg(title=title, description=described, height=height, body=parts, chart_id=chart_id)
 
 
-def funnel_chart(*, title, steps, empty="No units yet."):
+def funnel_chart(*, title, steps, empty=None):
     """A funnel: one centred bar per step (label, count), as wide as its share of the first.
 
     Each step shows its count and its share of the first step, so the drop from one stage to
@@ -222,7 +243,7 @@ def funnel_chart(*, title, steps, empty="No units yet."):
     steps = list(steps)
     chart_id = _chart_id(title, repr(steps))
     if not steps or not max(value for _label, value in steps):
-        return _empty(title, empty, chart_id)
+        return _empty(title, empty or _("No units yet."), chart_id)
     first = steps[0][1] or max(value for _label, value in steps)
     widest = max(value for _label, value in steps)
     label_room = 230
@@ -237,16 +258,21 @@ def funnel_chart(*, title, steps, empty="No units yet."):
         width = max(bar_room * value / widest, 2 if value else 0)
         share = 100 * value / first if first else 0
         parts.append(_text(label_room - 14, y + 34, _short(label), anchor="end"))
-        tip = f"{label}: {number(value)} ({share:.1f} % of {steps[0][0]})"
+        tip = _("%(label)s: %(count)s (%(share)s of %(first)s)") % {
+            "label": label,
+            "count": number(value),
+            "share": percent(share),
+            "first": steps[0][0],
+        }
         parts.append(
             f'<rect x="{centre - width / 2:.1f}" y="{y + 6}" width="{width:.1f}" height="40" '
             f'rx="4" fill="{PALETTE[0]}"><title>{escape(tip)}</title></rect>'
         )
         parts.append(_text(WIDTH - value_room + 14, y + 34, number(value), weight="bold"))
         parts.append(
-            _text(WIDTH - 8, y + 34, f"{share:.0f} %", size=SMALL_SIZE, anchor="end", fill=MUTED)
+            _text(WIDTH - 8, y + 34, percent(share, 0), size=SMALL_SIZE, anchor="end", fill=MUTED)
         )
-        described.append(f"{label}: {number(value)} ({share:.1f} %)")
+        described.append(f"{label}: {number(value)} ({percent(share)})")
     height = 16 + len(steps) * row_height
     return _svg(title=title, description=described, height=height, body=parts, chart_id=chart_id)
 
@@ -256,7 +282,7 @@ def line_chart(
     title,
     x_labels,
     series,
-    empty="Nothing recorded in this period.",
+    empty=None,
     max_x_labels=12,
     width=WIDE_WIDTH,
     height=WIDE_HEIGHT,
@@ -271,6 +297,7 @@ def line_chart(
     series = [entry for entry in series if entry.values]
     chart_id = _chart_id(title, repr((x_labels, series)))
     if not x_labels or not series or not any(any(entry.values) for entry in series):
+        empty = empty or _("Nothing recorded in this period.")
         return _empty(title, empty, chart_id, width=width)
     highest = max(max(entry.values) for entry in series)
     ticks = nice_ticks(highest)
@@ -310,7 +337,11 @@ def line_chart(
             f'stroke-linejoin="round"/>'
         )
         for index, value in enumerate(entry.values):
-            tip = f"{entry.name}, {x_labels[index]}: {number(value)}"
+            tip = _("%(label)s, %(name)s: %(value)s") % {
+                "label": entry.name,
+                "name": x_labels[index],
+                "value": number(value),
+            }
             parts.append(
                 f'<circle cx="{x_at(index):.1f}" cy="{y_at(value):.1f}" r="6" fill="{colour}">'
                 f"<title>{escape(tip)}</title></circle>"

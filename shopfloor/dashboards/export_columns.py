@@ -6,13 +6,17 @@ An export is written either raw (the stored columns and values, for programs: ``
 flags and results as words. ``readable_columns`` maps each raw column to its label and a
 function that turns a stored value into what a person reads; a column it does not know (a
 part's own data fields, say) keeps its name and its value, so new kinds of column can be
-exported before they are given labels here.
+exported before they are given labels here. Labels and words are in the language of the
+person who asked for the export (the job carries it; ``export_jobs``); a raw export keeps the
+stored names, whatever the language.
 """
 
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from parts.unit_tables.naming import (
     stage_at_column,
@@ -22,7 +26,7 @@ from parts.unit_tables.naming import (
 )
 from shopfloor.stations.models import ScanEvent
 
-YES, NO = "Yes", "No"
+YES, NO = gettext_lazy("Yes"), gettext_lazy("No")
 RESULT_WORDS = dict(ScanEvent.Result.choices)
 ACTION_WORDS = dict(ScanEvent.Action.choices)
 SOURCE_WORDS = dict(ScanEvent.Source.choices)
@@ -44,7 +48,7 @@ def _as_is(value):
 def _yes_no(value):
     if value is None:
         return ""
-    return YES if value else NO
+    return str(YES if value else NO)
 
 
 def _local_time(value):
@@ -72,39 +76,40 @@ def _stage_columns(plan):
     """{raw column: (label, kind)} of each stage's columns, current and retired."""
     columns = {}
     for stage in plan.stages:
-        columns[stage_flag_column(stage.key)] = (f"{stage.label} done", "flag")
-        columns[stage_at_column(stage.key)] = (f"{stage.label} at", "time")
-        columns[stage_by_column(stage.key)] = (f"{stage.label} by", "user")
-        columns[stage_result_column(stage.key)] = (f"{stage.label} result", "result")
+        named = {"stage": stage.label}
+        columns[stage_flag_column(stage.key)] = (_("%(stage)s done") % named, "flag")
+        columns[stage_at_column(stage.key)] = (_("%(stage)s at") % named, "time")
+        columns[stage_by_column(stage.key)] = (_("%(stage)s by") % named, "user")
+        columns[stage_result_column(stage.key)] = (_("%(stage)s result") % named, "result")
     return columns
 
 
 BASE_UNIT_LABELS = {
-    "id": ("No.", "as_is"),
+    "id": (gettext_lazy("No."), "as_is"),
     "usid": ("USID", "as_is"),
-    "tag_no": ("Tag", "as_is"),
-    "on_hold": ("On hold", "flag"),
-    "created_at": ("Registered at", "time"),
-    "updated_at": ("Last changed at", "time"),
+    "tag_no": (gettext_lazy("Tag"), "as_is"),
+    "on_hold": (gettext_lazy("On hold"), "flag"),
+    "created_at": (gettext_lazy("Registered at"), "time"),
+    "updated_at": (gettext_lazy("Last changed at"), "time"),
 }
 
 EVENT_LABELS = {
-    "id": ("No.", "as_is"),
-    "created_at": ("When", "time"),
+    "id": (gettext_lazy("No."), "as_is"),
+    "created_at": (gettext_lazy("When"), "time"),
     "usid": ("USID", "as_is"),
-    "part__part_no": ("Part", "as_is"),
-    "stage": ("Stage", "stage"),
-    "action": ("Action", "action"),
-    "result": ("Result", "result"),
-    "defect__code": ("Defect code", "as_is"),
-    "defect__label": ("Defect", "as_is"),
-    "source": ("Source", "source"),
-    "station__name": ("Station", "as_is"),
-    "station__line": ("Line", "as_is"),
-    "user__email": ("By", "email"),
-    "token__name": ("API token", "as_is"),
-    "tag_no": ("Tag", "as_is"),
-    "reason": ("Reason", "as_is"),
+    "part__part_no": (gettext_lazy("Part"), "as_is"),
+    "stage": (gettext_lazy("Stage"), "stage"),
+    "action": (gettext_lazy("Action"), "action"),
+    "result": (gettext_lazy("Result"), "result"),
+    "defect__code": (gettext_lazy("Defect code"), "as_is"),
+    "defect__label": (gettext_lazy("Defect"), "as_is"),
+    "source": (gettext_lazy("Source"), "source"),
+    "station__name": (gettext_lazy("Station"), "as_is"),
+    "station__line": (gettext_lazy("Line"), "as_is"),
+    "user__email": (pgettext_lazy("done by", "By"), "email"),
+    "token__name": (gettext_lazy("API token"), "as_is"),
+    "tag_no": (gettext_lazy("Tag"), "as_is"),
+    "reason": (gettext_lazy("Reason"), "as_is"),
 }
 
 
@@ -134,7 +139,7 @@ def readable_columns(plan, what, columns):
     result = []
     for name, header in columns:
         label, kind = known.get(header if what == "units" else name, (header, "as_is"))
-        result.append(Column(name=name, label=label, value=formatters[kind]))
+        result.append(Column(name=name, label=str(label), value=formatters[kind]))
     return result
 
 

@@ -1,6 +1,14 @@
 """Exports as jobs: asked for in a request, written to a file by a worker with its progress,
-then offered for download for ``EXPORT_KEEP_HOURS`` (see ``shopfloor.jobs``)."""
+then offered for download for ``EXPORT_KEEP_HOURS`` (see ``shopfloor.jobs``).
 
+An export for people is written in the language of the person who asked for it: the job
+carries the language active in the request (``params["language"]``) and the worker writes
+the file with it active, whatever its own language.
+"""
+
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django_tasks import task
 
 from shopfloor.dashboards import export_columns, exports
@@ -11,8 +19,13 @@ from shopfloor.jobs.services import job_start
 from shopfloor.stations.models import ScanEvent
 from shopfloor.stations.selectors import plan_of_part
 
-EXPORTS = {"units": "units", "events": "scan events"}
+EXPORTS = {"units": gettext_lazy("units"), "events": gettext_lazy("scan events")}
 FORMATS = {"csv": "CSV", "xlsx": "Excel"}
+# The Excel sheet of an export for people is named in its language (raw: "units", "events").
+SHEET_NAMES = {
+    "units": pgettext_lazy("sheet of an export", "units"),
+    "events": pgettext_lazy("sheet of an export", "events"),
+}
 PROGRESS_EVERY = 1000  # rows between progress reports
 
 
@@ -22,14 +35,24 @@ def export_start(*, user, part, what, extension, raw=False):
     ``raw`` keeps the stored columns and values (for programs); otherwise the columns are
     labelled and the values shown as people read them (``export_columns``).
     """
-    kind = " (raw columns)" if raw else ""
+    named = {"what": str(EXPORTS[what]).capitalize(), "part": part.part_no}
+    named["format"] = FORMATS[extension]
+    if raw:
+        label = _("%(what)s of %(part)s (%(format)s) (raw columns)") % named
+    else:
+        label = _("%(what)s of %(part)s (%(format)s)") % named
     return job_start(
         kind=JobKind.EXPORT,
-        label=f"{EXPORTS[what].capitalize()} of {part.part_no} ({FORMATS[extension]}){kind}",
+        label=label,
         task=export_task,
         owner=user,
         part=part,
-        params={"what": what, "extension": extension, "raw": bool(raw)},
+        params={
+            "what": what,
+            "extension": extension,
+            "raw": bool(raw),
+            "language": translation.get_language(),
+        },
         queue_name="exports",
     )
 
@@ -51,11 +74,17 @@ def _counted(rows, progress):
 
 
 def write_export(job, progress):
-    """Write the export the job asks for into its work folder, reporting rows as they go."""
+    """Write the export the job asks for into its work folder, reporting rows as they go, in
+    the language of the person who asked for it."""
+    with translation.override(job.params.get("language")):
+        return _write_export(job, progress)
+
+
+def _write_export(job, progress):
     part = job.part
     plan = plan_of_part(part) if part is not None else None
     if plan is None:
-        raise JobFailed("The part has no procedure any more, so it has nothing to export.")
+        raise JobFailed(_("The part has no procedure any more, so it has nothing to export."))
     what, extension = job.params["what"], job.params["extension"]
     if what == "units":
         columns = exports.unit_columns(plan.unit_model)
@@ -66,9 +95,11 @@ def write_export(job, progress):
         rows = exports.event_rows(part_id=part.pk)
         total = ScanEvent.objects.filter(part_id=part.pk).count()
     progress.total(total)
+    sheet_name = what
     if job.params.get("raw"):
         headers = [header for _name, header in columns]
     else:
+        sheet_name = str(SHEET_NAMES[what])
         readable = export_columns.readable_columns(plan, what, columns)
         headers = [column.label for column in readable]
         rows = export_columns.readable_rows(readable, rows)
@@ -82,7 +113,8 @@ def write_export(job, progress):
                 out.write(chunk)
     else:
         try:
-            exports.xlsx_write(path, headers, rows, sheet_name=what, rows_total=total)
+            exports.xlsx_write(path, headers, rows, sheet_name=sheet_name, rows_total=total)
         except exports.ExportOverflow as overflow:
-            raise JobFailed(f"{overflow} Start the export again.") from overflow
+            message = _("%(problem)s Start the export again.") % {"problem": overflow}
+            raise JobFailed(message) from overflow
     return Finished(file=path, file_name=name)

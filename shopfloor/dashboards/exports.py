@@ -24,7 +24,9 @@ from decimal import Decimal
 
 import rustpy_xlsxwriter
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from shopfloor.dashboards.charts import localized
 from shopfloor.dashboards.export_fields import event_data_text, field_headers
 from shopfloor.stations.models import ScanEvent
 
@@ -165,7 +167,8 @@ def xlsx_write(path, headers, rows, *, sheet_name, rows_total):
     if next(rows, None) is not None:
         path.unlink(missing_ok=True)
         raise ExportOverflow(
-            f"More than {rows_total:,} rows were found while writing, past the last sheet."
+            _("More than %(rows)s rows were found while writing, past the last sheet.")
+            % {"rows": localized(rows_total)}
         )
 
 

@@ -132,7 +132,7 @@ class UnitFilterForm(forms.Form):
         value = self.cleaned_data["q"]
         if not value:
             return ""
-        return code_clean(value, label="USID or tag")
+        return code_clean(value, label=_("USID or tag"))
 
     def clean(self):
         cleaned = super().clean()

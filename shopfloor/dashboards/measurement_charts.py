@@ -2,6 +2,8 @@
 values with the limits as lines. Server-drawn SVG like every other chart (``charts``)."""
 
 from django.utils.html import escape
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from shopfloor.dashboards.charts import (
     GRID,
@@ -13,6 +15,7 @@ from shopfloor.dashboards.charts import (
     _empty,
     _svg,
     _text,
+    localized,
     nice_ticks,
     number,
 )
@@ -23,7 +26,19 @@ LEFT, RIGHT, TOP, BOTTOM = 80, 24, 40, 56
 
 
 def _value(value):
-    return f"{value:,.4g}"
+    """A measured value to four significant digits, in the active language's number format."""
+    text = f"{value:.4g}"
+    return text if "e" in text or "n" in text else localized(text)
+
+
+def _limit_name(name, limit):
+    if name == "min":
+        return _("min %(value)s") % {"value": _value(limit)}
+    return _("max %(value)s") % {"value": _value(limit)}
+
+
+def _limits(figures):
+    return _("limits %(limits)s") % {"limits": figures.limits}
 
 
 def _y_axis(parts, ticks, y_at):
@@ -59,7 +74,7 @@ def histogram_chart(figures, *, title):
     entry = figures.field
     chart_id = _chart_id(title, repr((figures.edges, figures.bins)))
     if not figures.count:
-        return _empty(title, "No values recorded in this period.", chart_id)
+        return _empty(title, _("No values recorded in this period."), chart_id)
     low, high = figures.edges[0], figures.edges[-1]
     plot_width, plot_height = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     ticks = nice_ticks(max(figures.bins))
@@ -80,7 +95,12 @@ def histogram_chart(figures, *, title):
             entry.max is None or end <= entry.max
         )
         fill = TONES["done"] if inside else TONES["failed"]
-        tip = f"{_value(start)} to {_value(end)} {entry.unit}: {count:,}"
+        tip = _("%(start)s to %(end)s %(unit)s: %(count)s") % {
+            "start": _value(start),
+            "end": _value(end),
+            "unit": entry.unit,
+            "count": number(count),
+        }
         parts.append(
             f'<rect x="{LEFT + index * width + 1:.1f}" y="{y_at(count):.1f}" '
             f'width="{width - 2:.1f}" height="{y_at(0) - y_at(count):.1f}" fill="{fill}">'
@@ -101,8 +121,8 @@ def histogram_chart(figures, *, title):
         )
     for name, limit in (("min", entry.min), ("max", entry.max)):
         if limit is not None and low <= limit <= high:
-            _limit_line(parts, x_at(limit), TOP, x_at(limit), y_at(0), f"{name} {_value(limit)}")
-    described.append(f"limits {figures.limits}")
+            _limit_line(parts, x_at(limit), TOP, x_at(limit), y_at(0), _limit_name(name, limit))
+    described.append(_limits(figures))
     return _svg(title=title, description=described, height=HEIGHT, body=parts, chart_id=chart_id)
 
 
@@ -113,7 +133,7 @@ def run_chart(figures, *, title):
     values = figures.run
     chart_id = _chart_id(title, repr(values))
     if not values:
-        return _empty(title, "No values recorded in this period.", chart_id)
+        return _empty(title, _("No values recorded in this period."), chart_id)
     known = [*values, *(v for v in (entry.min, entry.max) if v is not None)]
     low, high = min(known), max(known)
     margin = (high - low) * 0.1 or 1.0
@@ -143,7 +163,7 @@ def run_chart(figures, *, title):
                 y_at(limit),
                 WIDTH - RIGHT,
                 y_at(limit),
-                f"{name} {_value(limit)}",
+                _limit_name(name, limit),
                 anchor="end",
             )
     points = " ".join(f"{x_at(i):.1f},{y_at(v):.1f}" for i, v in enumerate(values))
@@ -163,13 +183,21 @@ def run_chart(figures, *, title):
         _text(
             LEFT,
             HEIGHT - 20,
-            f"last {len(values)} values, oldest first",
+            ngettext(
+                "last %(count)s value, oldest first",
+                "last %(count)s values, oldest first",
+                len(values),
+            )
+            % {"count": number(len(values))},
             size=SMALL_SIZE,
             fill=MUTED,
         )
     )
     described = [
-        f"last {len(values)} values: " + ", ".join(_value(v) for v in values),
-        f"limits {figures.limits}",
+        ngettext(
+            "last %(count)s value: %(values)s", "last %(count)s values: %(values)s", len(values)
+        )
+        % {"count": number(len(values)), "values": ", ".join(_value(v) for v in values)},
+        _limits(figures),
     ]
     return _svg(title=title, description=described, height=HEIGHT, body=parts, chart_id=chart_id)

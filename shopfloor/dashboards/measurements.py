@@ -34,8 +34,10 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Cast, Greatest, Least, Round
+from django.utils.translation import gettext as _
 
 from parts.unit_tables.builder import DECIMAL_PLACES
+from shopfloor.dashboards.charts import localized, percent
 from shopfloor.scanning.stage_data import limits_text
 
 BINS = 20
@@ -75,10 +77,10 @@ class MeasurementFigures:
         """Whence the figures came when they are a sample's, in words; "" when not."""
         if self.sample_percent is None:
             return ""
-        return (
-            f"from a random {self.sample_percent:.1f} % of the period's about "
-            f"{self.units_estimated:,} units"
-        )
+        return _(
+            "Values, histogram and figures from a random %(share)s of the period's about "
+            "%(units)s units."
+        ) % {"share": percent(self.sample_percent), "units": localized(self.units_estimated)}
 
 
 def measurement_figures(*, plan, window):

@@ -53,7 +53,10 @@ class PartCounts(models.Model):
         verbose_name_plural = _("parts' counted units")
 
     def __str__(self):
-        return f"Counts of part {self.part_id} at {self.counted_at:%Y-%m-%d %H:%M:%S}"
+        return _("Counts of part %(part)s at %(when)s") % {
+            "part": self.part_id,
+            "when": f"{self.counted_at:%Y-%m-%d %H:%M:%S}",
+        }
 
 
 class DisplayToken(models.Model):

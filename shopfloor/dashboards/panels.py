@@ -6,6 +6,8 @@ from django.core.cache import caches
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 from shopfloor.dashboards.charts import (
     BarRow,
@@ -14,8 +16,10 @@ from shopfloor.dashboards.charts import (
     bar_chart,
     funnel_chart,
     line_chart,
+    number,
     percent,
 )
+from shopfloor.dashboards.stage_states import FAILED, STATES, WAITING
 
 CARD_KEPT_FOR = 10 * 60
 
@@ -26,8 +30,12 @@ def stage_queue_chart(figures, *, title):
         BarRow(
             stage.label,
             (
-                Segment("waiting", stage.waiting, "waiting"),
-                *((Segment("failed", stage.failed, "failed"),) if stage.pass_fail else ()),
+                Segment(str(STATES[WAITING]), stage.waiting, "waiting"),
+                *(
+                    (Segment(str(STATES[FAILED]), stage.failed, "failed"),)
+                    if stage.pass_fail
+                    else ()
+                ),
             ),
         )
         for stage in figures.stages
@@ -40,19 +48,24 @@ def yield_chart(figures, *, title):
     rows = [
         BarRow(
             stage.label,
-            (Segment("first-pass yield", stage.first_pass_yield or 0, "done"),),
-            note=f"{percent(stage.first_pass_yield)} of {stage.tested:,}",
+            (Segment(_("first-pass yield"), stage.first_pass_yield or 0, "done"),),
+            note=_("%(share)s of %(tested)s")
+            % {"share": percent(stage.first_pass_yield), "tested": number(stage.tested)},
         )
         for stage in figures.stages
         if stage.pass_fail
     ]
     return bar_chart(
-        title=title, rows=rows, scale_max=100, value_format=percent, empty="No pass/fail stage."
+        title=title,
+        rows=rows,
+        scale_max=100,
+        value_format=percent,
+        empty=_("No pass/fail stage."),
     )
 
 
 def funnel(figures, *, title):
-    steps = [("Registered", figures.units)]
+    steps = [(_("Registered"), figures.units)]
     steps += [(stage.label, stage.done) for stage in figures.stages]
     return funnel_chart(title=title, steps=steps)
 
@@ -65,8 +78,8 @@ def throughput_chart(plan, starts, series, window, *, title):
 
 
 def defects_chart(defects, *, title):
-    rows = [BarRow(label, (Segment("fails", count, "failed"),)) for label, count in defects]
-    return bar_chart(title=title, rows=rows, empty="No fails in this period.")
+    rows = [BarRow(label, (Segment(_("fails"), count, "failed"),)) for label, count in defects]
+    return bar_chart(title=title, rows=rows, empty=_("No fails in this period."))
 
 
 def pareto_chart(defects, *, title):
@@ -75,22 +88,24 @@ def pareto_chart(defects, *, title):
     rows = [
         BarRow(
             entry.label,
-            (Segment("fails", entry.count, "failed"),),
-            note=f"{entry.count:,} (Σ {entry.cumulative_share * 100:.0f} %)",
+            (Segment(_("fails"), entry.count, "failed"),),
+            note=f"{number(entry.count)} (Σ {percent(entry.cumulative_share * 100, 0)})",
         )
         for entry in defects
     ]
-    return bar_chart(title=title, rows=rows, empty="No fails in this period.")
+    return bar_chart(title=title, rows=rows, empty=_("No fails in this period."))
 
 
 def overview_cards(entries):
     """Give each part of the overview its drawn figures (KPIs, stage flow, charts) and its
     stage table. A part whose figures did not change since it was last drawn is served from
-    the cache: a refresh redraws only the parts that moved."""
+    the cache: a refresh redraws only the parts that moved. A card is drawn in the reader's
+    language, so the language is part of what it was drawn from."""
     cache = caches["dashboards"]
     keys = {}
+    language = get_language()
     for entry in entries:
-        drawn = repr((entry.part.part_no, entry.part.model_no, entry.figures))
+        drawn = repr((language, entry.part.part_no, entry.part.model_no, entry.figures))
         keys[entry.part.pk] = "dashboards:card:" + hashlib.sha1(drawn.encode()).hexdigest()
     stored = cache.get_many(list(keys.values()))
     new = {}
@@ -104,9 +119,11 @@ def overview_cards(entries):
             context = {
                 "figures": entry.figures,
                 "queue_chart": stage_queue_chart(
-                    entry.figures, title=f"Waiting and failed, {part_no}"
+                    entry.figures, title=_("Waiting and failed, %(part)s") % {"part": part_no}
                 ),
-                "yield_chart": yield_chart(entry.figures, title=f"First-pass yield, {part_no}"),
+                "yield_chart": yield_chart(
+                    entry.figures, title=_("First-pass yield, %(part)s") % {"part": part_no}
+                ),
             }
             new[key] = stored[key] = (
                 render_to_string("dashboards/_part_live.html", context),

@@ -2,6 +2,7 @@
 job: the engineer's save returns at once, and the dashboards show the part as "recounting"
 until a worker has counted it (see ``figure_cache``)."""
 
+from django.utils.translation import gettext as _
 from django_tasks import task
 
 from parts.models import ModelPart
@@ -21,7 +22,7 @@ def recount_start(part_id):
         kind=JobKind.RECOUNT,
         part=part,
         pending=(JobState.WAITING, JobState.QUEUED),
-        label=f"Dashboard counts of {part.part_no}",
+        label=_("Dashboard counts of %(part)s") % {"part": part.part_no},
         task=recount_task,
     )
 

@@ -13,6 +13,8 @@ from django.contrib.auth import get_user_model
 from django.db.models import Count, Max, OuterRef, Q, Subquery
 from django.db.models.functions import TruncDate, TruncHour
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from parts.models import ModelPart
 from shopfloor.dashboards import stage_states, windows
@@ -26,7 +28,7 @@ from shopfloor.stations.models import ScanEvent, Station
 
 UNIT_PAGE_SIZE = 50
 TOP_DEFECTS = 8
-NO_DEFECT = "No reason given"
+NO_DEFECT = gettext_lazy("No reason given")
 
 
 def dashboard_parts():
@@ -193,10 +195,10 @@ def part_defects(*, plan, window):
         .annotate(count=Count("id"))
         .order_by("-count", "defect__label")
     )
-    counted = [(row["defect__label"] or NO_DEFECT, row["count"]) for row in rows]
+    counted = [(row["defect__label"] or str(NO_DEFECT), row["count"]) for row in rows]
     if len(counted) > TOP_DEFECTS:
         rest = sum(count for _label, count in counted[TOP_DEFECTS - 1 :])
-        counted = [*counted[: TOP_DEFECTS - 1], ("Other reasons", rest)]
+        counted = [*counted[: TOP_DEFECTS - 1], (_("Other reasons"), rest)]
     return counted
 
 
@@ -256,17 +258,17 @@ class TimelineEntry:
 
 
 KIND_LABELS = {
-    "pass": "Passed",
-    "done": "Done",
-    "fail": "Failed",
-    "rework": "Passed after rework",
-    "mark_done": "Override: marked done",
-    "mark_fail": "Override: marked failed",
-    "undo": "Override: undone",
-    "hold": "Held",
-    "release": "Released",
-    "edit": "Value changed",
-    "repair": "Component replaced (repair)",
+    "pass": pgettext_lazy("unit event", "Passed"),
+    "done": pgettext_lazy("unit event", "Done"),
+    "fail": pgettext_lazy("unit event", "Failed"),
+    "rework": gettext_lazy("Passed after rework"),
+    "mark_done": gettext_lazy("Override: marked done"),
+    "mark_fail": gettext_lazy("Override: marked failed"),
+    "undo": gettext_lazy("Override: undone"),
+    "hold": gettext_lazy("Held"),
+    "release": gettext_lazy("Released"),
+    "edit": gettext_lazy("Value changed"),
+    "repair": gettext_lazy("Component replaced (repair)"),
 }
 
 
@@ -274,7 +276,7 @@ def _who(event):
     if event.user is not None:
         return event.user.get_full_name() or event.user.email
     if event.token is not None:
-        return f"API token {event.token.name}"
+        return _("API token %(name)s") % {"name": event.token.name}
     return "—"
 
 
@@ -321,9 +323,9 @@ def unit_timeline(*, usid, plan):
 
 def _value_text(entry, value):
     if value is None:
-        return "(empty)"
+        return _("(empty)")
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return _("yes") if value else _("no")
     return f"{value} {entry.unit}".strip() if entry is not None else str(value)
 
 
@@ -463,7 +465,9 @@ def label_timeline(*, usid):
     """The unit's label events (printed, reprinted, not printed, voided) as timeline entries."""
     entries = []
     for event in unit_label_events(usid=usid):
-        where = event.where + (f" at {event.station.name}" if event.station else "")
+        where = event.where
+        if event.station:
+            where = _("%(where)s at %(station)s") % {"where": where, "station": event.station.name}
         if event.error:
             where = f"{where}: {event.error}"
         who = (event.user.get_full_name() or event.user.email) if event.user else "Shopfloor"
@@ -515,7 +519,7 @@ def defect_pareto(*, window, part_id=None):
     )
     reasons, parts = {}, {}
     for row in rows:
-        label = row["defect__label"] or NO_DEFECT
+        label = row["defect__label"] or str(NO_DEFECT)
         key = (label, row["defect__category"] or "")
         reasons[key] = reasons.get(key, 0) + row["count"]
         part = parts.setdefault(row["part_id"], [row["part__part_no"], {}])

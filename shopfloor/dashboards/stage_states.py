@@ -30,17 +30,19 @@ the two are tested to agree.
 """
 
 from django.db.models import Q
+from django.utils.translation import pgettext_lazy
 
 DONE = "done"
 WAITING = "waiting"
 FAILED = "failed"
 NOT_DONE = "not_done"
-NOT_REACHED = "not reached"  # shown for a stage none of the states above holds for
+# The words people read for each state (one word per state on every page, chart and filter).
+NOT_REACHED = pgettext_lazy("stage state", "not reached")  # a stage none of the states holds for
 STATES = {
-    DONE: "done",
-    WAITING: "waiting",
-    FAILED: "failed",
-    NOT_DONE: "not done",
+    DONE: pgettext_lazy("stage state", "done"),
+    WAITING: pgettext_lazy("stage state", "waiting"),
+    FAILED: pgettext_lazy("stage state", "failed"),
+    NOT_DONE: pgettext_lazy("stage state", "not done"),
 }
 
 

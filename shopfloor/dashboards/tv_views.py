@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from parts.models import ModelPart
@@ -116,7 +117,8 @@ def display_create(request):
     )
     link = request.build_absolute_uri(reverse("dashboards:tv", args=[raw]))
     messages.success(
-        request, f"Display link “{token.name}” created. Copy it now: it is shown once."
+        request,
+        _("Display link “%(name)s” created. Copy it now: it is shown once.") % {"name": token.name},
     )
     return _displays_page(request, DisplayTokenForm(), new_link=link)
 
@@ -125,7 +127,9 @@ def display_create(request):
 @permission_required("dashboards.manage_displays", raise_exception=True)
 def display_revoke(request, pk):
     token = display_token_revoke(token=get_object_or_404(DisplayToken, pk=pk), user=request.user)
-    messages.success(request, f"Display link “{token.name}” revoked: its screen goes dark.")
+    messages.success(
+        request, _("Display link “%(name)s” revoked: its screen goes dark.") % {"name": token.name}
+    )
     return redirect("dashboards:tv-displays")
 
 
@@ -163,5 +167,5 @@ def andon_limits_save(request, part_pk):
         context = {"part_forms": part_forms, "invalid_part": part}
         return render(request, "dashboards/tv_andon.html", context, status=400)
     andon_thresholds_save(part=part, limits=form.limits(), user=request.user)
-    messages.success(request, f"Andon limits of {part.part_no} saved.")
+    messages.success(request, _("Andon limits of %(part)s saved.") % {"part": part.part_no})
     return redirect(f"{reverse('dashboards:tv-andon')}#part-{part.pk}")

@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from parts.models import ModelPart
@@ -67,7 +68,7 @@ def _dashboard_part(pk):
     part = get_object_or_404(ModelPart.objects.select_related("procedure"), pk=pk)
     plan = plan_of_part(part)
     if plan is None:
-        raise Http404("This part has no procedure yet.")
+        raise Http404(_("This part has no procedure yet."))
     return part, plan
 
 
@@ -94,7 +95,6 @@ def part_dashboard(request, pk):
     window = window_form.window()
     figures = part_figures(plan=plan)
     starts, series = part_throughput(plan=plan, window=window)
-    per = "hour" if window.hourly else "day"
     if figures is None:
         context |= {"recounting": True, "refresh_seconds": settings.DASHBOARD_REFRESH_SECONDS}
         figures = no_figures(plan)
@@ -102,21 +102,30 @@ def part_dashboard(request, pk):
         "window_form": window_form,
         "window": window,
         "figures": figures,
-        "funnel": panels.funnel(figures, title=f"Units done per stage, {part.part_no}"),
+        "funnel": panels.funnel(
+            figures, title=_("Units done per stage, %(part)s") % {"part": part.part_no}
+        ),
         "throughput": panels.throughput_chart(
-            plan, starts, series, window, title=f"Units passed per {per}, {window.label}"
+            plan, starts, series, window, title=_throughput_title(window)
         ),
         "defects": panels.defects_chart(
-            part_defects(plan=plan, window=window), title=f"Fails by reason, {window.label}"
+            part_defects(plan=plan, window=window),
+            title=_("Fails by reason, %(period)s") % {"period": window.label},
         ),
-        "yields": panels.yield_chart(figures, title="First-pass yield per stage"),
-        "queues": panels.stage_queue_chart(figures, title="Units waiting and failed per stage"),
+        "yields": panels.yield_chart(figures, title=_("First-pass yield per stage")),
+        "queues": panels.stage_queue_chart(figures, title=_("Units waiting and failed per stage")),
         "overrides": part_overrides(plan=plan, window=window),
         "measurements": measurement_panels(plan=plan, window=window),
         "exports": EXPORTS,
         "formats": FORMATS,
     }
     return render(request, "dashboards/part.html", context)
+
+
+def _throughput_title(window):
+    if window.hourly:
+        return _("Units passed per hour, %(period)s") % {"period": window.label}
+    return _("Units passed per day, %(period)s") % {"period": window.label}
 
 
 @require_GET
@@ -141,7 +150,9 @@ def unit_lookup(request):
                 return redirect("dashboards:unit", usid=whole[0].usid)
             matches = unit_lookup_matches(text=text, plans=plans)
             if not matches:
-                error = f"No unit {text} is registered. No USID or tag holds it either."
+                error = _("No unit %(usid)s is registered. No USID or tag holds it either.") % {
+                    "usid": text
+                }
     context = {"usid": raw, "error": error, "matches": matches, "limit": LOOKUP_LIMIT}
     return render(request, "dashboards/unit_lookup.html", context, status=404 if error else 200)
 
@@ -169,7 +180,7 @@ def unit_story_page(
     supervisor's choice."""
     story = unit_story(usid=usid)
     if story is None:
-        context = {"usid": usid, "error": f"No unit {usid} is registered."}
+        context = {"usid": usid, "error": _("No unit %(usid)s is registered.") % {"usid": usid}}
         return render(request, "dashboards/unit_lookup.html", context, status=404)
     if request.user.has_perm("stations.override_unit"):
         story["override_form"] = override_form or OverrideForm(stages=story["plan"].stages)
@@ -190,8 +201,14 @@ def measurement_panels(*, plan, window):
         panels_found.append(
             {
                 "figures": figures,
-                "histogram": histogram_chart(figures, title=f"{name}, {window.label}"),
-                "run": run_chart(figures, title=f"{name}, last values"),
+                "histogram": histogram_chart(
+                    figures,
+                    title=_("%(measurement)s, %(period)s")
+                    % {"measurement": name, "period": window.label},
+                ),
+                "run": run_chart(
+                    figures, title=_("%(measurement)s, last values") % {"measurement": name}
+                ),
             }
         )
     return panels_found
@@ -223,7 +240,7 @@ def defects(request):
     window = form.window()
     part = form.chosen_part()
     reasons, parts = defect_pareto(window=window, part_id=part.pk if part else None)
-    scope = part.part_no if part else "every part"
+    scope = part.part_no if part else _("every part")
     context = {
         "form": form,
         "window": window,
@@ -231,6 +248,10 @@ def defects(request):
         "reasons": reasons,
         "parts": parts,
         "total": sum(entry.count for entry in reasons),
-        "pareto": panels.pareto_chart(reasons, title=f"Fails by reason, {scope}, {window.label}"),
+        "pareto": panels.pareto_chart(
+            reasons,
+            title=_("Fails by reason, %(scope)s, %(period)s")
+            % {"scope": scope, "period": window.label},
+        ),
     }
     return render(request, "dashboards/defects.html", context)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 HOURLY_UP_TO = datetime.timedelta(days=3)
 
@@ -65,7 +66,7 @@ def current_shift(now=None):
     begun = [moment for moment in candidates if moment <= local]
     start = begun[-1]
     end = candidates[candidates.index(start) + 1]
-    label = f"Shift {start:%H:%M} to {end:%H:%M}"
+    label = _("Shift %(start)s to %(end)s") % {"start": f"{start:%H:%M}", "end": f"{end:%H:%M}"}
     return Window(start=start, end=end, label=label, is_shift=True)
 
 
@@ -78,7 +79,10 @@ def days_window(first_day, last_day):
     if first_day == last_day:
         label = f"{first_day:%Y-%m-%d}"
     else:
-        label = f"{first_day:%Y-%m-%d} to {last_day:%Y-%m-%d}"
+        label = _("%(first)s to %(last)s") % {
+            "first": f"{first_day:%Y-%m-%d}",
+            "last": f"{last_day:%Y-%m-%d}",
+        }
     return Window(start=start, end=end, label=label)
 
 

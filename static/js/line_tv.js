@@ -1,7 +1,8 @@
 // The line TV: shows a page of parts at a time and turns to the next every few seconds,
 // redraws the figures on each refresh, keeps the screen awake (Screen Wake Lock API where
 // the browser has it) and goes full screen on the first key or click. A revoked link is
-// refused on the next refresh and the page then says so.
+// refused on the next refresh and the page then says so. Its words come from the scripts'
+// catalog (/jsi18n/), loaded before it, in the language the page was drawn in.
 (function () {
   "use strict";
 
@@ -21,7 +22,10 @@
     });
     const label = screen.querySelector("[data-testid='tv-page']");
     if (label) {
-      label.textContent = pages > 1 ? "Page " + (page + 1) + " of " + pages : "";
+      label.textContent =
+        pages > 1
+          ? interpolate(gettext("Page %(page)s of %(pages)s"), { page: page + 1, pages: pages }, true)
+          : "";
     }
     return pages;
   }
@@ -29,8 +33,9 @@
   async function refresh() {
     let response;
     try {
+      // No cookie goes with the refresh: the page's own language asks for the same words.
       response = await fetch(window.location.href, {
-        headers: { "HX-Request": "true" },
+        headers: { "HX-Request": "true", "Accept-Language": document.documentElement.lang },
         cache: "no-store",
         credentials: "omit",
       });

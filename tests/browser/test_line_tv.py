@@ -28,9 +28,15 @@ SIX_STAGES = {
 
 
 @pytest.fixture
-def tv_page(browser):
+def tv_language():
+    """The language the TV's browser asks for (a test may parametrize it)."""
+    return "en-US"
+
+
+@pytest.fixture
+def tv_page(browser, tv_language):
     """A page as a TV shows it: 1920x1080, nobody signed in, console errors collected."""
-    context = browser.new_context(viewport={"width": 1920, "height": 1080})
+    context = browser.new_context(viewport={"width": 1920, "height": 1080}, locale=tv_language)
     page = context.new_page()
     problems = []
     page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
@@ -52,9 +58,12 @@ def eight_parts(engineer):
     return parts
 
 
-@pytest.mark.parametrize("width, height", [(1920, 1080), (3840, 2160)])
+@pytest.mark.parametrize(
+    "width, height, tv_language",
+    [(1920, 1080, "en-US"), (3840, 2160, "en-US"), (1920, 1080, "es-MX"), (1920, 1080, "hi-IN")],
+)
 def test_eight_parts_fit_a_tv_with_large_figures_and_no_navigation(
-    tv_page, live_server, supervisor, eight_parts, width, height
+    tv_page, live_server, supervisor, eight_parts, width, height, tv_language
 ):
     _token, raw = display_token_issue(name="Line A TV", page_seconds=15, user=supervisor)
     tv_page.set_viewport_size({"width": width, "height": height})
@@ -133,3 +142,22 @@ def test_more_parts_than_a_page_turn_pages(browser, live_server, supervisor, eig
     visible = page.locator('[data-testid="tv-part"]:visible')
     assert visible.count() == 1 and visible.get_attribute("data-part") == "PART9_Board"
     context.close()
+
+
+@pytest.mark.parametrize("tv_language", ["es-MX"])
+def test_a_spanish_screen_turns_its_pages_in_spanish_and_stays_spanish_on_refresh(
+    tv_page, live_server, supervisor, eight_parts, engineer
+):
+    part_with_procedure(engineer, part_no="PART9_Board", config=SIX_STAGES)  # two pages
+    _token, raw = display_token_issue(name="TV línea A", page_seconds=15, user=supervisor)
+    page = tv_page
+
+    page.goto(f"{live_server.url}/dashboards/tv/show/{raw}/")
+    expect(page.get_by_test_id("tv-page")).to_have_text("Página 1 de 2")
+    expect(page.locator("html")).to_have_attribute("lang", "es")
+    # The next refresh redraws the grid: its words are Spanish still.
+    page.evaluate("document.querySelector('[data-testid=tv-updated]').dataset.old = 'yes'")
+    page.wait_for_selector("[data-testid=tv-updated]:not([data-old])", timeout=15_000)
+    expect(page.get_by_test_id("tv-page")).to_have_text("Página 1 de 2")
+    expect(page.locator(".tv-stages th[scope=col]").first).to_have_text("Etapa")
+    assert page.problems == []

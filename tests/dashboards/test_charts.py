@@ -1,8 +1,10 @@
 """The server-drawn SVG charts: values, proportions, accessibility, escaping."""
 
+import re
 from xml.etree import ElementTree
 
 import pytest
+from django.utils import translation
 
 from shopfloor.dashboards.charts import (
     BarRow,
@@ -12,6 +14,7 @@ from shopfloor.dashboards.charts import (
     funnel_chart,
     line_chart,
     nice_ticks,
+    number,
     percent,
 )
 
@@ -30,6 +33,21 @@ def bars(root):
     return [
         element for element in root.iter(f"{SVG}rect") if element.find(f"{SVG}title") is not None
     ]
+
+
+@pytest.mark.parametrize(
+    "code, count, share", [("en", "1,234,567", "97.5 %"), ("es", "1\xa0234\xa0567", "97,5 %")]
+)
+def test_figures_are_written_as_the_language_writes_numbers(code, count, share):
+    rows = [BarRow("SMD", (Segment("done", 1234567),)), BarRow("QC", (Segment("done", 3),))]
+    with translation.override(code):
+        svg = str(bar_chart(title="Units", rows=rows))
+
+        assert (number(1234567), percent(97.5)) == (count, share)
+    assert count in texts(parse(svg))  # the value written after the bar
+    # The drawing's own numbers stay machine numbers, whatever the language.
+    widths = re.findall(r'<rect [^>]*width="([^"]+)"', svg)
+    assert len(widths) == 2 and all(re.fullmatch(r"\d+\.\d", width) for width in widths)
 
 
 def test_a_bar_chart_is_an_image_named_and_described_for_screen_readers():
@@ -140,3 +158,16 @@ def test_axis_ticks_are_round_and_cover_the_maximum():
     assert nice_ticks(3) == [0, 1, 2, 3]
     assert nice_ticks(1234)[-1] >= 1234
     assert nice_ticks(0) == [0, 1]
+
+
+def test_a_title_too_long_for_the_chart_is_written_smaller_to_fit_but_stays_readable():
+    short = parse(bar_chart(title="Fails by reason", rows=[]))
+    spanish = "Fallas por motivo, todas las partes, 2026-03-03 a 2026-03-10"
+    long = parse(bar_chart(title=spanish, rows=[]))
+
+    def title_size(root):
+        return float(next(root.iter(f"{SVG}text")).get("font-size"))
+
+    assert title_size(short) == 26
+    # About 0.54 of its size per bold letter: 60 letters fit 800 units at 23, not at 26.
+    assert 18 <= title_size(long) <= 800 / (0.54 * len(spanish))

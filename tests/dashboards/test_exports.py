@@ -27,11 +27,14 @@ def export_root(settings, tmp_path):
     settings.EXPORT_ROOT = tmp_path / "exports"
 
 
-def exported(client, part, what, extension, *, raw=True):
+def exported(client, part, what, extension, *, raw=True, language="en"):
     """Ask for an export as the client's user, run its job, download it: the response.
-    ``raw`` asks for the stored columns (the checkbox of the page), else the labelled ones."""
+    ``raw`` asks for the stored columns (the checkbox of the page), else the labelled ones;
+    ``language`` is the one the browser asks for."""
     url = reverse("dashboards:export", args=[part.pk, what, extension])
-    asked = client.post(url, {"columns": "raw"} if raw else {})
+    asked = client.post(
+        url, {"columns": "raw"} if raw else {}, headers={"Accept-Language": language}
+    )
     assert asked.status_code == 302
     job = Job.objects.get(owner_id=client.session["_auth_user_id"], state="queued")
     assert asked["Location"] == reverse("jobs:detail", args=[job.pk])
@@ -153,6 +156,22 @@ def test_events_excel_for_people_names_people_stages_and_results(
         "Solder bridge",
         "Ada Kowalski",
     )
+
+
+def test_events_excel_asked_for_in_hindi_names_its_sheet_columns_and_words_in_hindi(
+    client_for, supervisor, line
+):
+    client = client_for(supervisor)
+    people = exported(client, line, "events", "xlsx", raw=False, language="hi")
+    raw = exported(client, line, "events", "xlsx", raw=True, language="hi")
+
+    content = b"".join(people.streaming_content)
+    workbook = zipfile.ZipFile(io.BytesIO(content)).read("xl/workbook.xml").decode()
+    ((header, *_rows),) = xlsx_rows(content)
+    ((raw_header, *_raw_rows),) = xlsx_rows(b"".join(raw.streaming_content))
+    assert 'name="इवेंट"' in workbook
+    assert header[:5] == ["क्रमांक", "कब", "USID", "पार्ट", "स्टेज"]
+    assert raw_header == [header for _name, header in exports.EVENT_COLUMNS]
 
 
 def test_the_raw_choice_is_kept_on_the_job(client_for, supervisor, line):

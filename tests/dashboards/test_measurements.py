@@ -50,6 +50,24 @@ def test_each_measurement_shows_its_figures_and_charts(client_for, supervisor, p
     assert "last 7 values: 4.9, 5, 5, 5.1, 5.05, 4.95, 5.4" in html
 
 
+def test_in_spanish_the_figures_use_a_decimal_comma_and_the_charts_spanish_words(
+    client_for, supervisor, part
+):
+    html = (
+        client_for(supervisor)
+        .get(reverse("dashboards:part", args=[part.pk]), headers={"Accept-Language": "es"})
+        .content.decode()
+    )
+
+    assert figure(html, "outside") == "14,3 % (1)"
+    assert figure(html, "mean") == "5,0571"  # 35.4 / 7, four decimals
+    assert "Output voltage, últimos valores" in html  # the run chart's title
+    # The run chart's axis caption, and the limits drawn as the values are written in Spanish.
+    assert "últimos 7 valores, los más antiguos primero</text>" in html
+    assert "máx. 5,25" in html and "mín. 4,75" in html
+    assert "last 7 values" not in html and "max 5.25" not in html
+
+
 def test_cpk_is_the_distance_to_the_nearer_limit_in_three_standard_deviations():
     entry = FieldPlan("v", "V", "measurement", "t", False, False, {"min": 4.0, "max": 6.0})
     one_sided = FieldPlan("v", "V", "measurement", "t", False, False, {"max": 6.0})

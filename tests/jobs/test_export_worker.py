@@ -6,6 +6,7 @@ import io
 import pytest
 from django.urls import reverse
 
+from shopfloor.dashboards import exports
 from shopfloor.jobs import files
 from shopfloor.jobs.models import Job
 from tests.jobs.support import add_units, finished, wait_for
@@ -38,6 +39,42 @@ def test_an_export_is_written_by_the_worker_and_offered_when_ready(
     usids = [row[1] for row in csv.reader(io.StringIO(content))][1:]
     assert sorted(usids) == [f"U{n}" for n in range(1, 6)]
     assert files.work_ids() == []
+
+
+def test_an_export_asked_for_in_spanish_is_written_in_spanish_by_the_worker(
+    shared_database, job_worker, client_for, supervisor, engineer
+):
+    part = part_with_procedure(engineer)
+    for n in range(1, 4):
+        scan(f"U{n}", "smd", part_no=part.part_no)
+    worker = job_worker()
+    client = client_for(supervisor)
+    spanish = {"Accept-Language": "es"}
+    url = reverse("dashboards:export", args=[part.pk, "units", "csv"])
+
+    client.post(url, headers=spanish)
+    client.post(url, {"columns": "raw"}, headers=spanish)
+    asked = {job.params["raw"]: job for job in Job.objects.filter(kind="export")}
+    people, raw = (wait_for(asked[is_raw], finished, worker=worker) for is_raw in (False, True))
+    jobs_page = client.get(reverse("jobs:list"), headers=spanish).content.decode()
+
+    def rows(job):
+        download = client.get(reverse("jobs:download", args=[job.pk]))
+        content = b"".join(download.streaming_content).decode("utf-8-sig")
+        return list(csv.reader(io.StringIO(content)))
+
+    assert (people.state, raw.state) == ("done", "done"), (people.message, raw.message)
+    header, *units = rows(people)
+    assert {"N.º", "USID", "Etiqueta", "En retención", "SMD completada", "SMD por"} <= set(header)
+    assert not {"No.", "Tag", "On hold", "SMD done"} & set(header)
+    unit = dict(zip(header, units[0], strict=True))
+    assert (unit["SMD completada"], unit["En retención"]) == ("Sí", "No")
+    # The raw columns are for programs: their names do not depend on who asked.
+    raw_header = rows(raw)[0]
+    assert raw_header == [header for _name, header in exports.unit_columns(part.unit_model())]
+    assert {"usid", "on_hold", "is_smd"} <= set(raw_header)
+    # The jobs are named in the language they were asked in.
+    assert "Unidades de EICS112_Part (CSV)" in jobs_page
 
 
 def test_progress_is_reported_as_rows_done_of_the_total_while_it_runs(
