@@ -19,7 +19,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 WIDTH = 800
-FONT = 'font-family="system-ui, -apple-system, Segoe UI, Roboto, sans-serif"'
+FONT = 'font-family="Shopfloor Devanagari, system-ui, -apple-system, Segoe UI, Roboto, sans-serif"'
 TEXT = "#212529"
 MUTED = "#495057"
 GRID = "#ced4da"
