@@ -34,6 +34,8 @@ NUMERIC_TYPES = ("decimal", "measurement")
 # separators, no exponent (a person or the screen's own normalizing sends it so).
 NUMBER_TEXT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 INTEGER_TEXT = re.compile(r"[+-]?[0-9]+")
+# Text that is a number written some other way: digits with points, commas or spaces.
+LOOKS_LIKE_NUMBER = re.compile(r"\s*[+-]?[0-9][0-9.,'\s]*")
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,8 @@ def number_text_problem(entry, value):
     ``1.234,5`` or ``1,2,3`` is refused rather than guessed. "" when it is not such a case."""
     if entry.type not in ("integer", *NUMERIC_TYPES) or not isinstance(value, str):
         return ""
+    if not LOOKS_LIKE_NUMBER.fullmatch(value):
+        return ""  # words: the field's own check says it must be a number
     return _(
         "%(field)s: %(text)s is not a number as it must be sent: digits with a decimal "
         "point and no thousands separators, e.g. 1234.5."
