@@ -18,7 +18,7 @@ from shopfloor.operators.throttling import (
     badge_failures_clear,
     badge_paused,
 )
-from shopfloor.scanning.input import is_code
+from shopfloor.scanning.input import is_code, stage_clean
 from shopfloor.stations.models import UnitRegistration
 
 SCAN_PERMISSION = "stations.scan_unit"
@@ -208,7 +208,7 @@ def _part_of(usid, part_no, station_part_ids=()):
     registration = UnitRegistration.objects.find(usid) if is_code(usid) else None
     if registration is not None:
         return registration.part_id
-    if isinstance(part_no, str) and part_no:
+    if is_code(part_no):
         return ModelPart.objects.filter(part_no=part_no).values_list("pk", flat=True).first()
     part_ids = sorted(station_part_ids)[:2]
     return part_ids[0] if len(part_ids) == 1 else None
@@ -228,8 +228,8 @@ def api_scan_qualification_refusal(*, station, stage, operator, usid, part_no):
     if station is not None:
         if not station.qualification_limited:
             return None
-    elif not isinstance(stage, str) or not QualificationRule.objects.filter(stage=stage).exists():
-        return None
+    elif not _is_stage_key(stage) or not QualificationRule.objects.filter(stage=stage).exists():
+        return None  # a stage that is no key is refused by the scan rules, naming it
     if operator is None:
         return (
             "operator_required",
@@ -246,6 +246,14 @@ def api_scan_qualification_refusal(*, station, stage, operator, usid, part_no):
     else:
         refusal = _stage_refusal(stage=stage, user=operator, part_id=_part_of(usid, part_no))
     return ("not_qualified", refusal) if refusal else None
+
+
+def _is_stage_key(stage):
+    try:
+        stage_clean(stage)
+    except ValidationError:
+        return False
+    return True
 
 
 def _holds(rule, user):

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
 from parts.models import ModelPart
+from shopfloor.characters import first_refused
 from shopfloor.genealogy.selectors import unit_genealogy_json
 from shopfloor.json_input import DuplicateKey, json_loads
 from shopfloor.labels.selectors import unit_label_events
@@ -180,7 +181,11 @@ def _operator_for(email):
     scan names nobody."""
     if email is None or email == "":
         return None
-    if not isinstance(email, str) or len(email) > OPERATOR_MAX_LENGTH:
+    if (
+        not isinstance(email, str)
+        or len(email) > OPERATOR_MAX_LENGTH
+        or first_refused(email) is not None
+    ):
         raise invalid({"operator": _("The operator must be the email address they sign in with.")})
     operator = operator_find(email=email)
     if operator is None:

@@ -93,7 +93,9 @@ def test_an_api_scan_naming_no_operator_at_a_limited_station_is_refused(send, li
     assert not ScanEvent.objects.exists()
 
 
-@pytest.mark.parametrize("operator", ["nobody@plant.example", 42, "x" * 300])
+@pytest.mark.parametrize(
+    "operator", ["nobody@plant.example", 42, "x" * 300, "ana\x00@plant.example", "\udb19"]
+)
 def test_an_operator_who_is_not_an_active_account_is_refused_as_invalid(send, operator, ana):
     answer = send({"usid": "U1", "operator": operator})
 
@@ -112,3 +114,27 @@ def test_a_station_no_rule_limits_scans_without_reading_any_rule(send, ana):
     rule_table = QualificationRule._meta.db_table
     assert not [query for query in queries if rule_table in query["sql"]]
     assert ScanEvent.objects.get(usid="U2").user == ana
+
+
+def test_a_device_token_scan_is_held_to_the_rule_of_its_stage_and_junk_is_refused_plainly(
+    client, part, ana, engineer
+):
+    QualificationRule.objects.create(part=part, stage="smd", created_by=engineer)
+    token = api_token_issue(name="rig-1")[1]
+
+    def post(body):
+        return client.post(
+            "/api/v1/scans",
+            json.dumps({"part_no": part.part_no, **body}),
+            content_type="application/json",
+            headers={"Authorization": f"Bearer {token}"},
+        )
+
+    unnamed = post({"usid": "U1", "stage": "smd"})
+    unqualified = post({"usid": "U1", "stage": "smd", "operator": ana.email})
+    junk = post({"usid": "U1", "stage": "sm\x00d", "part_no": "EICS\x00"})
+
+    assert unnamed.json()["error"]["code"] == "operator_required"
+    assert unqualified.json()["error"]["code"] == "not_qualified"
+    assert junk.status_code == 400 and "stage" in junk.json()["error"]["fields"]
+    assert not ScanEvent.objects.exists()
