@@ -45,12 +45,14 @@ BADGE_VIEWS = {
     "operators:lock": False,
     "accounts:logout": False,
     "media": False,
+    # The scripts' translations: every page loads them before its scripts.
+    "javascript-catalog": False,
 }
 LOCK_SCREEN_VIEWS = {"stations:current", "stations:scan", "home"}
 # The station's screen and what it loads: a password session's idle lock always applies there.
 STATION_VIEWS = {"stations:current", "stations:scan", "stations:submit", "stations:pick", "home"}
 # Requests a screen makes on its own: they keep nobody's session open.
-BACKGROUND_VIEWS = {"media"}
+BACKGROUND_VIEWS = {"media", "javascript-catalog"}
 DESK_ROLES = frozenset({Role.ENGINEER, Role.SUPERVISOR})
 
 
