@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import IntegrityError
-from django.utils.formats import number_format
+from django.utils.formats import get_format, number_format
 from django.utils.translation import gettext as _
 
 from procedures.config import field_value_problem
@@ -34,6 +34,8 @@ NUMERIC_TYPES = ("decimal", "measurement")
 # separators, no exponent (a person or the screen's own normalizing sends it so).
 NUMBER_TEXT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 INTEGER_TEXT = re.compile(r"[+-]?[0-9]+")
+DECIMAL_COMMA = re.compile(r"[+-]?[0-9]+,[0-9]+")
+TWO_WAYS = re.compile(r"[+-]?[1-9][0-9]{0,2},[0-9]{3}")
 # Text that is a number written some other way: digits with points, commas or spaces.
 LOOKS_LIKE_NUMBER = re.compile(r"\s*[+-]?[0-9][0-9.,'\s]*")
 
@@ -72,9 +74,22 @@ def value_from_text(entry, text):
         return {"yes": True, "true": True, "no": False, "false": False}.get(text.lower(), text)
     if entry.type == "integer" and INTEGER_TEXT.fullmatch(text):
         return int(text)
-    if entry.type in NUMERIC_TYPES and NUMBER_TEXT.fullmatch(text):
-        return int(text) if INTEGER_TEXT.fullmatch(text) else float(text)
+    if entry.type in NUMERIC_TYPES:
+        text = _decimal_comma_read(text)
+        if NUMBER_TEXT.fullmatch(text):
+            return int(text) if INTEGER_TEXT.fullmatch(text) else float(text)
     return text
+
+
+def _decimal_comma_read(text):
+    """``1,5`` as ``1.5`` where the reader's language writes a decimal comma (Spanish), as the
+    scan screen reads it; a comma followed by exactly three digits (``1,234``: a thousand, or
+    one and a bit?) is left as typed, to be refused rather than guessed."""
+    if get_format("DECIMAL_SEPARATOR") != "," or not DECIMAL_COMMA.fullmatch(text):
+        return text
+    if TWO_WAYS.fullmatch(text):
+        return text
+    return text.replace(",", ".")
 
 
 def number_text_problem(entry, value):

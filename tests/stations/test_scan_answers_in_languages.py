@@ -3,10 +3,14 @@ API's ``message``, in Hindi and Spanish, for a real refusal (stage order) and a 
 Codes and JSON keys stay as they are. Numbers sent as text are refused naming the field."""
 
 import json
+from types import SimpleNamespace
 
 import pytest
+from django.utils import translation
 
+from procedures.config import field_value_problem
 from shopfloor.scanning.services import api_token_issue
+from shopfloor.scanning.stage_data import number_text_problem, value_from_text
 from shopfloor.stations.models import ScanEvent
 from tests.stations.scan_support import part_with_procedure, scan
 from tests.stations.stage_data_support import TESTED_PROCEDURE
@@ -122,3 +126,31 @@ def test_limits_are_written_in_the_readers_number_format(client, engineer):
     assert answer.json()["error"]["fields"]["data.v_out"] == (
         "Output voltage 5,5 V está fuera de sus límites (4,75 a 5,25 V)."
     )
+
+
+@pytest.mark.parametrize(
+    "language, typed, read",
+    [
+        ("es", "1,5", 1.5),
+        ("es", "1.5", 1.5),
+        ("es", "0,125", 0.125),
+        ("en", "1.5", 1.5),
+        ("hi", "-2.25", -2.25),
+        ("es", "1,234", None),  # a thousand, or one and a bit: refused, not guessed
+        ("es", "1.234,5", None),
+        ("en", "1,5", None),
+        ("en", "1_000", None),
+        ("en", "nan", None),
+    ],
+)
+def test_a_number_typed_on_a_page_is_read_in_the_readers_language_or_refused(language, typed, read):
+    weight = SimpleNamespace(type="decimal", label="Weight", entry={"type": "decimal"})
+
+    with translation.override(language):
+        value = value_from_text(weight, typed)
+        problem = number_text_problem(weight, value) or field_value_problem(weight.entry, value)
+
+    if read is None:  # kept as typed, and refused with a reason
+        assert value == typed and problem
+    else:
+        assert value == read and problem == ""
