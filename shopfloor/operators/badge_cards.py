@@ -9,6 +9,7 @@ QR otherwise.
 import unicodedata
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 from shopfloor.labels.defect_cards import CARD_HEIGHT_MM, CARD_TEXT_PT, CARD_WIDTH_MM
 from shopfloor.labels.drawing import layouts_pdf
@@ -38,7 +39,9 @@ def badge_card(user, code):
             last_error = error
             continue
         return layout, symbology, data
-    raise ValidationError(f"The badge card of {name}: {last_error}")
+    raise ValidationError(
+        _("The badge card of %(name)s: %(problem)s") % {"name": name, "problem": last_error}
+    )
 
 
 def _card_name(user):
@@ -50,7 +53,7 @@ def _card_name(user):
 
 def badge_card_pdf(user, code):
     layout, _symbology, _data = badge_card(user, code)
-    return layouts_pdf([layout], title="Badge card")
+    return layouts_pdf([layout], title=_("Badge card"))
 
 
 def badge_card_print(user, code, *, printer):

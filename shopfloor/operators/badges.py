@@ -13,6 +13,7 @@ import secrets
 
 from django.core.exceptions import ValidationError
 from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext as _
 
 BADGE_PREFIX = "BADGE:"
 CODE_MIN_LENGTH = 6
@@ -34,17 +35,19 @@ def badge_code_clean(text, *, prefix_allowed=True):
     if prefix_allowed and is_badge_card(code):
         code = code[len(BADGE_PREFIX) :]
     if not code:
-        raise ValidationError("Scan a badge: nothing was read.", code="empty")
+        raise ValidationError(_("Scan a badge: nothing was read."), code="empty")
     if not _PRINTABLE.fullmatch(code):
         raise ValidationError(
-            "This is not a badge: a badge code is printable ASCII letters, digits and signs, "
-            "without spaces.",
+            _(
+                "This is not a badge: a badge code is printable ASCII letters, digits and "
+                "signs, without spaces."
+            ),
             code="not_printable",
         )
     if len(code) < CODE_MIN_LENGTH or len(code) > CODE_MAX_LENGTH:
         raise ValidationError(
-            f"This is not a badge: a badge code has {CODE_MIN_LENGTH} to {CODE_MAX_LENGTH} "
-            "characters.",
+            _("This is not a badge: a badge code has %(min)s to %(max)s characters.")
+            % {"min": CODE_MIN_LENGTH, "max": CODE_MAX_LENGTH},
             code="length",
         )
     return code
@@ -55,7 +58,9 @@ def badge_code_for_issue(text):
     with the card prefix (the card adds it)."""
     if is_badge_card(text):
         raise ValidationError(
-            f"Leave out {BADGE_PREFIX}: the card adds it in front of the code.", code="prefix"
+            _("Leave out %(prefix)s: the card adds it in front of the code.")
+            % {"prefix": BADGE_PREFIX},
+            code="prefix",
         )
     return badge_code_clean(text, prefix_allowed=False)
 
@@ -80,5 +85,5 @@ def badge_card_text(code):
 def pin_clean(text):
     pin = str(text or "").strip()
     if not PIN_PATTERN.fullmatch(pin):
-        raise ValidationError("A PIN is 4 to 8 digits.", code="pin_format")
+        raise ValidationError(_("A PIN is 4 to 8 digits."), code="pin_format")
     return pin

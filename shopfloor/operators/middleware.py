@@ -5,6 +5,13 @@ other page answers "sign in with your email and password", unless the account's 
 opens every page. A badge session idle past ``STATION_IDLE_LOCK_MINUTES`` is ended on its next
 request, so a screen left open never scans for the operator who walked away: a page goes to the
 lock screen, a queued scan is refused (and not recorded).
+
+An email/password session on a device bound to a station is idle-locked the same way: the
+device is shared, so an operator who signed in with a password and walked away must not leave
+the screen scanning in their name. Its clock runs from the person's last scan or page (the scan
+screen's own background requests do not count). An engineer or supervisor working on pages
+other than the station's keeps the usual session there (those pages are their work, not the
+shared screen); back on the station's screen after the idle time, they are locked out too.
 """
 
 import time
@@ -13,12 +20,17 @@ from django.contrib.auth import logout
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import Resolver404, resolve, reverse
+from django.utils.translation import gettext as _
 
+from shopfloor.accounts.roles import Role, user_roles
 from shopfloor.operators.models import OperatorBadge
 from shopfloor.operators.station_sessions import (
     badge_session_of,
     badge_session_touch,
+    device_activity_of,
+    device_activity_touch,
     device_station,
+    device_station_id,
     idle_lock_seconds,
     scan_taken_at,
 )
@@ -33,12 +45,22 @@ BADGE_VIEWS = {
     "operators:lock": False,
     "accounts:logout": False,
     "media": False,
+    # The scripts' translations: every page loads them before its scripts.
+    "javascript-catalog": False,
 }
 LOCK_SCREEN_VIEWS = {"stations:current", "stations:scan", "home"}
-LOCKED_MESSAGE = (
-    "Screen locked after {minutes} minutes without a scan: scan your badge, then scan this "
-    "unit again. Nothing was recorded."
-)
+# The station's screen and what it loads: a password session's idle lock always applies there.
+STATION_VIEWS = {"stations:current", "stations:scan", "stations:submit", "stations:pick", "home"}
+# Requests a screen makes on its own: they keep nobody's session open.
+BACKGROUND_VIEWS = {"media", "javascript-catalog"}
+DESK_ROLES = frozenset({Role.ENGINEER, Role.SUPERVISOR})
+
+
+def locked_message(minutes):
+    return _(
+        "Screen locked after %(minutes)s minutes without a scan: scan your badge, then scan "
+        "this unit again. Nothing was recorded."
+    ) % {"minutes": minutes}
 
 
 class StationOperatorMiddleware:
@@ -49,7 +71,9 @@ class StationOperatorMiddleware:
         session = badge_session_of(request)
         signed_in = request.user.is_authenticated
         if signed_in and session is None:
-            return self.get_response(request)
+            if device_station_id(request) is None:
+                return self.get_response(request)
+            return self._password_session_on_device(request)
         try:
             match = resolve(request.path_info)
         except Resolver404:
@@ -71,6 +95,26 @@ class StationOperatorMiddleware:
             badge_session_touch(request, when)
         return self.get_response(request)
 
+    def _password_session_on_device(self, request):
+        try:
+            match = resolve(request.path_info)
+        except Resolver404:
+            return self.get_response(request)
+        is_scan = match.view_name == "stations:submit" and request.method == "POST"
+        at_desk = match.view_name not in STATION_VIEWS and bool(
+            user_roles(request.user) & DESK_ROLES
+        )
+        when = scan_taken_at(request) if is_scan else time.time()
+        last = device_activity_of(request)
+        if not at_desk and last is not None and when - last > idle_lock_seconds():
+            logout(request)
+            return self._locked(request, is_scan)
+        if is_scan or (
+            match.view_name not in BACKGROUND_VIEWS and "HX-Request" not in request.headers
+        ):
+            device_activity_touch(request, when)
+        return self.get_response(request)
+
     def _opens(self, match, session, user):
         own_station_only = BADGE_VIEWS.get(match.view_name)
         if own_station_only is None:
@@ -80,6 +124,6 @@ class StationOperatorMiddleware:
     def _locked(self, request, is_scan):
         if is_scan:
             minutes = f"{idle_lock_seconds() / 60:g}"
-            message = LOCKED_MESSAGE.format(minutes=minutes)
+            message = locked_message(minutes)
             return JsonResponse({"status": "refused", "code": "station_locked", "message": message})
         return redirect(f"{reverse('operators:badge')}?locked=1")

@@ -3,10 +3,12 @@
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import check_password, make_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from parts.models import ModelPart
 from shopfloor.operators.badges import badge_code_clean, badge_code_for_issue, badge_digest
@@ -16,15 +18,14 @@ from shopfloor.operators.throttling import (
     badge_failures_clear,
     badge_paused,
 )
-from shopfloor.scanning.input import is_code
+from shopfloor.scanning.input import is_code, stage_clean
 from shopfloor.stations.models import UnitRegistration
 
 SCAN_PERMISSION = "stations.scan_unit"
-NOT_A_BADGE = "This badge is not known or not in use. Ask your supervisor."
-PAUSED = (
-    "Badge sign-in is paused at this station after too many refused badges or PINs. Wait "
-    "{minutes} minutes, or ask a supervisor to sign in with email and password."
-)
+
+
+def _not_a_badge():
+    return _("This badge is not known or not in use. Ask your supervisor.")
 
 
 class BadgeRefused(Exception):
@@ -61,7 +62,7 @@ def badge_issue(*, user, code, issued_by):
             badge.save()
     except IntegrityError:
         raise ValidationError(
-            "This badge code is already in use: choose another one.", code="taken"
+            _("This badge code is already in use: choose another one."), code="taken"
         ) from None
     return badge
 
@@ -105,7 +106,7 @@ def badge_check(*, station, text):
         .first()
     )
     if badge is None or not badge.user.has_perm(SCAN_PERMISSION):
-        _refuse_guess(station, digest, NOT_A_BADGE, "unknown_badge")
+        _refuse_guess(station, digest, _not_a_badge(), "unknown_badge")
     refusal = station_qualification_refusal(station=station, user=badge.user)
     if refusal:
         raise BadgeRefused(refusal, "not_qualified")
@@ -125,9 +126,9 @@ def badge_pin_check(*, station, user_pk, digest, pin):
         .first()
     )
     if badge is None:
-        raise BadgeRefused(NOT_A_BADGE, "unknown_badge")
+        raise BadgeRefused(_not_a_badge(), "unknown_badge")
     if not pin or not badge.has_pin or not check_password(str(pin), badge.pin):
-        _refuse_guess(station, digest, "Wrong PIN: scan the badge and try again.", "wrong_pin")
+        _refuse_guess(station, digest, _("Wrong PIN: scan the badge and try again."), "wrong_pin")
     badge_failures_clear(digest=digest)
     return badge.user
 
@@ -136,7 +137,11 @@ def _refuse_if_paused(station, digest):
     if badge_paused(station=station, digest=digest):
         badge_failure_record(station=station, digest=digest)
         minutes = settings.SIGN_IN_LOCKOUT_MINUTES
-        raise BadgeRefused(PAUSED.format(minutes=minutes), "paused")
+        message = _(
+            "Badge sign-in is paused at this station after too many refused badges or PINs. "
+            "Wait %(minutes)s minutes, or ask a supervisor to sign in with email and password."
+        ) % {"minutes": minutes}
+        raise BadgeRefused(message, "paused")
 
 
 def _refuse_guess(station, digest, message, code):
@@ -148,10 +153,10 @@ def _refuse_guess(station, digest, message, code):
 
 
 def _not_qualified(what):
-    return (
-        f"Not qualified for {what}, or the qualification has expired: ask your supervisor. "
+    return _(
+        "Not qualified for %(what)s, or the qualification has expired: ask your supervisor. "
         "Nothing was recorded."
-    )
+    ) % {"what": what}
 
 
 def station_qualification_refusal(*, station, user):
@@ -159,23 +164,31 @@ def station_qualification_refusal(*, station, user):
     rule = QualificationRule.objects.filter(station_id=station.id).first()
     if rule is None or _holds(rule, user):
         return None
-    return _not_qualified(f"station {station.name}")
+    return _not_qualified(_("station %(name)s") % {"name": station.name})
 
 
 def stage_qualification_refusal(*, station, user, part_id):
     """Why ``user`` may not record ``station``'s stage on a unit of part ``part_id``, or None.
     Checks the station's own rule too: a qualification may expire during a shift."""
     refusal = station_qualification_refusal(station=station, user=user)
-    if refusal or part_id is None:
+    if refusal:
         return refusal
+    return _stage_refusal(stage=station.stage, user=user, part_id=part_id)
+
+
+def _stage_refusal(*, stage, user, part_id):
+    if part_id is None:
+        return None
     rule = (
         QualificationRule.objects.select_related("part")
-        .filter(part_id=part_id, stage=station.stage)
+        .filter(part_id=part_id, stage=stage)
         .first()
     )
     if rule is None or _holds(rule, user):
         return None
-    return _not_qualified(f"stage {rule.stage} of {rule.part.part_no}")
+    return _not_qualified(
+        _("stage %(stage)s of %(part)s") % {"stage": rule.stage, "part": rule.part.part_no}
+    )
 
 
 def scan_qualification_refusal(*, station, user, usid, part_no):
@@ -184,15 +197,63 @@ def scan_qualification_refusal(*, station, user, usid, part_no):
     scan names (or the station's only part)."""
     if not station.qualification_limited:  # read with the station (scanning.sql.station_row)
         return None
+    return stage_qualification_refusal(
+        station=station, user=user, part_id=_part_of(usid, part_no, station.part_ids)
+    )
+
+
+def _part_of(usid, part_no, station_part_ids=()):
+    """The id of the part a scan of ``usid`` is for: the registered unit's, else the part the
+    scan names, else the station's only part; None when none is known."""
     registration = UnitRegistration.objects.find(usid) if is_code(usid) else None
     if registration is not None:
-        part_id = registration.part_id
-    elif part_no:
-        part_id = ModelPart.objects.filter(part_no=part_no).values_list("pk", flat=True).first()
+        return registration.part_id
+    if is_code(part_no):
+        return ModelPart.objects.filter(part_no=part_no).values_list("pk", flat=True).first()
+    part_ids = sorted(station_part_ids)[:2]
+    return part_ids[0] if len(part_ids) == 1 else None
+
+
+def operator_find(*, email):
+    """The active account that signs in as ``email`` (any letter case), or None."""
+    return get_user_model().objects.filter(email__iexact=email.strip(), is_active=True).first()
+
+
+def api_scan_qualification_refusal(*, station, stage, operator, usid, part_no):
+    """Why the API scan of ``usid`` at ``stage`` (at ``station``, a ``StationSnapshot`` or
+    None), made by ``operator`` (a person or None), may not be recorded: ``(code, message)``,
+    or None. A station no rule limits costs nothing here (the snapshot says so); a scan
+    without a station is limited by the rules of its stage. At a limited station or stage a
+    scan must name its operator: a machine's token does not stand in for a qualified person."""
+    if station is not None:
+        if not station.qualification_limited:
+            return None
+    elif not _is_stage_key(stage) or not QualificationRule.objects.filter(stage=stage).exists():
+        return None  # a stage that is no key is refused by the scan rules, naming it
+    if operator is None:
+        return (
+            "operator_required",
+            _(
+                "Scans at %(where)s are limited to qualified operators: name the operator "
+                '("operator": their sign-in email) with the scan. Nothing was recorded.'
+            )
+            % {"where": station.name if station is not None else stage},
+        )
+    if station is not None:
+        refusal = scan_qualification_refusal(
+            station=station, user=operator, usid=usid, part_no=part_no or None
+        )
     else:
-        part_ids = sorted(station.part_ids)[:2]
-        part_id = part_ids[0] if len(part_ids) == 1 else None
-    return stage_qualification_refusal(station=station, user=user, part_id=part_id)
+        refusal = _stage_refusal(stage=stage, user=operator, part_id=_part_of(usid, part_no))
+    return ("not_qualified", refusal) if refusal else None
+
+
+def _is_stage_key(stage):
+    try:
+        stage_clean(stage)
+    except ValidationError:
+        return False
+    return True
 
 
 def _holds(rule, user):
@@ -202,7 +263,7 @@ def _holds(rule, user):
 def qualification_grant(*, user, rule, expires_on, granted_by):
     """Qualify ``user`` for ``rule`` until ``expires_on`` (renewing an earlier grant)."""
     if expires_on < timezone.localdate():
-        raise ValidationError("The expiry date has passed.", code="expired")
+        raise ValidationError(_("The expiry date has passed."), code="expired")
     qualification, _created = Qualification.objects.update_or_create(
         user=user, rule=rule, defaults={"expires_on": expires_on, "granted_by": granted_by}
     )

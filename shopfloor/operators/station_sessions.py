@@ -20,6 +20,8 @@ DEVICE_COOKIE = "sf_station_device"
 DEVICE_SALT = "shopfloor.operators.station-device"
 DEVICE_KEEP_SECONDS = 5 * 365 * 24 * 60 * 60
 BADGE_SESSION = "operators.badge"
+# When a password session on a bound device was last used (epoch seconds).
+DEVICE_ACTIVITY = "operators.device_activity"
 PENDING_PIN = "operators.pending_pin"
 PIN_WAIT_SECONDS = 120
 
@@ -39,13 +41,30 @@ def idle_lock_seconds():
     return float(settings.STATION_IDLE_LOCK_MINUTES) * 60
 
 
-def device_station(request):
-    """The active station this device is bound to, or None."""
+def device_station_id(request):
+    """The id of the station this device is bound to (read from its cookie alone), or None."""
     try:
         pk = request.get_signed_cookie(DEVICE_COOKIE, salt=DEVICE_SALT)
     except (KeyError, signing.BadSignature):
         return None
-    return Station.objects.filter(pk=pk, is_active=True).first() if pk.isdigit() else None
+    return int(pk) if pk.isdigit() else None
+
+
+def device_station(request):
+    """The active station this device is bound to, or None."""
+    pk = device_station_id(request)
+    return Station.objects.filter(pk=pk, is_active=True).first() if pk is not None else None
+
+
+def device_activity_of(request):
+    """When the password session on this bound device was last used, or None."""
+    when = request.session.get(DEVICE_ACTIVITY)
+    return when if isinstance(when, int | float) else None
+
+
+def device_activity_touch(request, when):
+    if when > (device_activity_of(request) or 0):
+        request.session[DEVICE_ACTIVITY] = when
 
 
 def device_bind(response, request, station):

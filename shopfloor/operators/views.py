@@ -7,6 +7,7 @@ from django.http import HttpResponse, JsonResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from shopfloor.labels.forms import printer_of
@@ -29,11 +30,13 @@ from shopfloor.operators.station_sessions import (
     badge_session_start,
     device_bind,
     device_station,
+    device_station_id,
     device_unbind,
     pin_wait_end,
     pin_wait_of,
     pin_wait_start,
 )
+from shopfloor.scanning.tokens import token_cache_clear
 from shopfloor.stations.models import Station
 from shopfloor.stations.selectors import station_list
 
@@ -115,7 +118,8 @@ def badge_pin(request):
 @require_POST
 def station_lock(request):
     """The operator leaves, or the screen was idle: back to "scan your badge"."""
-    if badge_session_of(request) is not None:
+    # On a bound device a password session is locked as well: the device is shared.
+    if badge_session_of(request) is not None or device_station_id(request) is not None:
         logout(request)
     if request.POST.get("idle") == "1":
         return redirect(f"{reverse('operators:badge')}?locked=1")
@@ -127,10 +131,10 @@ def badge_from_scan_screen(request, station):
     operator switches there and then, so the scans queued after it are the new operator's.
     Answers like a scan (JSON), with the new CSRF token the sign-in made."""
     if device_station(request) != station:
-        message = (
-            f"This device is not bound to {station.name}: badges sign in only at a bound "
+        message = _(
+            "This device is not bound to %(station)s: badges sign in only at a bound "
             "station device. Nothing was recorded."
-        )
+        ) % {"station": station.name}
         return JsonResponse({"status": "refused", "code": "device_not_bound", "message": message})
     try:
         accepted = services.badge_check(station=station, text=request.POST.get("code", ""))
@@ -140,7 +144,7 @@ def badge_from_scan_screen(request, station):
     if accepted.needs_pin:
         logout(request)
         pin_wait_start(request, user=accepted.user, station=station, digest=accepted.digest)
-        message = "Type the PIN of this badge on the lock screen."
+        message = _("Type the PIN of this badge on the lock screen.")
         return JsonResponse({"status": "refused", "code": "pin_required", "message": message})
     _operator_sign_in(request, accepted.user, station)
     name = accepted.user.get_full_name()
@@ -148,7 +152,8 @@ def badge_from_scan_screen(request, station):
         {
             "status": "signed_in",
             "code": "operator",
-            "message": f"{name} signed in at {station.name}.",
+            "message": _("%(name)s signed in at %(station)s.")
+            % {"name": name, "station": station.name},
             "operator": name,
             "csrf_token": get_token(request),
         }
@@ -172,7 +177,8 @@ def device_bind_view(request, station_pk):
     station = get_object_or_404(Station, pk=station_pk, is_active=True)
     messages.success(
         request,
-        f"This device is bound to {station.name}: between operators it asks for a badge.",
+        _("This device is bound to %(station)s: between operators it asks for a badge.")
+        % {"station": station.name},
     )
     response = redirect("operators:devices")
     device_bind(response, request, station)
@@ -182,7 +188,7 @@ def device_bind_view(request, station_pk):
 @require_POST
 @permission_required("stations.change_station", raise_exception=True)
 def device_unbind_view(request):
-    messages.success(request, "This device is no longer bound to a station.")
+    messages.success(request, _("This device is no longer bound to a station."))
     response = redirect("operators:devices")
     device_unbind(response)
     return response
@@ -246,7 +252,9 @@ def badge_issue(request, user_pk):
         response["Content-Disposition"] = f'attachment; filename="badge-{person.pk}.pdf"'
         response["Cache-Control"] = "no-store"
         return response
-    messages.success(request, f"Badge issued; its card was sent to {printer.name}.")
+    messages.success(
+        request, _("Badge issued; its card was sent to %(printer)s.") % {"printer": printer.name}
+    )
     return redirect("operators:operator", user_pk=person.pk)
 
 
@@ -255,7 +263,7 @@ def badge_issue(request, user_pk):
 def badge_withdraw(request, user_pk):
     person = get_object_or_404(get_user_model(), pk=user_pk)
     services.badge_withdraw(user=person)
-    messages.success(request, "The badge was withdrawn: its card no longer signs in.")
+    messages.success(request, _("The badge was withdrawn: its card no longer signs in."))
     return redirect("operators:operator", user_pk=person.pk)
 
 
@@ -267,7 +275,7 @@ def pin_set(request, user_pk):
     if not form.is_valid():
         return _operator_page(request, person, pin_form=form)
     services.badge_pin_set(user=person, pin=form.cleaned_data["pin"])
-    messages.success(request, "PIN set." if form.cleaned_data["pin"] else "PIN removed.")
+    messages.success(request, _("PIN set.") if form.cleaned_data["pin"] else _("PIN removed."))
     return redirect("operators:operator", user_pk=person.pk)
 
 
@@ -278,7 +286,7 @@ def policy_set(request, user_pk):
     form = BadgePolicyForm(request.POST)
     form.is_valid()
     services.badge_policy_set(user=person, opens_all_pages=form.cleaned_data["opens_all_pages"])
-    messages.success(request, "Badge policy saved.")
+    messages.success(request, _("Badge policy saved."))
     return redirect("operators:operator", user_pk=person.pk)
 
 
@@ -310,7 +318,8 @@ def rule_create(request):
     QualificationRule.objects.create(
         station=data["station"], part=data["part"], stage=data["stage"], created_by=request.user
     )
-    messages.success(request, "Only qualified operators work there now.")
+    token_cache_clear()  # API tokens keep whether their station is limited: read it again
+    messages.success(request, _("Only qualified operators work there now."))
     return redirect("operators:qualifications")
 
 
@@ -318,7 +327,8 @@ def rule_create(request):
 @permission_required("operators.delete_qualificationrule", raise_exception=True)
 def rule_delete(request, rule_pk):
     get_object_or_404(QualificationRule, pk=rule_pk).delete()
-    messages.success(request, "Every operator may work there again.")
+    token_cache_clear()
+    messages.success(request, _("Every operator may work there again."))
     return redirect("operators:qualifications")
 
 
@@ -332,6 +342,6 @@ def qualification_grant(request):
         except ValidationError as error:
             form.add_error("expires_on", error)
         else:
-            messages.success(request, "Qualification saved.")
+            messages.success(request, _("Qualification saved."))
             return redirect("operators:qualifications")
     return _qualifications_page(request, grant_form=form)

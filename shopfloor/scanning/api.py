@@ -14,12 +14,15 @@ import functools
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.http import JsonResponse
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
 from parts.models import ModelPart
+from shopfloor.characters import first_refused
 from shopfloor.genealogy.selectors import unit_genealogy_json
 from shopfloor.json_input import DuplicateKey, json_loads
 from shopfloor.labels.selectors import unit_label_events
+from shopfloor.operators.services import api_scan_qualification_refusal, operator_find
 from shopfloor.scanning.input import code_clean
 from shopfloor.scanning.openapi import openapi_document
 from shopfloor.scanning.rules import (
@@ -41,6 +44,7 @@ from shopfloor.scanning.tokens import TokenRefused, token_authenticate, token_fr
 from shopfloor.stations.models import ScanEvent, Station
 
 MAX_BODY_BYTES = 16 * 1024
+OPERATOR_MAX_LENGTH = 254
 STATION_NAME_MAX_LENGTH = Station._meta.get_field("name").max_length
 SCAN_FIELDS = (
     "usid",
@@ -53,6 +57,7 @@ SCAN_FIELDS = (
     "scan_id",
     "components",
     "data",
+    "operator",
 )
 STATUS_OF = {
     "invalid": 400,
@@ -88,7 +93,9 @@ def api_endpoint(method):
         def wrapper(request, *args, **kwargs):
             if request.method != method:
                 response = error_response(
-                    "method_not_allowed", f"Use {method} for this endpoint.", allowed=[method]
+                    "method_not_allowed",
+                    _("Use %(method)s for this endpoint.") % {"method": method},
+                    allowed=[method],
                 )
                 response["Allow"] = method
                 return response
@@ -103,8 +110,11 @@ def api_endpoint(method):
             if method == "GET" and not token.may_read:
                 return error_response(
                     "read_not_allowed",
-                    f"The token of {token.name} may scan but not read units; an engineer can "
-                    "issue it with reading allowed (issue_token --read, or the admin).",
+                    _(
+                        "The token of %(token)s may scan but not read units; an engineer can "
+                        "issue it with reading allowed (issue_token --read, or the admin)."
+                    )
+                    % {"token": token.name},
                 )
             try:
                 return view(request, token, *args, **kwargs)
@@ -122,46 +132,83 @@ def _json_body(request):
     except ValueError:
         length = 0
     if length > MAX_BODY_BYTES:
-        raise invalid({"body": f"The body is larger than {MAX_BODY_BYTES // 1024} KB."})
+        raise invalid({"body": _body_too_large()})
     raw = request.read(MAX_BODY_BYTES + 1)
     if len(raw) > MAX_BODY_BYTES:
-        raise invalid({"body": f"The body is larger than {MAX_BODY_BYTES // 1024} KB."})
+        raise invalid({"body": _body_too_large()})
     try:
         data = json_loads(raw)
     except DuplicateKey as duplicate:
         raise invalid({"body": str(duplicate)}) from None
     except (ValueError, RecursionError):
-        raise invalid({"body": "The body is not valid JSON."}) from None
+        raise invalid({"body": _("The body is not valid JSON.")}) from None
     if not isinstance(data, dict):
-        raise invalid({"body": 'The body must be a JSON object, e.g. {"usid": ..., ...}.'})
+        raise invalid({"body": _('The body must be a JSON object, e.g. {"usid": ..., ...}.')})
     unknown = sorted(str(key)[:40] for key in data if key not in SCAN_FIELDS)
     if unknown:
-        raise invalid({key: f"Unknown field (known: {', '.join(SCAN_FIELDS)})." for key in unknown})
+        known = _("Unknown field (known: %(fields)s).") % {"fields": ", ".join(SCAN_FIELDS)}
+        raise invalid(dict.fromkeys(unknown, known))
     return data
+
+
+def _body_too_large():
+    return _("The body is larger than %(size)s KB.") % {"size": MAX_BODY_BYTES // 1024}
 
 
 def _station_for(token, name):
     if name is None or name == "":
         return token.station
     if not isinstance(name, str):
-        raise invalid({"station": "The station must be text, e.g. QC-1."})
+        raise invalid({"station": _("The station must be text, e.g. QC-1.")})
     name = _cleaned("station", name, label="station", max_length=STATION_NAME_MAX_LENGTH)
     if token.station is not None:
         if name != token.station.name:
             raise ScanRefused(
                 "station_not_allowed",
-                f"The token of {token.name} belongs to station {token.station.name}, not {name}.",
+                _("The token of %(token)s belongs to station %(station)s, not %(sent)s.")
+                % {"token": token.name, "station": token.station.name, "sent": name},
             )
         return token.station
-    station = Station.objects.filter(name=name).first()
+    pk = Station.objects.filter(name=name).values_list("pk", flat=True).first()
+    station = StationSnapshot.read(pk) if pk is not None else None
     if station is None:
-        raise invalid({"station": f"There is no station {name!r}."})
-    return StationSnapshot.of(station)
+        raise invalid({"station": _("There is no station %(name)s.") % {"name": repr(name)}})
+    return station
+
+
+def _operator_for(email):
+    """The person the scan is made by, named by the email they sign in with; None when the
+    scan names nobody."""
+    if email is None or email == "":
+        return None
+    if (
+        not isinstance(email, str)
+        or len(email) > OPERATOR_MAX_LENGTH
+        or first_refused(email) is not None
+    ):
+        raise invalid({"operator": _("The operator must be the email address they sign in with.")})
+    operator = operator_find(email=email)
+    if operator is None:
+        raise invalid(
+            {"operator": _("No active operator signs in as %(email)s.") % {"email": email[:80]}}
+        )
+    return operator
 
 
 @api_endpoint("POST")
 def scan_create(request, token):
     data = _json_body(request)
+    station = _station_for(token, data.get("station"))
+    operator = _operator_for(data.get("operator"))
+    refusal = api_scan_qualification_refusal(
+        station=station,
+        stage=data.get("stage"),
+        operator=operator,
+        usid=data.get("usid"),
+        part_no=data.get("part_no"),
+    )
+    if refusal is not None:
+        return error_response(*refusal)
     outcome = scan_record(
         usid=data.get("usid"),
         stage=data.get("stage"),
@@ -169,7 +216,8 @@ def scan_create(request, token):
         part_no=data.get("part_no"),
         tag_no=data.get("tag_no"),
         defect=data.get("defect"),
-        station=_station_for(token, data.get("station")),
+        station=station,
+        user=operator,
         token=token,
         scan_id=data.get("scan_id"),
         components=data.get("components"),
@@ -203,7 +251,7 @@ def unit_detail(request, token, usid):
     usid = _cleaned("usid", usid)
     found = unit_find(usid=usid)
     if found is None or found[2] is None:
-        raise ScanRefused("unknown_unit", f"{usid} is not registered.")
+        raise ScanRefused("unknown_unit", _("%(usid)s is not registered.") % {"usid": usid})
     registration, plan, row = found
     usid = registration.usid
     return JsonResponse(
@@ -257,7 +305,7 @@ def part_summary_detail(request, token, part_no):
     part_no = _cleaned("part_no", part_no, label="part no.", max_length=PART_NO_MAX_LENGTH)
     part = ModelPart.objects.select_related("procedure").filter(part_no=part_no).first()
     if part is None:
-        raise ScanRefused("unknown_part", f"There is no part {part_no}.")
+        raise ScanRefused("unknown_part", _("There is no part %(part_no)s.") % {"part_no": part_no})
     return JsonResponse(part_summary(part=part))
 
 
@@ -269,4 +317,4 @@ def openapi(request, token):
 @csrf_exempt
 @login_not_required
 def not_found(request, rest=""):
-    return error_response("not_found", "There is no such API endpoint.")
+    return error_response("not_found", _("There is no such API endpoint."))

@@ -17,6 +17,8 @@ import functools
 import re
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from parts.unit_tables.naming import KEY_MAX_LENGTH as STAGE_KEY_MAX_LENGTH
 from parts.unit_tables.naming import KEY_PATTERN as STAGE_KEY
@@ -26,6 +28,16 @@ from shopfloor.stations.models import SCAN_ID_MAX_LENGTH
 
 SCANNER_SUFFIX = " \t\r\n"
 PRINTABLE_ASCII = re.compile(r"[ -~]*\Z")
+# The names of the codes the messages below speak of, for the catalogs (they are translated
+# when a message is made: a caller passes the English name).
+CODE_LABELS = (
+    gettext_noop("USID"),
+    gettext_noop("tag no."),
+    gettext_noop("part no."),
+    gettext_noop("station"),
+    gettext_noop("defect"),
+    gettext_noop("scan_id"),
+)
 
 
 def code_clean(raw, *, label="USID", max_length=USID_MAX_LENGTH):
@@ -37,28 +49,33 @@ def code_clean(raw, *, label="USID", max_length=USID_MAX_LENGTH):
     than ``max_length`` characters (64 for USIDs and tag numbers).
     """
     if raw is None:
-        raise ValidationError(f"Scan or type a {label}.", code="required")
+        raise ValidationError(_("Scan or type a %(label)s.") % {"label": _(label)}, code="required")
     if not isinstance(raw, str):
-        raise ValidationError(f"The {label} must be text.", code="type")
+        raise ValidationError(_("The %(label)s must be text.") % {"label": _(label)}, code="type")
     value = raw.strip(SCANNER_SUFFIX)
     if not value:
         if raw:
             raise ValidationError(
-                f"The {label} is only spaces or line breaks: scan the label again.",
+                _("The %(label)s is only spaces or line breaks: scan the label again.")
+                % {"label": _(label)},
                 code="blank",
             )
-        raise ValidationError(f"Scan or type a {label}.", code="required")
+        raise ValidationError(_("Scan or type a %(label)s.") % {"label": _(label)}, code="required")
     found = first_refused(value)
     if found is not None:
         position, name = found
         raise ValidationError(
-            f"The {label} contains the control character {name} "
-            f"at position {position}: check the scanner's settings or the label.",
+            _(
+                "The %(label)s contains the control character %(name)s at position "
+                "%(position)s: check the scanner's settings or the label."
+            )
+            % {"label": _(label), "name": name, "position": position},
             code="control_character",
         )
     if len(value) > max_length:
         raise ValidationError(
-            f"The {label} is {len(value)} characters long; at most {max_length} are allowed.",
+            _("The %(label)s is %(length)s characters long; at most %(max)s are allowed.")
+            % {"label": _(label), "length": len(value), "max": max_length},
             code="too_long",
         )
     return value
@@ -72,8 +89,12 @@ def ascii_check(value, *, label="USID"):
     for position, character in enumerate(value, start=1):
         if not " " <= character <= "~":
             raise ValidationError(
-                f"The {label} holds {_shown(character)} at position {position}: a {label} is "
-                "printable ASCII only (letters A-Z, digits, punctuation). Check the label.",
+                _(
+                    "The %(label)s holds %(character)s at position %(position)s: a %(label)s "
+                    "is printable ASCII only (letters A-Z, digits, punctuation). Check the "
+                    "label."
+                )
+                % {"label": _(label), "character": _shown(character), "position": position},
                 code="not_ascii",
             )
 
@@ -95,10 +116,11 @@ def usid_clean(raw, *, label="USID"):
 def scan_id_clean(raw):
     """The client's ``scan_id`` of a scan: 1 to 64 printable ASCII characters, e.g. a UUID."""
     if not isinstance(raw, str):
-        raise ValidationError("The scan_id must be text, e.g. a UUID.", code="type")
+        raise ValidationError(_("The scan_id must be text, e.g. a UUID."), code="type")
     if not raw or len(raw) > SCAN_ID_MAX_LENGTH:
         raise ValidationError(
-            f"The scan_id is 1 to {SCAN_ID_MAX_LENGTH} characters long, e.g. a UUID.",
+            _("The scan_id is 1 to %(max)s characters long, e.g. a UUID.")
+            % {"max": SCAN_ID_MAX_LENGTH},
             code="length",
         )
     ascii_check(raw, label="scan_id")
@@ -115,9 +137,17 @@ def usid_pattern_check(usid, *, pattern, example, part_no):
     quoting the part's example (or else the pattern)."""
     if not pattern or usid_pattern_compiled(pattern).fullmatch(usid):
         return
-    expected = f"e.g. {example}" if example else f"the pattern {pattern}"
+    if example:
+        message = _(
+            "%(usid)s is not a USID of part %(part_no)s: its USIDs look like e.g. %(example)s."
+        )
+    else:
+        message = _(
+            "%(usid)s is not a USID of part %(part_no)s: its USIDs look like the pattern "
+            "%(pattern)s."
+        )
     raise ValidationError(
-        f"{usid} is not a USID of part {part_no}: its USIDs look like {expected}.",
+        message % {"usid": usid, "part_no": part_no, "example": example, "pattern": pattern},
         code="usid_pattern",
     )
 
@@ -133,13 +163,16 @@ def is_code(raw):
 def stage_clean(raw):
     """A stage key as sent, or ``ValidationError`` when it cannot be one."""
     if raw is not None and not isinstance(raw, str):
-        raise ValidationError('The stage must be text, e.g. "qc".', code="type")
+        raise ValidationError(_('The stage must be text, e.g. "qc".'), code="type")
     if not raw:
-        raise ValidationError('Name the stage, e.g. "qc".', code="required")
+        raise ValidationError(_('Name the stage, e.g. "qc".'), code="required")
     if len(raw) > STAGE_KEY_MAX_LENGTH or not STAGE_KEY.fullmatch(raw):
         raise ValidationError(
-            f"{raw[:40]!r} is not a stage key (lowercase letters, digits and underscores, "
-            f"at most {STAGE_KEY_MAX_LENGTH} characters).",
+            _(
+                "%(text)s is not a stage key (lowercase letters, digits and underscores, at "
+                "most %(max)s characters)."
+            )
+            % {"text": repr(raw[:40]), "max": STAGE_KEY_MAX_LENGTH},
             code="stage_key",
         )
     return raw

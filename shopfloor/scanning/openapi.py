@@ -78,6 +78,12 @@ SCHEMAS = {
             "tag_no": {**TEXT, "maxLength": USID_MAX_LENGTH},
             "defect": {**TEXT, "description": "A defect reason code; required with fail."},
             "station": {**TEXT, "description": "A station's name."},
+            "operator": {
+                **TEXT,
+                "maxLength": 254,
+                "description": "The email the operator signs in with: the scan is theirs, and "
+                "at a station or stage limited to qualified operators it must name one who is.",
+            },
             "scan_id": {
                 **TEXT,
                 "minLength": 1,

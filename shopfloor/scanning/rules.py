@@ -37,6 +37,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
 
 from parts.models import ModelPart
 from shopfloor.genealogy.installing import (
@@ -61,6 +62,7 @@ from shopfloor.scanning.sql import (
     record_first,
     register_first,
     registration_row,
+    station_row,
 )
 from shopfloor.scanning.stage_data import (
     data_conflict_check,
@@ -123,6 +125,24 @@ class StationSnapshot:
             part_ids=frozenset(station.parts.values_list("pk", flat=True)),
             pairs_tag=station.pairs_tag,
             is_active=station.is_active,
+        )
+
+    @classmethod
+    def read(cls, pk):
+        """The station ``pk`` with its parts and whether a qualification rule limits it, read
+        in one statement; None when there is no such station."""
+        row = station_row(pk)
+        if row is None:
+            return None
+        pk, name, stage, pairs_tag, is_active, limited, part_ids = row
+        return cls(
+            id=pk,
+            name=name,
+            stage=stage,
+            part_ids=part_ids,
+            pairs_tag=pairs_tag,
+            is_active=is_active,
+            qualification_limited=limited,
         )
 
 
@@ -330,17 +350,20 @@ def _part_no_clean(part_no):
 def _defect_clean(defect, result):
     if defect is None or defect == "":
         if result == ScanEvent.Result.FAIL:
-            raise ValidationError("A failed unit needs a defect reason.", code="required")
+            raise ValidationError(_("A failed unit needs a defect reason."), code="required")
         return None
     if not isinstance(defect, str):
-        raise ValidationError("The defect must be text, e.g. solder_bridge.", code="type")
+        raise ValidationError(_("The defect must be text, e.g. solder_bridge."), code="type")
     if result != ScanEvent.Result.FAIL:
-        raise ValidationError("A defect reason goes only with a fail.", code="defect_on_pass")
+        raise ValidationError(_("A defect reason goes only with a fail."), code="defect_on_pass")
     code = DefectReason._meta.get_field("code")
     defect = code_clean(defect, label="defect", max_length=code.max_length)
     reason = DefectReason.objects.filter(code=defect, is_active=True).first()
     if reason is None:
-        raise ValidationError(f"{defect!r} is not a defect reason in the list.", code="defect")
+        raise ValidationError(
+            _("%(defect)s is not a defect reason in the list.") % {"defect": repr(defect)},
+            code="defect",
+        )
     return reason
 
 
@@ -349,16 +372,20 @@ def _check_place(request, context):
     if token is not None and not token.may_scan(request.stage):
         raise ScanRefused(
             "stage_not_allowed",
-            f"The token of {token.name} may not scan the stage {request.stage}.",
+            _("The token of %(token)s may not scan the stage %(stage)s.")
+            % {"token": token.name, "stage": request.stage},
         )
     if station is None:
         return
     if not station.is_active:
-        raise ScanRefused("station_inactive", f"Station {station.name} is not active.")
+        raise ScanRefused(
+            "station_inactive", _("Station %(station)s is not active.") % {"station": station.name}
+        )
     if station.stage != request.stage:
         raise ScanRefused(
             "stage_not_allowed",
-            f"Station {station.name} scans {station.stage}, not {request.stage}.",
+            _("Station %(station)s scans %(stage)s, not %(sent)s.")
+            % {"station": station.name, "stage": station.stage, "sent": request.stage},
         )
 
 
@@ -377,14 +404,15 @@ def _scan(request, context):
     if names_part and request.part_no.casefold() != registration.part_no.casefold():
         raise ScanRefused(
             "other_part",
-            f"{request.usid} belongs to part {registration.part_no}, not {request.part_no}.",
+            _("%(usid)s belongs to part %(part_no)s, not %(sent)s.")
+            % {"usid": request.usid, "part_no": registration.part_no, "sent": request.part_no},
             part_no=registration.part_no,
         )
     if station is not None and station.part_ids and registration.part_id not in station.part_ids:
         raise ScanRefused(
             "other_part",
-            f"{request.usid} belongs to part {registration.part_no}, "
-            f"which station {station.name} does not run.",
+            _("%(usid)s belongs to part %(part_no)s, which station %(station)s does not run.")
+            % {"usid": request.usid, "part_no": registration.part_no, "station": station.name},
             part_no=registration.part_no,
         )
     plan, stage = _plan_and_stage(registration, request.stage)
@@ -426,8 +454,11 @@ def _scan_registered(request, context, plan, stage, registration):
         if row is None:
             raise ScanRefused(
                 "unknown_unit",
-                f"{request.usid} is registered to part {registration.part_no} but missing from "
-                "its unit table: ask an engineer to check the part's unit table.",
+                _(
+                    "%(usid)s is registered to part %(part_no)s but missing from its unit "
+                    "table: ask an engineer to check the part's unit table."
+                )
+                % {"usid": request.usid, "part_no": registration.part_no},
             )
         outcome = _apply(
             request, context, plan=plan, stage=stage, row=row, part_no=registration.part_no
@@ -464,45 +495,61 @@ def _part_find(request, station):
     if request.part_no:
         found = part_row(part_no=request.part_no)
         if found is None:
-            raise ScanRefused("unknown_part", f"There is no part {request.part_no}.")
+            raise ScanRefused(
+                "unknown_part", _("There is no part %(part_no)s.") % {"part_no": request.part_no}
+            )
         if station is not None and station.part_ids and found[0] not in station.part_ids:
-            raise invalid({"part_no": f"Station {station.name} does not run {request.part_no}."})
+            raise invalid(
+                {
+                    "part_no": _("Station %(station)s does not run %(part_no)s.")
+                    % {"station": station.name, "part_no": request.part_no}
+                }
+            )
         return _Registration(request.usid, *found)
     if station is not None and len(station.part_ids) == 1:
         found = part_row(part_id=next(iter(station.part_ids)))
         if found is not None:
             return _Registration(request.usid, *found)
-    raise ScanRefused(
-        "unknown_unit",
-        f"{request.usid} is not registered yet: name its part to register it"
-        + (f" (station {station.name} runs several)." if station and station.part_ids else "."),
-    )
+    if station and station.part_ids:
+        message = _(
+            "%(usid)s is not registered yet: name its part to register it (station "
+            "%(station)s runs several)."
+        ) % {"usid": request.usid, "station": station.name}
+    else:
+        message = _("%(usid)s is not registered yet: name its part to register it.") % {
+            "usid": request.usid
+        }
+    raise ScanRefused("unknown_unit", message)
 
 
 def _plan_and_stage(registration, stage_key):
     if registration.archived_at is not None:
         raise ScanRefused(
             "part_archived",
-            f"Part {registration.part_no} is archived: its units are no longer scanned.",
+            _("Part %(part_no)s is archived: its units are no longer scanned.")
+            % {"part_no": registration.part_no},
         )
     if _changing(registration.changing_since):
         raise ScanRefused(
             "procedure_changing",
-            f"The procedure of part {registration.part_no} is being changed; "
-            "try again in a few seconds.",
+            _("The procedure of part %(part_no)s is being changed; try again in a few seconds.")
+            % {"part_no": registration.part_no},
             part_no=registration.part_no,
         )
     if registration.version is None or not registration.fingerprint:
         raise ScanRefused(
-            "no_procedure", f"Part {registration.part_no} has no procedure yet: nothing to scan."
+            "no_procedure",
+            _("Part %(part_no)s has no procedure yet: nothing to scan.")
+            % {"part_no": registration.part_no},
         )
     plan = part_plan(registration.part_id, registration.version, registration.fingerprint or "")
     stage = plan.stage(stage_key)
     if stage is None:
         if stage_key in plan.retired_stages:
-            message = f"The stage {stage_key} was retired from part {registration.part_no}."
+            message = _("The stage %(stage)s was retired from part %(part_no)s.")
         else:
-            message = f"Part {registration.part_no} has no stage {stage_key}."
+            message = _("Part %(part_no)s has no stage %(stage)s.")
+        message %= {"stage": stage_key, "part_no": registration.part_no}
         raise invalid({"stage": message})
     return plan, stage
 
@@ -521,7 +568,12 @@ def _changing(since):
 
 def _check_result(stage, request):
     if request.result == ScanEvent.Result.FAIL and not stage.pass_fail:
-        raise invalid({"result": f"{stage.label} is only marked done: it has no pass or fail."})
+        raise invalid(
+            {
+                "result": _("%(stage)s is only marked done: it has no pass or fail.")
+                % {"stage": stage.label}
+            }
+        )
 
 
 def _register(request, context):
@@ -543,10 +595,11 @@ def _register(request, context):
     except ValidationError as error:
         raise invalid({"usid": " ".join(error.messages)}) from None
     if plan.missing_before(stage, {}):
-        starts = ", ".join(s.label for s in plan.registering_stages) or "no stage"
+        starts = ", ".join(s.label for s in plan.registering_stages) or _("no stage")
         raise ScanRefused(
             "unknown_unit",
-            f"{request.usid} is not registered: new units of {found.part_no} start at {starts}.",
+            _("%(usid)s is not registered: new units of %(part_no)s start at %(starts)s.")
+            % {"usid": request.usid, "part_no": found.part_no, "starts": starts},
         )
     if request.tag_no:
         _check_tag_free(plan, request.usid, request.tag_no)
@@ -618,22 +671,24 @@ def _apply(request, context, *, plan, stage, row, part_no):
         if recorded_result == ScanEvent.Result.PASS:
             raise ScanRefused(
                 "result_conflict",
-                f"{stage.label} of {request.usid} is already recorded as a pass; "
-                "a supervisor can undo it.",
+                _("%(stage)s of %(usid)s is already recorded as a pass; a supervisor can undo it.")
+                % {"stage": stage.label, "usid": request.usid},
             )
     missing = plan.missing_before(stage, row)
     if missing:
         names = ", ".join(s.label for s in missing)
         raise ScanRefused(
             "stage_order",
-            f"{request.usid} cannot be recorded at {stage.label}: {names} not done yet.",
+            _("%(usid)s cannot be recorded at %(stage)s: %(missing)s not done yet.")
+            % {"usid": request.usid, "stage": stage.label, "missing": names},
             missing=[s.key for s in missing],
         )
     if request.tag_no and request.tag_no != row["tag_no"]:
         if row["tag_no"]:
             raise ScanRefused(
                 "tag_conflict",
-                f"{request.usid} is paired with tag {row['tag_no']}, not {request.tag_no}.",
+                _("%(usid)s is paired with tag %(tag_no)s, not %(sent)s.")
+                % {"usid": request.usid, "tag_no": row["tag_no"], "sent": request.tag_no},
             )
         _check_tag_free(plan, request.usid, request.tag_no)
     now = timezone.now()
@@ -651,16 +706,24 @@ def _check_hold(request, plan, stage, row, failed):
         when = timezone.localtime(hold.created_at)
         raise ScanRefused(
             "on_hold",
-            f"{request.usid} is on hold: {hold.reason} "
-            f"({hold.user or 'a supervisor'}, {when:%Y-%m-%d %H:%M}).",
+            _("%(usid)s is on hold: %(reason)s (%(by)s, %(when)s).")
+            % {
+                "usid": request.usid,
+                "reason": hold.reason,
+                "by": hold.user or _("a supervisor"),
+                "when": f"{when:%Y-%m-%d %H:%M}",
+            },
             reason=hold.reason,
         )
     if failed and stage not in failed:
         names = ", ".join(s.label for s in failed)
         raise ScanRefused(
             "on_hold",
-            f"{request.usid} failed {names} and is on hold until it is reworked and passes "
-            f"{names} again.",
+            _(
+                "%(usid)s failed %(failed)s and is on hold until it is reworked and passes "
+                "%(failed)s again."
+            )
+            % {"usid": request.usid, "failed": names},
             failed=[s.key for s in failed],
         )
 
@@ -685,7 +748,11 @@ def _check_tag_free(plan, usid, tag_no):
     other = plan.unit_model.objects.filter(tag_no=tag_no).exclude(usid=usid)
     owner = other.values_list("usid", flat=True).first()
     if owner is not None:
-        raise ScanRefused("tag_conflict", f"Tag {tag_no} is already paired with {owner}.")
+        raise ScanRefused(
+            "tag_conflict",
+            _("Tag %(tag_no)s is already paired with %(usid)s.")
+            % {"tag_no": tag_no, "usid": owner},
+        )
 
 
 def _event_values(request, part_id, context, now):
@@ -714,13 +781,22 @@ def _event_write(request, part_id, context, now):
 
 
 def _recorded(request, stage, part_no, event_id):
-    verdict = f": {request.result}" if stage.pass_fail else ""
-    if request.defect:
-        verdict += f" ({request.defect.label})"
+    names = {"usid": request.usid, "stage": stage.label}
+    if not stage.pass_fail:
+        message = _("%(usid)s recorded at %(stage)s.") % names
+    elif request.result == ScanEvent.Result.PASS:
+        message = _("%(usid)s recorded at %(stage)s: pass.") % names
+    elif request.defect:
+        message = _("%(usid)s recorded at %(stage)s: fail (%(defect)s).") % {
+            **names,
+            "defect": request.defect.label,
+        }
+    else:
+        message = _("%(usid)s recorded at %(stage)s: fail.") % names
     return ScanOutcome(
         status=RECORDED,
         code=RECORDED,
-        message=f"{request.usid} recorded at {stage.label}{verdict}.",
+        message=message,
         usid=request.usid,
         stage=stage.key,
         part_no=part_no,
@@ -731,11 +807,18 @@ def _recorded(request, stage, part_no, event_id):
 
 def _already(request, stage, part_no, row):
     when = row.get(stage.at)
-    at = f" at {timezone.localtime(when):%H:%M}" if when else ""
+    names = {"usid": request.usid, "stage": stage.label}
+    if when:
+        message = _("%(usid)s was already recorded at %(stage)s at %(time)s: nothing changed.") % {
+            **names,
+            "time": f"{timezone.localtime(when):%H:%M}",
+        }
+    else:
+        message = _("%(usid)s was already recorded at %(stage)s: nothing changed.") % names
     return ScanOutcome(
         status=ALREADY_RECORDED,
         code=ALREADY_RECORDED,
-        message=f"{request.usid} was already recorded at {stage.label}{at}: nothing changed.",
+        message=message,
         usid=request.usid,
         stage=stage.key,
         part_no=part_no,

@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from shopfloor.characters import validate_printable
 from shopfloor.scanning.input import is_code
@@ -40,7 +41,9 @@ def api_token_issue(*, name, stages=None, station=None, may_read=False, created_
         and not token.is_revoked
         and token.station_id != (station.pk if station else None)
     ):
-        holder = f"station {token.station.name}" if token.station else "a device"
+        holder = (
+            _("station %(name)s") % {"name": token.station.name} if token.station else _("a device")
+        )
         raise ValidationError(
             _(
                 "The name %(name)s is already the token of %(holder)s. Revoke that token first, "
@@ -76,9 +79,11 @@ def api_token_revoke(*, token):
 def _reason_clean(reason):
     reason = (reason or "").strip()
     if not reason:
-        raise invalid({"reason": "Give a reason: it is kept in the unit's history."})
+        raise invalid({"reason": _("Give a reason: it is kept in the unit's history.")})
     if len(reason) > REASON_MAX_LENGTH:
-        raise invalid({"reason": f"Keep the reason under {REASON_MAX_LENGTH} characters."})
+        raise invalid(
+            {"reason": _("Keep the reason under %(max)s characters.") % {"max": REASON_MAX_LENGTH}}
+        )
     try:
         validate_printable(reason)
     except ValidationError as error:
@@ -88,12 +93,14 @@ def _reason_clean(reason):
 
 def _unit_locked(usid):
     if not is_code(usid):
-        raise ScanRefused("unknown_unit", f"{usid[:64]!r} is not a registered USID.")
+        raise ScanRefused(
+            "unknown_unit", _("%(usid)s is not a registered USID.") % {"usid": repr(usid[:64])}
+        )
     registration = UnitRegistration.objects.select_related("part__procedure").find(usid)
     plan = plan_of_part(registration.part) if registration else None
     row = unit_row_lock(plan, registration.usid) if plan else None
     if row is None:
-        raise ScanRefused("unknown_unit", f"{usid} is not registered.")
+        raise ScanRefused("unknown_unit", _("%(usid)s is not registered.") % {"usid": usid})
     return registration, plan, row
 
 
@@ -120,9 +127,14 @@ class EarlierPending(ScanRefused):
         names = ", ".join(earlier.label for earlier in stages)
         super().__init__(
             "earlier_pending",
-            f"{names} {'is' if len(stages) == 1 else 'are'} not done yet on {usid}. Choose "
-            f"whether to mark {'it' if len(stages) == 1 else 'them'} done too, or to mark "
-            f"only {stage.label} done and leave {'it' if len(stages) == 1 else 'them'} pending.",
+            ngettext(
+                "%(names)s is not done yet on %(usid)s. Choose whether to mark it done too, or "
+                "to mark only %(stage)s done and leave it pending.",
+                "%(names)s are not done yet on %(usid)s. Choose whether to mark them done too, "
+                "or to mark only %(stage)s done and leave them pending.",
+                len(stages),
+            )
+            % {"names": names, "usid": usid, "stage": stage.label},
             stages=[earlier.key for earlier in stages],
         )
         self.stages = stages
@@ -139,7 +151,7 @@ class Earlier:
 def _override_defect(defect):
     reason = DefectReason.objects.filter(code=defect or "", is_active=True).first()
     if reason is None:
-        raise invalid({"defect": "Choose the defect the unit failed with."})
+        raise invalid({"defect": _("Choose the defect the unit failed with.")})
     return reason
 
 
@@ -161,12 +173,20 @@ def unit_override(*, usid, stage, action, reason, user, earlier=Earlier.ASK, def
     usid = registration.usid
     target = plan.stage(stage)
     if target is None:
-        raise invalid({"stage": f"Part {registration.part.part_no} has no stage {stage}."})
+        raise invalid(
+            {
+                "stage": _("Part %(part_no)s has no stage %(stage)s.")
+                % {"part_no": registration.part.part_no, "stage": stage}
+            }
+        )
     now = timezone.now()
     marked = []  # (stage, result, defect, reason) of each override event to write
     if action == ScanEvent.Action.MARK_DONE:
         if row[target.flag]:
-            raise ScanRefused("already_done", f"{target.label} of {usid} is already done.")
+            raise ScanRefused(
+                "already_done",
+                _("%(stage)s of %(usid)s is already done.") % {"stage": target.label, "usid": usid},
+            )
         pending = plan.missing_before(target, row)
         if pending and earlier not in (Earlier.MARK_TOO, Earlier.LEAVE_PENDING):
             raise EarlierPending(target, pending, usid)
@@ -179,16 +199,28 @@ def unit_override(*, usid, stage, action, reason, user, earlier=Earlier.ASK, def
         marked.append((target, ScanEvent.Result.PASS, None, reason))
     elif action == ScanEvent.Action.MARK_FAIL:
         if not target.pass_fail:
-            raise invalid({"action": f"{target.label} has no pass or fail: it cannot fail."})
+            raise invalid(
+                {
+                    "action": _("%(stage)s has no pass or fail: it cannot fail.")
+                    % {"stage": target.label}
+                }
+            )
         if not row[target.flag] and row.get(target.result) == ScanEvent.Result.FAIL:
-            raise ScanRefused("already_failed", f"{target.label} of {usid} is already failed.")
+            raise ScanRefused(
+                "already_failed",
+                _("%(stage)s of %(usid)s is already failed.")
+                % {"stage": target.label, "usid": usid},
+            )
         marked.append((target, ScanEvent.Result.FAIL, _override_defect(defect), reason))
     elif action == ScanEvent.Action.UNDO:
         if not row[target.flag] and not row.get(target.result):
-            raise ScanRefused("nothing_to_undo", f"{target.label} of {usid} is not recorded.")
+            raise ScanRefused(
+                "nothing_to_undo",
+                _("%(stage)s of %(usid)s is not recorded.") % {"stage": target.label, "usid": usid},
+            )
         marked.append((target, "", None, reason))
     else:
-        raise invalid({"action": "Choose mark done, mark failed or undo."})
+        raise invalid({"action": _("Choose mark done, mark failed or undo.")})
     changes = {}
     for stage_, result, _defect, _reason in marked:
         done = result == ScanEvent.Result.PASS
@@ -225,7 +257,7 @@ def unit_hold(*, usid, reason, user):
     registration, plan, row = _unit_locked(usid)
     usid = registration.usid
     if supervisor_hold(usid) is not None:
-        raise ScanRefused("already_held", f"{usid} is already on hold.")
+        raise ScanRefused("already_held", _("%(usid)s is already on hold.") % {"usid": usid})
     now = timezone.now()
     plan.unit_model.objects.filter(pk=row["id"]).update(on_hold=True, updated_at=now)
     return _supervisor_event(
@@ -244,7 +276,7 @@ def unit_release(*, usid, reason, user):
     registration, plan, row = _unit_locked(usid)
     usid = registration.usid
     if supervisor_hold(usid) is None:
-        raise ScanRefused("not_held", f"{usid} is not held by a supervisor.")
+        raise ScanRefused("not_held", _("%(usid)s is not held by a supervisor.") % {"usid": usid})
     now = timezone.now()
     on_hold = bool(plan.failed_stages(row))
     plan.unit_model.objects.filter(pk=row["id"]).update(on_hold=on_hold, updated_at=now)

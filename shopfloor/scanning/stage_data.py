@@ -14,11 +14,14 @@ value, so two scans at once can never both win.
 """
 
 import datetime
+import re
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import IntegrityError
+from django.utils.formats import get_format, number_format
+from django.utils.translation import gettext as _
 
 from procedures.config import field_value_problem
 from shopfloor.scanning.refusals import ScanRefused, invalid
@@ -27,6 +30,14 @@ from shopfloor.stations.models import DefectReason, ScanEvent
 
 NUMBER_PLACES = Decimal("0.000001")  # what a decimal or measurement column keeps
 NUMERIC_TYPES = ("decimal", "measurement")
+# A number as text, in one spelling only: digits, at most one decimal point, no thousands
+# separators, no exponent (a person or the screen's own normalizing sends it so).
+NUMBER_TEXT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
+INTEGER_TEXT = re.compile(r"[+-]?[0-9]+")
+DECIMAL_COMMA = re.compile(r"[+-]?[0-9]+,[0-9]+")
+TWO_WAYS = re.compile(r"[+-]?[1-9][0-9]{0,2},[0-9]{3}")
+# Text that is a number written some other way: digits with points, commas or spaces.
+LOOKS_LIKE_NUMBER = re.compile(r"\s*[+-]?[0-9][0-9.,'\s]*")
 
 
 @dataclass(frozen=True)
@@ -61,13 +72,38 @@ def value_from_text(entry, text):
         return None
     if entry.type == "boolean":
         return {"yes": True, "true": True, "no": False, "false": False}.get(text.lower(), text)
-    if entry.type in ("integer", *NUMERIC_TYPES):
-        for number in (int, float):
-            try:
-                return number(text)
-            except ValueError:
-                continue
+    if entry.type == "integer" and INTEGER_TEXT.fullmatch(text):
+        return int(text)
+    if entry.type in NUMERIC_TYPES:
+        text = _decimal_comma_read(text)
+        if NUMBER_TEXT.fullmatch(text):
+            return int(text) if INTEGER_TEXT.fullmatch(text) else float(text)
     return text
+
+
+def _decimal_comma_read(text):
+    """``1,5`` as ``1.5`` where the reader's language writes a decimal comma (Spanish), as the
+    scan screen reads it; a comma followed by exactly three digits (``1,234``: a thousand, or
+    one and a bit?) is left as typed, to be refused rather than guessed."""
+    if get_format("DECIMAL_SEPARATOR") != "," or not DECIMAL_COMMA.fullmatch(text):
+        return text
+    if TWO_WAYS.fullmatch(text):
+        return text
+    return text.replace(",", ".")
+
+
+def number_text_problem(entry, value):
+    """What is wrong with a number field's ``value`` sent as text, naming the field: the one
+    spelling taken is ``1234.5`` (a decimal point, no thousands separators), so text such as
+    ``1.234,5`` or ``1,2,3`` is refused rather than guessed. "" when it is not such a case."""
+    if entry.type not in ("integer", *NUMERIC_TYPES) or not isinstance(value, str):
+        return ""
+    if not LOOKS_LIKE_NUMBER.fullmatch(value):
+        return ""  # words: the field's own check says it must be a number
+    return _(
+        "%(field)s: %(text)s is not a number as it must be sent: digits with a decimal "
+        "point and no thousands separators, e.g. 1234.5."
+    ) % {"field": entry.label, "text": repr(value[:40])}
 
 
 def json_value(entry, value):
@@ -85,15 +121,19 @@ def json_value(entry, value):
 
 
 def limits_text(entry):
-    """A measurement's limits in words, e.g. ``4.75 to 5.25 V`` or ``at least 2 mA``."""
+    """A measurement's limits in words and in the reader's number format, e.g. ``4.75 to
+    5.25 V`` (``4,75 a 5,25 V`` in Spanish) or ``at least 2 mA``."""
     unit = f" {entry.unit}" if entry.unit else ""
-    if entry.min is not None and entry.max is not None:
-        return f"{entry.min} to {entry.max}{unit}"
-    if entry.min is not None:
-        return f"at least {entry.min}{unit}"
-    if entry.max is not None:
-        return f"at most {entry.max}{unit}"
-    return "no limits"
+    low, high = (
+        number_format(limit) if limit is not None else None for limit in (entry.min, entry.max)
+    )
+    if low is not None and high is not None:
+        return _("%(min)s to %(max)s%(unit)s") % {"min": low, "max": high, "unit": unit}
+    if low is not None:
+        return _("at least %(min)s%(unit)s") % {"min": low, "unit": unit}
+    if high is not None:
+        return _("at most %(max)s%(unit)s") % {"max": high, "unit": unit}
+    return _("no limits")
 
 
 def is_outside(entry, value):
@@ -113,7 +153,7 @@ def stage_data_clean(plan, stage, *, data, result, result_sent, defect):
     if data in (None, ""):
         data = {}
     if not isinstance(data, dict):
-        raise invalid({"data": 'The data must be an object, e.g. {"v_out": 5.01}.'})
+        raise invalid({"data": _('The data must be an object, e.g. {"v_out": 5.01}.')})
     if not entries and not data:
         return StageData({}, None, frozenset(), {}, result, defect)
     by_key = {entry.key: entry for entry in entries}
@@ -121,16 +161,18 @@ def stage_data_clean(plan, stage, *, data, result, result_sent, defect):
     for key in data:
         if key not in by_key:
             shown = str(key)[:40]
-            known = ", ".join(by_key) or "none"
-            errors[f"data.{shown}"] = (
-                f"{shown} is not a field of the stage {stage.label} (its fields: {known})."
-            )
+            known = ", ".join(by_key) or _("none")
+            errors[f"data.{shown}"] = _(
+                "%(key)s is not a field of the stage %(stage)s (its fields: %(known)s)."
+            ) % {"key": shown, "stage": stage.label, "known": known}
     values = {}
     for entry in entries:
         value = data.get(entry.key)
         if value is None:
             continue
-        problem = field_value_problem(entry.entry, value, name=entry.label)
+        problem = number_text_problem(entry, value) or field_value_problem(
+            entry.entry, value, name=entry.label
+        )
         if problem:
             errors[f"data.{entry.key}"] = problem
         else:
@@ -142,10 +184,13 @@ def stage_data_clean(plan, stage, *, data, result, result_sent, defect):
         if entry.key not in values and entry.default is not None:
             values[entry.key] = entry.default
     outside = {
-        f"data.{entry.key}": (
-            f"{entry.label} {values[entry.key]}{' ' + entry.unit if entry.unit else ''} is "
-            f"outside its limits ({limits_text(entry)})."
-        )
+        f"data.{entry.key}": _("%(field)s %(value)s%(unit)s is outside its limits (%(limits)s).")
+        % {
+            "field": entry.label,
+            "value": number_format(values[entry.key]),
+            "unit": f" {entry.unit}" if entry.unit else "",
+            "limits": limits_text(entry),
+        }
         for entry in entries
         if entry.type == "measurement"
         and entry.key in values
@@ -157,12 +202,14 @@ def stage_data_clean(plan, stage, *, data, result, result_sent, defect):
         elif result == ScanEvent.Result.PASS:
             raise ScanRefused(
                 "out_of_limits",
-                "Not recorded as a pass: " + " ".join(outside.values()),
+                _("Not recorded as a pass: %(problems)s")
+                % {"problems": " ".join(outside.values())},
                 fields=outside,
             )
     if result == ScanEvent.Result.PASS:
         missing = {
-            f"data.{entry.key}": f"{entry.label} is required for a pass at {stage.label}."
+            f"data.{entry.key}": _("%(field)s is required for a pass at %(stage)s.")
+            % {"field": entry.label, "stage": stage.label}
             for entry in entries
             if entry.required and entry.key not in values
         }
@@ -196,15 +243,21 @@ def data_conflict_check(plan, stage, usid, stage_data, row):
             continue
         recorded, sent = row.get(entry.column), stage_data.columns[entry.column]
         if recorded != sent:
-            differing[f"data.{entry.key}"] = (
-                f"{entry.label}: recorded {json_value(entry, recorded)!r}, "
-                f"sent {json_value(entry, sent)!r}."
-            )
+            differing[f"data.{entry.key}"] = _(
+                "%(field)s: recorded %(recorded)s, sent %(sent)s."
+            ) % {
+                "field": entry.label,
+                "recorded": repr(json_value(entry, recorded)),
+                "sent": repr(json_value(entry, sent)),
+            }
     if differing:
         raise ScanRefused(
             "data_conflict",
-            f"{stage.label} of {usid} is already recorded with other values; nothing was "
-            "changed: " + " ".join(differing.values()),
+            _(
+                "%(stage)s of %(usid)s is already recorded with other values; nothing was "
+                "changed: %(problems)s"
+            )
+            % {"stage": stage.label, "usid": usid, "problems": " ".join(differing.values())},
             fields=differing,
         )
 
@@ -223,9 +276,17 @@ def unique_values_guard(plan, usid, unique):
         entry, value, other = holder
         raise ScanRefused(
             "duplicate_value",
-            f"{entry.label} {json_value(entry, value)} is already held by {other}; "
-            f"{usid} was not recorded.",
-            fields={f"data.{entry.key}": f"{json_value(entry, value)} is held by {other}."},
+            _("%(field)s %(value)s is already held by %(other)s; %(usid)s was not recorded.")
+            % {
+                "field": entry.label,
+                "value": json_value(entry, value),
+                "other": other,
+                "usid": usid,
+            },
+            fields={
+                f"data.{entry.key}": _("%(value)s is held by %(other)s.")
+                % {"value": json_value(entry, value), "other": other}
+            },
             usid_holding=other,
         ) from None
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from shopfloor.scanning.rules import StationSnapshot
 from shopfloor.stations.models import ApiToken
@@ -74,13 +75,17 @@ def token_cache_clear():
 def token_from_header(header):
     """The raw token of an ``Authorization: Bearer <token>`` header, or TokenRefused."""
     if not header:
-        raise TokenRefused("token_missing", "Send the station's token as 'Authorization: Bearer'.")
+        raise TokenRefused(
+            "token_missing", _("Send the station's token as 'Authorization: Bearer'.")
+        )
     scheme, _space, raw = header.partition(" ")
     raw = raw.strip()
     if scheme.lower() != "bearer" or not raw:
-        raise TokenRefused("token_missing", "Send the station's token as 'Authorization: Bearer'.")
+        raise TokenRefused(
+            "token_missing", _("Send the station's token as 'Authorization: Bearer'.")
+        )
     if len(raw) > MAX_TOKEN_LENGTH or not raw.isascii():
-        raise TokenRefused("token_invalid", "The token is not valid.")
+        raise TokenRefused("token_invalid", _("The token is not valid."))
     return raw
 
 
@@ -92,19 +97,15 @@ def token_authenticate(raw):
     if cached is not None and cached[1] > now:
         holder = cached[0]
     else:
-        token = (
-            ApiToken.objects.select_related("station")
-            .filter(key_hash=digest, is_revoked=False)
-            .first()
-        )
+        token = ApiToken.objects.filter(key_hash=digest, is_revoked=False).first()
         if token is None:
             with _cache_lock:
                 _cache.pop(digest, None)
-            raise TokenRefused("token_invalid", "The token is not valid or has been revoked.")
+            raise TokenRefused("token_invalid", _("The token is not valid or has been revoked."))
         holder = TokenHolder(
             id=token.pk,
             name=token.name,
-            station=StationSnapshot.of(token.station) if token.station else None,
+            station=StationSnapshot.read(token.station_id) if token.station_id else None,
             stages=frozenset(token.stage_list),
             may_read=token.may_read,
         )

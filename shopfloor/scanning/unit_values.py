@@ -8,12 +8,14 @@ Fields with a stage are entered with the scan of that stage and not changed here
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from procedures.config import field_value_problem
 from shopfloor.scanning.selectors import unit_find
 from shopfloor.scanning.stage_data import (
     column_value,
     json_value,
+    number_text_problem,
     unique_values_guard,
 )
 from shopfloor.stations.models import ScanEvent
@@ -27,7 +29,7 @@ def unit_values_edit(*, usid, values, user):
     holds; nothing is written then."""
     found = unit_find(usid=usid)
     if found is None or found[2] is None:
-        raise LookupError(f"No unit {usid} is registered.")
+        raise LookupError(_("No unit %(usid)s is registered.") % {"usid": usid})
     registration, plan, _row = found
     entries = {entry.key: entry for entry in plan.fields}
     errors = {}
@@ -35,12 +37,20 @@ def unit_values_edit(*, usid, values, user):
     for key, value in values.items():
         entry = entries.get(key)
         if entry is None:
-            errors[key] = f"{key} is not a field of {registration.part.part_no}."
+            errors[key] = _("%(key)s is not a field of %(part_no)s.") % {
+                "key": key,
+                "part_no": registration.part.part_no,
+            }
         elif entry.stage:
-            errors[key] = f"{entry.label} is entered with the scan of {entry.stage}."
+            errors[key] = _("%(field)s is entered with the scan of %(stage)s.") % {
+                "field": entry.label,
+                "stage": entry.stage,
+            }
         elif value in ("", None):
             cleaned[entry.column] = (entry, None)
-        elif problem := field_value_problem(entry.entry, value, name=entry.label):
+        elif problem := number_text_problem(entry, value) or field_value_problem(
+            entry.entry, value, name=entry.label
+        ):
             errors[key] = problem
         else:
             cleaned[entry.column] = (entry, column_value(entry, value))

@@ -7,6 +7,7 @@ from django.core import signing
 from django.core.exceptions import ValidationError
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from parts.models import ModelPart
@@ -28,7 +29,6 @@ from shopfloor.scanning.services import (
     unit_override,
     unit_release,
 )
-from shopfloor.scanning.sql import station_row
 from shopfloor.scanning.stage_data import stage_fields_described
 from shopfloor.scanning.unit_values import unit_values_edit
 from shopfloor.stations.forms import (
@@ -121,19 +121,10 @@ def scan_submit(request, pk):
 
 def _station_snapshot(pk):
     """What the rules check of the station, its parts included, read in one statement."""
-    row = station_row(pk)
-    if row is None:
+    snapshot = StationSnapshot.read(pk)
+    if snapshot is None:
         raise Http404("No such station.")
-    pk, name, stage, pairs_tag, is_active, limited, part_ids = row
-    return StationSnapshot(
-        id=pk,
-        name=name,
-        stage=stage,
-        part_ids=part_ids,
-        pairs_tag=pairs_tag,
-        is_active=is_active,
-        qualification_limited=limited,
-    )
+    return snapshot
 
 
 def _outcome_json(outcome):
@@ -152,7 +143,7 @@ def _scan_from_screen(station, user, data):
             usid = code_clean(code)
         except ValidationError as error:
             return ScanOutcome(REFUSED, "invalid", " ".join(error.messages)), ""
-        message = f"Now scan the tag label of {usid}."
+        message = _("Now scan the tag label of %(usid)s.") % {"usid": usid}
         return ScanOutcome(WAITING_FOR_TAG, "scan_tag", message, usid=usid), usid
     refusal = scan_qualification_refusal(
         station=station, user=user, usid=pending or code, part_no=data.get("part_no") or None
@@ -301,7 +292,7 @@ def station_token_issue(request, pk):
 def _station_form(request, form):
     if request.method == "POST" and form.is_valid():
         station = form.save()
-        messages.success(request, f"Station {station.name} saved.")
+        messages.success(request, _("Station %(station)s saved.") % {"station": station.name})
         return redirect("stations:manage")
     return render(request, "stations/station_form.html", {"form": form})
 
@@ -332,7 +323,11 @@ def unit_action(request, usid, action):
     except ScanRefused as refusal:
         messages.error(request, refusal.message)
     else:
-        messages.success(request, f"{usid}: {action} recorded.")
+        done = {
+            "override": _("%(usid)s: override recorded."),
+            "hold": _("%(usid)s: hold recorded."),
+        }.get(action, _("%(usid)s: release recorded."))
+        messages.success(request, done % {"usid": usid})
     return redirect("dashboards:unit", usid=usid)
 
 
@@ -361,7 +356,7 @@ def defect_reason_edit(request, pk):
 def _defect_reason_form(request, form):
     if request.method == "POST" and form.is_valid():
         reason = form.save()
-        messages.success(request, f"Defect reason {reason.code} saved.")
+        messages.success(request, _("Defect reason %(code)s saved.") % {"code": reason.code})
         return redirect("stations:defects")
     return render(request, "stations/defect_reason_form.html", {"form": form})
 
@@ -384,8 +379,12 @@ def unit_values(request, usid):
             form.add_error(None, refusal.message)
         else:
             if changes:
-                messages.success(request, f"{usid}: {', '.join(changes)} changed.")
+                messages.success(
+                    request,
+                    _("%(usid)s: %(fields)s changed.")
+                    % {"usid": usid, "fields": ", ".join(changes)},
+                )
             else:
-                messages.info(request, f"{usid}: nothing changed.")
+                messages.info(request, _("%(usid)s: nothing changed.") % {"usid": usid})
             return redirect("dashboards:unit", usid=found[0].usid)
     return unit_story_page(request, usid, values_form=form)

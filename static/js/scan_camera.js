@@ -85,7 +85,7 @@
           seen.set(text, now);
           if (before === undefined || now - before > SAME_CODE_AGAIN_MS) {
             screen.dispatchEvent(new CustomEvent("scan:decoded", { detail: { text: text } }));
-            say("Read " + text + ". Hold the next label in view.");
+            say(interpolate(gettext("Read %(code)s. Hold the next label in view."), { code: text }, true));
           }
         }
       })
@@ -93,7 +93,13 @@
         // The reader could not start (e.g. a policy forbids compiling WebAssembly): say so
         // rather than showing a camera that never reads.
         if (error && error.name === "NotSupportedError") {
-          say("The camera's code reader cannot run here: " + error.message + " Scan with the scanner or type the USID.");
+          say(
+            interpolate(
+              gettext("The camera's code reader cannot run here: %(problem)s Scan with the scanner or type the USID."),
+              { problem: error.message },
+              true
+            )
+          );
           stop();
         }
       })
@@ -105,7 +111,7 @@
   }
 
   function start() {
-    say("Starting the camera…");
+    say(gettext("Starting the camera…"));
     Promise.all([
       makeDetector(),
       navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" }, audio: false }),
@@ -117,12 +123,18 @@
       })
       .then(function () {
         seen = new Map();
-        say("Hold a label in view: Code 128, DataMatrix or QR.");
+        say(gettext("Hold a label in view: Code 128, DataMatrix or QR."));
         read();
       })
       .catch(function (error) {
         stop();
-        say("The camera cannot be used: " + (error && error.message ? error.message : error) + ". Scan with the scanner or type the USID.");
+        say(
+          interpolate(
+            gettext("The camera cannot be used: %(problem)s. Scan with the scanner or type the USID."),
+            { problem: error && error.message ? error.message : error },
+            true
+          )
+        );
       });
   }
 

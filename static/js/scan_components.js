@@ -34,7 +34,9 @@
   }
 
   function describe(entry) {
-    return entry.kind === "lot" ? entry.label + " (lot code)" : entry.label + " (" + entry.part_no + ")";
+    return entry.kind === "lot"
+      ? interpolate(gettext("%(label)s (lot code)"), { label: entry.label }, true)
+      : interpolate(gettext("%(label)s (%(part_no)s)"), { label: entry.label, part_no: entry.part_no }, true);
   }
 
   function show() {
@@ -48,12 +50,21 @@
     }
     const entry = step.entries[step.index];
     const head = document.createElement("span");
-    head.textContent = "Now scan " + describe(entry) + " for " + step.scan.usid.trim();
+    head.textContent = interpolate(
+      gettext("Now scan %(component)s for %(usid)s"),
+      { component: describe(entry), usid: step.scan.usid.trim() },
+      true
+    );
     const count = document.createElement("span");
     count.className = "ms-2 text-secondary";
-    count.textContent =
-      "· " + (step.index + 1) + " of " + step.entries.length +
-      (entry.required ? "" : " · optional: Enter alone skips it") + " · Esc cancels";
+    const where = { at: step.index + 1, of: step.entries.length };
+    count.textContent = interpolate(
+      entry.required
+        ? gettext("· %(at)s of %(of)s · Esc cancels")
+        : gettext("· %(at)s of %(of)s · optional: Enter alone skips it · Esc cancels"),
+      where,
+      true
+    );
     prompt.dataset.expects = entry.key;
     prompt.replaceChildren(head, count);
     prompt.hidden = false;
@@ -110,7 +121,7 @@
       const dropped = step;
       step = null;
       show();
-      dropped.cancel("Scan cancelled: nothing recorded.");
+      dropped.cancel(gettext("Scan cancelled: nothing recorded."));
       return true;
     },
   };

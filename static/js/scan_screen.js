@@ -57,13 +57,13 @@
     ],
   };
   const WORDS = {
-    recorded: "Recorded",
-    already_recorded: "Already recorded",
-    refused: "Refused",
-    waiting: "Waiting to send",
-    signed_in: "Operator",
-    queued: "Queued",
-    cancelled: "Cancelled",
+    recorded: gettext("Recorded"),
+    already_recorded: gettext("Already recorded"),
+    refused: gettext("Refused"),
+    waiting: gettext("Waiting to send"),
+    signed_in: gettext("Operator"),
+    queued: gettext("Queued"),
+    cancelled: gettext("Cancelled"),
   };
 
   let audio = null;
@@ -172,7 +172,7 @@
     if (PAIRS_TAG && !pendingUsid) {
       pendingUsid = text.trim();
       showPrompt();
-      showAnswer("waiting", "Now scan the tag label of " + pendingUsid + ".");
+      showAnswer("waiting", interpolate(gettext("Now scan the tag label of %(usid)s."), { usid: pendingUsid }, true));
       play("waiting");
       return;
     }
@@ -194,10 +194,14 @@
       scan.answer = {
         status: "refused",
         code: "defect_required",
-        message:
-          scan.usid.trim() +
-          " not recorded: choose the defect of the fail first (keys 1–9 or scan the defect " +
-          "card), then scan it again. The fail stays armed.",
+        message: interpolate(
+          gettext(
+            "%(usid)s not recorded: choose the defect of the fail first (keys 1–9 or scan the " +
+              "defect card), then scan it again. The fail stays armed."
+          ),
+          { usid: scan.usid.trim() },
+          true
+        ),
       };
       update(function (state) {
         state.log.unshift(scan);
@@ -244,15 +248,20 @@
       state.queue.push(scan);
     });
     if (problem) {
-      showAnswer("queued", scanName(scan) + " queued: it is sent when the server answers.");
+      showAnswer(
+        "queued",
+        interpolate(gettext("%(scan)s queued: it is sent when the server answers."), { scan: scanName(scan) }, true)
+      );
       play("queued");
     }
-    echoInDialog(scanName(scan) + " taken.");
+    echoInDialog(interpolate(gettext("%(scan)s taken."), { scan: scanName(scan) }, true));
     send();
   }
 
   function scanName(scan) {
-    return scan.tag_no ? scan.usid.trim() + " / tag " + scan.tag_no.trim() : scan.usid.trim();
+    return scan.tag_no
+      ? interpolate(gettext("%(usid)s / tag %(tag_no)s"), { usid: scan.usid.trim(), tag_no: scan.tag_no.trim() }, true)
+      : scan.usid.trim();
   }
 
   // ---- sending the queue in order ------------------------------------------------------
@@ -412,7 +421,7 @@
   // ---- showing it ----------------------------------------------------------------------
 
   function time(ms) {
-    return new Date(ms).toLocaleTimeString([], {
+    return new Date(ms).toLocaleTimeString(document.documentElement.lang || [], {
       hour: "2-digit",
       minute: "2-digit",
       second: "2-digit",
@@ -423,9 +432,11 @@
   function age(ms) {
     const minutes = Math.floor((Date.now() - ms) / 60000);
     if (minutes < 1) {
-      return "less than a minute";
+      return gettext("less than a minute");
     }
-    return minutes < 120 ? minutes + " min" : Math.floor(minutes / 60) + " h " + (minutes % 60) + " min";
+    return minutes < 120
+      ? interpolate(gettext("%(minutes)s min"), { minutes: minutes }, true)
+      : interpolate(gettext("%(hours)s h %(minutes)s min"), { hours: Math.floor(minutes / 60), minutes: minutes % 60 }, true);
   }
 
   function render(state) {
@@ -434,22 +445,26 @@
     el.connection.dataset.state = offline ? "offline" : problem ? "stalled" : "online";
     el.connection.className = "badge " + (offline ? "text-bg-dark" : problem ? "text-bg-warning" : "text-bg-success");
     el.connection.textContent = offline
-      ? "Offline: scans are kept here"
+      ? gettext("Offline: scans are kept here")
       : problem === "signed_out"
-        ? "Signed out: sign in again"
+        ? gettext("Signed out: sign in again")
         : problem === "server"
-          ? "Server error " + (problemStatus || "")
-          : "Online";
+          ? interpolate(gettext("Server error %(status)s"), { status: problemStatus || "" }, true)
+          : gettext("Online");
     const waiting = state.queue.length;
     el.waiting.dataset.count = String(waiting);
-    el.waiting.textContent = waiting + " waiting to send";
+    el.waiting.textContent = interpolate(ngettext("%(n)s waiting to send", "%(n)s waiting to send", waiting), { n: waiting }, true);
     el.waiting.className = "badge " + (waiting ? "text-bg-warning" : "text-bg-secondary");
     const refusals = state.log.filter(function (s) {
       return s.answer && s.answer.status === "refused" && !s.acknowledged;
     });
     el.refusals.hidden = refusals.length === 0;
     el.refusals.dataset.count = String(refusals.length);
-    el.refusals.textContent = refusals.length + (refusals.length === 1 ? " refusal" : " refusals") + " to acknowledge";
+    el.refusals.textContent = interpolate(
+      ngettext("%(n)s refusal to acknowledge", "%(n)s refusals to acknowledge", refusals.length),
+      { n: refusals.length },
+      true
+    );
     el.ack.hidden = refusals.length === 0;
 
     const oldest = state.queue[0];
@@ -457,14 +472,23 @@
     el.stuck.hidden = !stuck;
     if (stuck) {
       const why = {
-        offline: "the server cannot be reached",
-        signed_out: "this screen is signed out: sign in again (reload) and they are sent",
-        server: "the server answers with an error" + (problemStatus ? " (" + problemStatus + ")" : ""),
-      }[problem] || "the server has not answered yet";
-      el.stuck.textContent =
-        waiting + (waiting === 1 ? " scan has" : " scans have") + " not been sent since " + time(oldest.at) +
-        " (" + age(oldest.at) + "): " + why +
-        ". They are kept on this device and sent in order; do not clear the browser's data.";
+        offline: gettext("the server cannot be reached"),
+        signed_out: gettext("this screen is signed out: sign in again (reload) and they are sent"),
+        server: problemStatus
+          ? interpolate(gettext("the server answers with an error (%(status)s)"), { status: problemStatus }, true)
+          : gettext("the server answers with an error"),
+      }[problem] || gettext("the server has not answered yet");
+      el.stuck.textContent = interpolate(
+        ngettext(
+          "%(n)s scan has not been sent since %(time)s (%(age)s): %(why)s. They are kept on this " +
+            "device and sent in order; do not clear the browser's data.",
+          "%(n)s scans have not been sent since %(time)s (%(age)s): %(why)s. They are kept on " +
+            "this device and sent in order; do not clear the browser's data.",
+          waiting
+        ),
+        { n: waiting, time: time(oldest.at), age: age(oldest.at), why: why },
+        true
+      );
     }
 
     el.logSection.hidden = state.queue.length + state.log.length === 0;
@@ -488,12 +512,19 @@
     when.textContent = time(scan.at);
     const usid = document.createElement("strong");
     usid.className = "scan-log-usid";
-    usid.textContent = scan.badge ? "Badge" : scanName(scan);
+    usid.textContent = scan.badge ? gettext("Badge") : scanName(scan);
     // A scan sent without a result has it derived from its values: the answer tells which.
     const result = scan.result || (scan.answer && scan.answer.result) || "";
     const choice = document.createElement("span");
     choice.className = "badge " + (result === "fail" ? "text-bg-danger" : result ? "text-bg-success" : "text-bg-secondary");
-    choice.textContent = result === "fail" ? "fail" + (scan.defect_label ? ": " + scan.defect_label : "") : result || "from values";
+    choice.textContent =
+      result === "fail"
+        ? scan.defect_label
+          ? interpolate(gettext("fail: %(defect)s"), { defect: scan.defect_label }, true)
+          : gettext("fail")
+        : result === "pass"
+          ? gettext("pass")
+          : result || gettext("from values");
     choice.hidden = Boolean(scan.badge);
     const word = document.createElement("span");
     word.className = "scan-log-word";
@@ -507,7 +538,7 @@
       ack.type = "button";
       ack.className = "btn btn-outline-danger";
       ack.dataset.ack = scan.scan_id;
-      ack.textContent = "Seen";
+      ack.textContent = gettext("Seen");
       row.appendChild(ack);
     }
     return row;
@@ -542,12 +573,16 @@
       prompt.dataset.testid = "waiting-for-tag";
       document.getElementById("scan-prompt").appendChild(prompt);
     }
-    prompt.textContent = "Now scan the tag label of " + pendingUsid + ". (Esc cancels)";
+    prompt.textContent = interpolate(gettext("Now scan the tag label of %(usid)s. (Esc cancels)"), { usid: pendingUsid }, true);
   }
 
   function echoInDialog(message) {
     for (const echo of document.querySelectorAll(".modal.show [data-scan-echo]")) {
-      echo.textContent = message + " Scanning goes on while this is open (Esc closes it).";
+      echo.textContent = interpolate(
+        gettext("%(message)s Scanning goes on while this is open (Esc closes it)."),
+        { message: message },
+        true
+      );
     }
   }
 
@@ -573,8 +608,12 @@
     if (armed) {
       const label = el.defect && el.defect.value ? defectLabel(el.defect.value) : "";
       el.armed.textContent = label
-        ? "FAIL armed: " + label + ". The next scan is recorded as this fail (F2 or Esc disarms)."
-        : "FAIL armed: choose the defect (keys 1–9 or scan its card). F2 or Esc disarms.";
+        ? interpolate(
+          gettext("FAIL armed: %(defect)s. The next scan is recorded as this fail (F2 or Esc disarms)."),
+          { defect: label },
+          true
+        )
+        : gettext("FAIL armed: choose the defect (keys 1–9 or scan its card). F2 or Esc disarms.");
     }
   }
 
@@ -585,7 +624,7 @@
   function chooseDefectByNumber(digit) {
     const option = defectOptions()[Number(digit) - 1];
     if (!option) {
-      showAnswer("refused", "There is no defect number " + digit + ".");
+      showAnswer("refused", interpolate(gettext("There is no defect number %(digit)s."), { digit: digit }, true));
       play("refused");
       return;
     }
@@ -598,7 +637,10 @@
       return o.value.toLowerCase() === code.toLowerCase();
     });
     if (!option) {
-      showAnswer("refused", "The card " + code + " is not a defect reason in the list.");
+      showAnswer(
+        "refused",
+        interpolate(gettext("The card %(code)s is not a defect reason in the list."), { code: code }, true)
+      );
       play("refused");
       return;
     }
@@ -807,7 +849,7 @@
   function showMuted() {
     const muted = isMuted();
     el.mute.setAttribute("aria-pressed", muted ? "true" : "false");
-    el.mute.replaceChildren(document.createTextNode(muted ? "Sound off " : "Sound on "));
+    el.mute.replaceChildren(document.createTextNode((muted ? gettext("Sound off") : gettext("Sound on")) + " "));
     const key = document.createElement("kbd");
     key.textContent = "F9";
     el.mute.appendChild(key);

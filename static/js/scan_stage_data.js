@@ -5,6 +5,12 @@
 // text, as a scanner reads it); a measurement shows its unit and limits and turns green or
 // red as it is typed. Esc drops the scan. The values are snapshotted into the scan at Enter,
 // so the queue sends exactly what was typed, even after the screen has moved on.
+//
+// Numbers are typed as the operator's language writes them: "1.5" always, and "1,5" where the
+// decimal mark is a comma (Spanish). The screen sends the number itself (JSON), never the
+// text, so the server reads one spelling only. Thousands separators are never guessed: text
+// with two marks ("1.234,5", "1,2,3") is refused, and so is, in a comma language, one mark
+// followed by exactly three digits ("1.234" or "1,234": a thousand, or one and a bit?).
 (function () {
   "use strict";
 
@@ -18,7 +24,60 @@
   const list = panel.querySelector(".scan-stage-data-fields");
   const partNos = Object.keys(byPart);
   const DATE = /^\d{4}-\d{2}-\d{2}$/;
-  const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+  const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)$/;
+  const DECIMAL_MARK = typeof get_format === "function" && get_format("DECIMAL_SEPARATOR") === "," ? "," : ".";
+  const TWO_WAYS = /^[+-]?[1-9]\d{0,2}[.,]\d{3}$/;
+
+  // A number as the operator's language writes it (the decimal mark of the language).
+  function localNumber(value) {
+    return String(value).replace(".", DECIMAL_MARK);
+  }
+
+  function say(text, values) {
+    return interpolate(text, values, true);
+  }
+
+  // What a number field's text stands for: {value} or {problem}, never a guess.
+  function number(field, raw) {
+    const names = { field: field.label, text: raw };
+    const marks = raw.match(/[.,]/g) || [];
+    if (marks.length > 1 || /\s/.test(raw)) {
+      return {
+        problem: say(
+          gettext("%(field)s: %(text)s has thousands separators or more than one decimal mark: type the number without thousands separators, e.g. %(example)s."),
+          Object.assign(names, { example: localNumber("1234.5") })
+        ),
+      };
+    }
+    if (marks[0] === "," && DECIMAL_MARK !== ",") {
+      return {
+        problem: say(
+          gettext("%(field)s: type %(text)s with a decimal point and no thousands separators, e.g. %(example)s."),
+          Object.assign(names, { example: "1234.5" })
+        ),
+      };
+    }
+    if (DECIMAL_MARK === "," && TWO_WAYS.test(raw)) {
+      const parts = raw.split(/[.,]/);
+      return {
+        problem: say(
+          gettext("%(field)s: %(text)s can be read two ways (a thousands separator or a decimal mark): type %(whole)s for the whole number, or %(decimal)s for the decimal one."),
+          Object.assign(names, { whole: parts[0] + parts[1], decimal: parts[0] + "," + parts[1] + "0" })
+        ),
+      };
+    }
+    const text = raw.replace(",", ".");
+    const whole = /^[+-]?\d+$/.test(text);
+    if (!NUMBER.test(text) || !isFinite(Number(text)) || (field.type === "integer" && !whole)) {
+      return {
+        problem: say(
+          field.type === "integer" ? gettext("%(field)s: %(text)s is not a whole number.") : gettext("%(field)s: %(text)s is not a number."),
+          names
+        ),
+      };
+    }
+    return { value: Number(text) };
+  }
 
   function fieldsOf(scan) {
     if (scan.part_no && byPart[scan.part_no]) {
@@ -34,25 +93,22 @@
       return { empty: true };
     }
     if (field.type === "measurement" || field.type === "decimal" || field.type === "integer") {
-      const ok = NUMBER.test(raw) && isFinite(Number(raw));
-      if (!ok || (field.type === "integer" && !/^[+-]?\d+$/.test(raw))) {
-        return { problem: field.label + ": " + raw + " is not a " + (field.type === "integer" ? "whole number" : "number") + "." };
-      }
-      return { value: Number(raw) };
+      return number(field, raw);
     }
     if (field.type === "boolean") {
-      if (/^(y|yes|1|true)$/i.test(raw)) {
+      const answer = raw.toLowerCase();
+      if (/^(y|yes|1|true)$/.test(answer) || answer === gettext("y") || answer === gettext("yes")) {
         return { value: true };
       }
-      if (/^(n|no|0|false)$/i.test(raw)) {
+      if (/^(n|no|0|false)$/.test(answer) || answer === gettext("n") || answer === gettext("no")) {
         return { value: false };
       }
-      return { problem: field.label + ": answer y or n." };
+      return { problem: say(gettext("%(field)s: answer %(yes)s or %(no)s."), { field: field.label, yes: gettext("y"), no: gettext("n") }) };
     }
     if (field.type === "date") {
       const day = new Date(raw + "T00:00:00Z");
       if (!DATE.test(raw) || isNaN(day) || day.toISOString().slice(0, 10) !== raw) {
-        return { problem: field.label + ": " + raw + " is not a date (YYYY-MM-DD)." };
+        return { problem: say(gettext("%(field)s: %(text)s is not a date (YYYY-MM-DD)."), { field: field.label, text: raw }) };
       }
       return { value: raw };
     }
@@ -65,7 +121,7 @@
       if (number >= 1 && number <= choices.length) {
         return { value: choices[number - 1] };
       }
-      return { problem: field.label + ": " + raw + " is not one of the choices." };
+      return { problem: say(gettext("%(field)s: %(text)s is not one of the choices."), { field: field.label, text: raw }) };
     }
     return { value: raw };
   }
@@ -86,7 +142,7 @@
       }).join(" · ");
     }
     if (field.type === "boolean") {
-      return "y / n";
+      return gettext("y") + " / " + gettext("n");
     }
     if (field.type === "date") {
       return "YYYY-MM-DD";
@@ -110,7 +166,8 @@
     input.spellcheck = false;
     input.dataset.key = field.key;
     if (field.default !== undefined) {
-      input.placeholder = "default: " + field.default;
+      const shown = typeof field.default === "number" ? localNumber(field.default) : field.default;
+      input.placeholder = say(gettext("default: %(value)s"), { value: shown });
     }
     const note = document.createElement("div");
     note.className = "form-text fs-6";
@@ -135,7 +192,7 @@
       entry.input.classList.add(bad ? "is-invalid" : "is-valid");
       entry.item.dataset.limits = bad ? "outside" : "inside";
       if (bad) {
-        entry.problem.textContent = "Outside its limits (" + field.limits + "): the unit fails.";
+        entry.problem.textContent = say(gettext("Outside its limits (%(limits)s): the unit fails."), { limits: field.limits });
       }
     } else if (field.type === "choice" && !parsed.empty) {
       entry.input.classList.add("is-valid");
@@ -146,8 +203,10 @@
   function run(scan, finish, cancel) {
     const fields = fieldsOf(scan);
     const entries = fields.map(row);
-    const name = scan.tag_no ? scan.usid.trim() + " / tag " + scan.tag_no.trim() : scan.usid.trim();
-    title.textContent = "Values for " + name + (scan.result === "fail" ? " (fail)" : "");
+    const name = scan.tag_no
+      ? say(gettext("%(usid)s / tag %(tag_no)s"), { usid: scan.usid.trim(), tag_no: scan.tag_no.trim() })
+      : scan.usid.trim();
+    title.textContent = say(scan.result === "fail" ? gettext("Values for %(name)s (fail)") : gettext("Values for %(name)s"), { name: name });
     list.replaceChildren.apply(list, entries.map(function (entry) { return entry.item; }));
     panel.hidden = false;
     let at = 0;
@@ -163,7 +222,7 @@
       const parsed = parse(entry.field, entry.input.value);
       if (!parsed.problem && parsed.empty && final && entry.field.required &&
           entry.field.default === undefined && scan.result !== "fail") {
-        parsed.problem = entry.field.label + " is required.";
+        parsed.problem = say(gettext("%(field)s is required."), { field: entry.field.label });
       }
       show(entry, parsed);
       return parsed;
@@ -195,7 +254,7 @@
       if (event.key === "Escape") {
         event.preventDefault();
         close();
-        cancel(name + " not recorded: its values were not entered (Esc).");
+        cancel(say(gettext("%(name)s not recorded: its values were not entered (Esc)."), { name: name }));
         return;
       }
       if (event.key !== "Enter") {

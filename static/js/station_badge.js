@@ -1,7 +1,8 @@
 // The operator at a station device. A badge card scanned on the scan screen goes through the
 // screen's queue like a scan (scan_screen.js); its answer names the new operator, and brings
 // the CSRF token of the new sign-in, which the next queued scan must carry. A screen signed in
-// by badge locks itself ("scan your badge") after the idle time without a scan; the server
+// by badge (or by password on a device bound to the station) locks itself ("scan your badge")
+// after the idle time without a scan; the server
 // ends an idle badge session on its own as well, so a screen whose clock or script stopped
 // never scans for the operator who walked away.
 (function () {
@@ -64,7 +65,8 @@
 
   if (lockForm && idleMs > 0) {
     window.setInterval(function () {
-      if (box.dataset.byBadge === "true" && Date.now() - lastScan > idleMs) {
+      const locks = box.dataset.byBadge === "true" || box.dataset.idleLocks === "true";
+      if (locks && Date.now() - lastScan > idleMs) {
         lock(true);
       }
     }, 1000);

@@ -180,3 +180,11 @@ def test_a_scan_taken_before_the_idle_time_and_sent_late_is_recorded(
     assert late["status"] == "recorded"
     assert idle["code"] == "station_locked"
     assert list(ScanEvent.objects.values_list("usid", "user")) == [("U1", ana.pk)]
+
+
+def test_a_badge_session_loads_the_scripts_translations_of_its_screen(device, station, ana):
+    badge(device, BADGE_A)
+
+    catalog = device.get("/jsi18n/", headers={"Accept-Language": "es"})
+
+    assert catalog.status_code == 200 and "Escaneo cancelado" in catalog.content.decode()

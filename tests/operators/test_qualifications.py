@@ -5,6 +5,7 @@ import datetime
 
 import pytest
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from shopfloor.operators.models import Qualification, QualificationRule
 from shopfloor.stations.models import ScanEvent, Station
@@ -92,8 +93,10 @@ def test_engineers_limit_and_supervisors_qualify_and_see_who_is_qualified(
     board = boss.get("/operators/qualifications/").content.decode()
 
     assert "station SMD-1" in board and "stage qc of EICS112_Part" in board
-    assert f"Ana Lima ({today(90):%Y-%m-%d})" in board
-    assert f"Ben Okafor ({today(-3):%Y-%m-%d}, " in board and "expired" in board
+    # Expiry dates are written in the reader's date format (English: month/day/year).
+    assert f"Ana Lima ({date_format(today(90), 'SHORT_DATE_FORMAT')})" in board
+    assert f"Ben Okafor ({date_format(today(-3), 'SHORT_DATE_FORMAT')}, " in board
+    assert "expired" in board
 
 
 @pytest.mark.parametrize(
