@@ -148,7 +148,9 @@ def test_a_number_typed_on_a_page_is_read_in_the_readers_language_or_refused(lan
 
     with translation.override(language):
         value = value_from_text(weight, typed)
-        problem = number_text_problem(weight, value) or field_value_problem(weight.entry, value)
+        problem = number_text_problem(weight, value) or field_value_problem(
+            weight.entry, value, name=weight.label
+        )
 
     if read is None:  # kept as typed, and refused with a reason
         assert value == typed and problem
