@@ -17,6 +17,7 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext_noop
 from django_tasks_db.models import DBTaskResult
 
 from shopfloor.jobs import files
@@ -121,7 +122,7 @@ def job_cancel(*, job):
     cancelled = Job.objects.filter(pk=job.pk, state__in=ACTIVE_STATES).update(
         state=JobState.CANCELLED,
         finished_at=timezone.now(),
-        message="Cancelled.",
+        message=gettext_noop("Cancelled."),
     )
     if cancelled:
         DBTaskResult.objects.filter(id=job.task_id or None, status="READY").delete()
@@ -179,7 +180,7 @@ def _reap_stale(now):
 def _remove_files(now):
     """Remove work folders of jobs not running, and finished files nobody may fetch any more."""
     Job.objects.filter(state=JobState.DONE, expires_at__lt=now).update(
-        state=JobState.EXPIRED, message="The file was removed after its time."
+        state=JobState.EXPIRED, message=gettext_noop("The file was removed after its time.")
     )
     work = files.work_ids()
     finished = files.finished_ids()

@@ -32,6 +32,8 @@ BADGE_VIEWS = {
     "operators:pin": False,
     "operators:lock": False,
     "accounts:logout": False,
+    "accounts:settings": False,
+    "javascript-catalog": False,
     "media": False,
 }
 LOCK_SCREEN_VIEWS = {"stations:current", "stations:scan", "home"}
