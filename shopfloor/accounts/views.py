@@ -23,7 +23,8 @@ class SignOutView(auth_views.LogoutView):
 @require_http_methods(["GET", "POST"])
 def person_settings(request):
     """The signed-in person's own settings (their language); any role may set them."""
-    form = PersonSettingsForm(request.POST or None, instance=request.user)
+    data = request.POST if request.method == "POST" else None
+    form = PersonSettingsForm(data, instance=request.user)
     if request.method == "POST" and form.is_valid():
         person = form.save()
         session_language_keep(request, person.language)

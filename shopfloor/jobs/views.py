@@ -38,7 +38,7 @@ def job_cancel_view(request, job_id):
     else:
         messages.warning(
             request,
-            _("%(job)s was no longer running: %(state)s.")
+            _("%(job)s had already %(state)s.")
             % {"job": job.label, "state": job.get_state_display()},
         )
     return redirect("jobs:detail", job_id=job.pk)
