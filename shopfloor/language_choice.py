@@ -11,6 +11,7 @@ A language an admin sets for someone already signed in applies from their next s
 """
 
 from django.contrib.auth import SESSION_KEY
+from django.db import DatabaseError
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 
@@ -22,7 +23,13 @@ API_PREFIX = "/api/"
 
 def _person_language(request):
     session = getattr(request, "session", None)
-    if session is None or SESSION_KEY not in session:
+    try:
+        if session is None or SESSION_KEY not in session:
+            return ""
+    except DatabaseError:
+        # The session could not be read (the database is down): the sign-in check that reads
+        # it next fails the same way, and the 503 page is said in the device's or browser's
+        # language rather than in whatever language this thread answered last.
         return ""
     return known_language(session.get(SESSION_LANGUAGE, ""))
 
