@@ -46,7 +46,14 @@ def idle_lock_seconds():
 
 def _device_cookie(request):
     """The device cookie as (station pk, language), or None when absent or forged. A cookie
-    issued before stations had a language holds the pk only: its language is unknown (None)."""
+    issued before stations had a language holds the pk only: its language is unknown (None).
+    Its signature is checked once per request (the language and the station both read it)."""
+    if not hasattr(request, "_device_cookie"):
+        request._device_cookie = _device_cookie_read(request)
+    return request._device_cookie
+
+
+def _device_cookie_read(request):
     try:
         value = request.get_signed_cookie(DEVICE_COOKIE, salt=DEVICE_SALT)
     except (KeyError, signing.BadSignature):
