@@ -5,6 +5,7 @@ import datetime
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -13,6 +14,7 @@ from shopfloor.jobs.models import Job, JobKind, JobState
 from shopfloor.operators.station_sessions import DEVICE_COOKIE
 from tests.conftest import PASSWORD
 from tests.operators.conftest import BADGE_A, bind_device
+from tests.test_errors import postgresql_only, unreachable_database
 
 pytestmark = pytest.mark.django_db
 
@@ -216,3 +218,17 @@ def test_dates_and_numbers_are_shown_in_the_language_formats(client, make_user):
     password_sign_in(client, person)
     assert "04-03-2026 3:30" in client.get("/jobs/").content.decode()
     assert "12,34,567 पंक्तियाँ" in client.get(f"/jobs/{job.pk}/").content.decode()
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_the_database_down_page_is_in_the_browser_language_and_says_so_in_the_page(make_user):
+    client = Client(raise_request_exception=False)
+    client.force_login(make_user("Operator", language="hi"))
+
+    with unreachable_database():
+        response = client.get("/parts/", headers={"Accept-Language": "es"})
+
+    page = response.content.decode()
+    assert response.status_code == 503
+    assert '<html lang="es"' in page and "La base de datos no responde" in page
