@@ -7,9 +7,11 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
 
 from shopfloor.accounts.models import User
+from shopfloor.dashboards.displays import display_token_issue
 from shopfloor.jobs.models import Job, JobKind, JobState
 from shopfloor.operators.station_sessions import DEVICE_COOKIE
 from tests.conftest import PASSWORD
@@ -232,3 +234,16 @@ def test_the_database_down_page_is_in_the_browser_language_and_says_so_in_the_pa
     page = response.content.decode()
     assert response.status_code == 503
     assert '<html lang="es"' in page and "La base de datos no responde" in page
+
+
+def test_the_line_tv_pages_are_tagged_with_the_browser_language_and_load_the_catalog(
+    client, supervisor
+):
+    _token, raw = display_token_issue(name="Line A TV", page_seconds=15, user=supervisor)
+    spanish = {"Accept-Language": "es"}
+
+    tv = client.get(reverse("dashboards:tv", args=[raw]), headers=spanish).content.decode()
+    refused = client.get(reverse("dashboards:tv", args=["tv_wrong"]), headers=spanish)
+
+    assert '<html lang="es"' in tv and '<script src="/jsi18n/"></script>' in tv
+    assert '<html lang="es"' in refused.content.decode()
