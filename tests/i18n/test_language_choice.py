@@ -247,3 +247,31 @@ def test_the_line_tv_pages_are_tagged_with_the_browser_language_and_load_the_cat
 
     assert '<html lang="es"' in tv and '<script src="/jsi18n/"></script>' in tv
     assert '<html lang="es"' in refused.content.decode()
+
+
+def test_an_engineer_sets_the_station_language_and_its_device_shows_it(
+    client, engineer, station, part
+):
+    device = bind_device(client, station, engineer)
+    assert '<html lang="en"' in device.get("/operators/badge/").content.decode()
+    office = Client()  # the engineer's own browser
+    office.force_login(engineer)
+    form = {
+        "name": station.name,
+        "line": station.line,
+        "stage": station.stage,
+        "parts": [part.pk],
+        "language": "hi",
+        "is_active": "on",
+    }
+
+    refused = office.post(reverse("stations:edit", args=[station.pk]), {**form, "language": "fr"})
+    station.refresh_from_db()
+    assert refused.status_code == 200 and station.language == ""
+    saved = office.post(reverse("stations:edit", args=[station.pk]), form)
+
+    assert saved.status_code == 302
+    station.refresh_from_db()
+    assert station.language == "hi"
+    device.get("/operators/badge/")  # the device reads its station: its cookie is updated
+    assert '<html lang="hi"' in device.get("/operators/badge/").content.decode()
