@@ -14,6 +14,7 @@ import sys
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
 from django.template import loader
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import requires_csrf_token
 from django.views.defaults import server_error as django_server_error
 
@@ -36,7 +37,7 @@ def server_error(request):
     """503 when the database failed the request, else 500; JSON under /api/."""
     is_api = request.path.startswith(API_PREFIX)
     if _database_failed():
-        message = (
+        message = _(
             "The database did not answer (it may be restarting or busy), so this request may "
             "not have been completed. Send it again in a moment: a scan that was already "
             'recorded is answered "already recorded", never counted twice.'
@@ -51,7 +52,7 @@ def server_error(request):
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response
     if is_api:
-        message = "The server failed on this request; it has been logged. Nothing was recorded."
+        message = _("The server failed on this request; it has been logged. Nothing was recorded.")
         return JsonResponse({"error": {"code": "server_error", "message": message}}, status=500)
     return django_server_error(request)
 

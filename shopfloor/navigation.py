@@ -4,6 +4,8 @@ from dataclasses import dataclass
 
 from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 @dataclass(frozen=True)
@@ -17,21 +19,21 @@ class NavEntry:
 
 
 ENTRIES = [
-    NavEntry("Parts", "parts:list", "parts.view_modelpart"),
-    NavEntry("New part", "parts:create", "parts.add_modelpart"),
-    NavEntry("Station", "stations:current", "stations.scan_unit"),
-    NavEntry("Stations", "stations:manage", "stations.change_station"),
-    NavEntry("Defects", "stations:defects", "stations.change_defectreason"),
-    NavEntry("Units", "dashboards:unit-lookup", "stations.view_scanevent"),
-    NavEntry("Printers", "labels:printers", "labels.view_printer"),
-    NavEntry("Badge devices", "operators:devices", "stations.change_station"),
-    NavEntry("Qualifications", "operators:qualifications", "operators.view_qualification"),
-    NavEntry("Operators", "operators:operators", "operators.issue_badge"),
-    NavEntry("Machines", "cfx:endpoints", "cfx.view_endpoint"),
-    NavEntry("Dashboards", "dashboards:overview", "dashboards.view_dashboard"),
-    NavEntry("Line TV", "dashboards:tv-displays", "dashboards.manage_displays"),
-    NavEntry("Trace", "genealogy:trace", "dashboards.export_data"),
-    NavEntry("Jobs", "jobs:list", "dashboards.export_data"),
+    NavEntry(_("Parts"), "parts:list", "parts.view_modelpart"),
+    NavEntry(_("New part"), "parts:create", "parts.add_modelpart"),
+    NavEntry(pgettext_lazy("navigation", "Station"), "stations:current", "stations.scan_unit"),
+    NavEntry(_("Stations"), "stations:manage", "stations.change_station"),
+    NavEntry(_("Defects"), "stations:defects", "stations.change_defectreason"),
+    NavEntry(_("Units"), "dashboards:unit-lookup", "stations.view_scanevent"),
+    NavEntry(_("Printers"), "labels:printers", "labels.view_printer"),
+    NavEntry(_("Badge devices"), "operators:devices", "stations.change_station"),
+    NavEntry(_("Qualifications"), "operators:qualifications", "operators.view_qualification"),
+    NavEntry(_("Operators"), "operators:operators", "operators.issue_badge"),
+    NavEntry(_("Machines"), "cfx:endpoints", "cfx.view_endpoint"),
+    NavEntry(_("Dashboards"), "dashboards:overview", "dashboards.view_dashboard"),
+    NavEntry(_("Line TV"), "dashboards:tv-displays", "dashboards.manage_displays"),
+    NavEntry(pgettext_lazy("navigation", "Trace"), "genealogy:trace", "dashboards.export_data"),
+    NavEntry(_("Jobs"), "jobs:list", "dashboards.export_data"),
 ]
 
 
@@ -55,5 +57,7 @@ def navigation(request):
     # Worked out when a template shows them: a partial answer (htmx) usually does not.
     return {
         "nav_entries": SimpleLazyObject(lambda: entries_for(user)),
-        "user_roles": SimpleLazyObject(lambda: sorted(user_roles(user))),
+        "user_roles": SimpleLazyObject(
+            lambda: sorted(str(role.label) for role in user_roles(user))
+        ),
     }

@@ -90,7 +90,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    # The person's, else the station device's, else the browser's language (no query).
+    "shopfloor.language_choice.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -210,6 +211,11 @@ LANGUAGES = [
     ("es", "Español"),
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Dates, times and numbers in each language's formats (Django's, completed for Hindi here).
+FORMAT_MODULE_PATH = ["shopfloor.formats"]
+# No thousands separator by default: numbers also go into ids, URLs and data- attributes that
+# scripts read. Figures a person reads say so themselves (|floatformat:"g", |intcomma).
+USE_THOUSAND_SEPARATOR = False
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True

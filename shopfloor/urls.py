@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from django.views.i18n import JavaScriptCatalog
 
 from parts.media_views import part_media
@@ -10,8 +11,8 @@ from shopfloor.genealogy import api as genealogy_api
 
 handler500 = "shopfloor.errors.server_error"
 
-admin.site.site_header = "Shopfloor administration"
-admin.site.site_title = "Shopfloor admin"
+admin.site.site_header = _("Shopfloor administration")
+admin.site.site_title = _("Shopfloor admin")
 
 urlpatterns = [
     path("", views.home, name="home"),

@@ -25,12 +25,20 @@ class UserAdmin(BaseUserAdmin):
     form = UserEditForm
     add_form = UserCreationForm
     ordering = ["email"]
-    list_display = ["email", "full_name", "role_names", "is_active", "is_staff", "last_login"]
+    list_display = [
+        "email",
+        "full_name",
+        "role_names",
+        "language",
+        "is_active",
+        "is_staff",
+        "last_login",
+    ]
     list_filter = ["is_active", "is_staff", "is_superuser", "groups"]
     search_fields = ["email", "full_name"]
     fieldsets = (
         (None, {"fields": ("email", "password")}),
-        (_("Personal info"), {"fields": ("full_name", "badge_page")}),
+        (_("Personal info"), {"fields": ("full_name", "language", "badge_page")}),
         (
             _("Roles and permissions"),
             {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},

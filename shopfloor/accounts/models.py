@@ -4,6 +4,8 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from shopfloor.languages import language_field
+
 
 class UserManager(BaseUserManager):
     use_in_migrations = True
@@ -54,6 +56,12 @@ class User(AbstractBaseUser, PermissionsMixin):
         help_text=_("Unselect this instead of deleting accounts: history keeps its author."),
     )
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+    language = language_field(
+        _(
+            "The language of this person's pages. Blank: the language of the station device "
+            "they use, else their browser's."
+        )
+    )
 
     objects = UserManager()
 

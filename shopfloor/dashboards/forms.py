@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from parts.models import ModelPart
 from shopfloor.dashboards import stage_states, windows
+from shopfloor.date_input import LocalizedDateField
 from shopfloor.scanning.input import code_clean
 from shopfloor.stations.models import USID_MAX_LENGTH
 
@@ -22,12 +23,8 @@ LAST_DAY = datetime.date(9998, 12, 31)
 class WindowForm(forms.Form):
     """A range of days; empty means the current shift."""
 
-    start = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    end = forms.DateField(
-        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    start = LocalizedDateField(label=_("From"), required=False)
+    end = LocalizedDateField(label=_("To"), required=False)
 
     def clean(self):
         cleaned = super().clean()

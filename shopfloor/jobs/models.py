@@ -100,6 +100,10 @@ class Job(models.Model):
     def __str__(self):
         return f"{self.label} ({self.get_state_display()})"
 
+    def messages_language(self):
+        """The language its messages are written in: its owner's, else the default one."""
+        return (self.owner.language if self.owner else "") or settings.LANGUAGE_CODE
+
     @property
     def active(self):
         return self.state in ACTIVE_STATES

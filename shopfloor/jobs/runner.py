@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import connection, connections
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from shopfloor.jobs import files
 from shopfloor.jobs.models import Job, JobState
@@ -114,29 +115,34 @@ def run_job(job_id, handler):
     job = Job.objects.select_related("part", "owner").get(pk=job_id)
     current_job_id = job.pk
     progress = Progress(job.pk)
-    try:
-        finished = handler(job, progress)
-        progress.save()
-        _finish(job, finished)
-        return "done"
-    except JobStopped:
-        files.discard(job.pk)
-        return "stopped"
-    except JobFailed as failure:
-        files.discard(job.pk)
-        _fail(job, str(failure))
-        return "failed"
-    except Exception as error:
-        files.discard(job.pk)
-        _fail(
-            job,
-            f"It stopped on an unexpected error ({type(error).__name__}); "
-            "the workers' log has the details.",
-        )
-        raise
-    finally:
-        current_job_id = None
-        dispatch()
+    # Its messages are written for the person who asked for it, in their language.
+    with translation.override(job.messages_language()):
+        try:
+            finished = handler(job, progress)
+            progress.save()
+            _finish(job, finished)
+            return "done"
+        except JobStopped:
+            files.discard(job.pk)
+            return "stopped"
+        except JobFailed as failure:
+            files.discard(job.pk)
+            _fail(job, str(failure))
+            return "failed"
+        except Exception as error:
+            files.discard(job.pk)
+            _fail(
+                job,
+                _(
+                    "It stopped on an unexpected error (%(error)s); the workers' log has the "
+                    "details."
+                )
+                % {"error": type(error).__name__},
+            )
+            raise
+        finally:
+            current_job_id = None
+            dispatch()
 
 
 def _finish(job, finished):

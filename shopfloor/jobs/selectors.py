@@ -4,6 +4,7 @@ import datetime
 
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from shopfloor.jobs.models import Job, JobState
 from shopfloor.jobs.services import queue_place
@@ -54,9 +55,12 @@ def _duration(delta):
         return ""
     seconds = int(delta.total_seconds())
     if seconds < 60:
-        return f"{max(seconds, 1)} s"
+        return _("%(seconds)s s") % {"seconds": max(seconds, 1)}
     minutes, seconds = divmod(seconds, 60)
     if minutes < 60:
-        return f"{minutes} min {seconds:02d} s"
+        return _("%(minutes)s min %(seconds)s s") % {
+            "minutes": minutes,
+            "seconds": f"{seconds:02d}",
+        }
     hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes:02d} min"
+    return _("%(hours)s h %(minutes)s min") % {"hours": hours, "minutes": f"{minutes:02d}"}

@@ -15,8 +15,11 @@ from collections import Counter
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.formats import number_format
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop, ngettext
 from django_tasks_db.models import DBTaskResult
 
 from shopfloor.jobs import files
@@ -121,7 +124,7 @@ def job_cancel(*, job):
     cancelled = Job.objects.filter(pk=job.pk, state__in=ACTIVE_STATES).update(
         state=JobState.CANCELLED,
         finished_at=timezone.now(),
-        message="Cancelled.",
+        message=gettext_noop("Cancelled."),
     )
     if cancelled:
         DBTaskResult.objects.filter(id=job.task_id or None, status="READY").delete()
@@ -137,27 +140,35 @@ def _reap_stale(now):
     limit = now - datetime.timedelta(seconds=settings.JOB_STALE_SECONDS)
     stale = Job.objects.filter(state=JobState.RUNNING, heartbeat_at__lt=limit)
     reaped = 0
-    for job in stale:
+    for job in stale.select_related("owner"):
         again = job.attempts < settings.JOB_MAX_ATTEMPTS
         changes = {"task_id": "", "rows_done": 0, "heartbeat_at": None}
-        if again:
-            changes |= {
-                "state": JobState.WAITING,
-                "message": (
-                    f"The worker running it stopped after {job.rows_done:,} rows; "
-                    "it was run again from the start."
-                ),
-            }
-        else:
-            changes |= {
-                "state": JobState.FAILED,
-                "finished_at": now,
-                "message": (
-                    f"The worker running it stopped after {job.rows_done:,} rows, "
-                    f"{job.attempts} time(s); nothing was kept. Start it again, or ask an "
-                    "administrator to look at the workers' logs."
-                ),
-            }
+        with translation.override(job.messages_language()):
+            rows = number_format(job.rows_done, force_grouping=True)
+            if again:
+                changes |= {
+                    "state": JobState.WAITING,
+                    "message": _(
+                        "The worker running it stopped after %(rows)s rows; it was run again "
+                        "from the start."
+                    )
+                    % {"rows": rows},
+                }
+            else:
+                changes |= {
+                    "state": JobState.FAILED,
+                    "finished_at": now,
+                    "message": ngettext(
+                        "The worker running it stopped after %(rows)s rows, %(attempts)s time; "
+                        "nothing was kept. Start it again, or ask an administrator to look at "
+                        "the workers' logs.",
+                        "The worker running it stopped after %(rows)s rows, %(attempts)s times; "
+                        "nothing was kept. Start it again, or ask an administrator to look at "
+                        "the workers' logs.",
+                        job.attempts,
+                    )
+                    % {"rows": rows, "attempts": job.attempts},
+                }
         taken = Job.objects.filter(
             pk=job.pk, state=JobState.RUNNING, heartbeat_at=job.heartbeat_at
         ).update(**changes)
@@ -179,7 +190,7 @@ def _reap_stale(now):
 def _remove_files(now):
     """Remove work folders of jobs not running, and finished files nobody may fetch any more."""
     Job.objects.filter(state=JobState.DONE, expires_at__lt=now).update(
-        state=JobState.EXPIRED, message="The file was removed after its time."
+        state=JobState.EXPIRED, message=gettext_noop("The file was removed after its time.")
     )
     work = files.work_ids()
     finished = files.finished_ids()

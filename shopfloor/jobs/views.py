@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from shopfloor.jobs import files
@@ -33,9 +34,13 @@ def job_detail(request, job_id):
 def job_cancel_view(request, job_id):
     job = job_of(user=request.user, job_id=job_id)
     if job_cancel(job=job):
-        messages.info(request, f"{job.label}: cancelled.")
+        messages.info(request, _("%(job)s: cancelled.") % {"job": job.label})
     else:
-        messages.warning(request, f"{job.label} had already {job.get_state_display()}.")
+        messages.warning(
+            request,
+            _("%(job)s had already %(state)s.")
+            % {"job": job.label, "state": job.get_state_display()},
+        )
     return redirect("jobs:detail", job_id=job.pk)
 
 

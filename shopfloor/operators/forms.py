@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from parts.models import ModelPart
+from shopfloor.date_input import LocalizedDateField
 from shopfloor.labels.forms import OutputField
 from shopfloor.operators.badges import CODE_MAX_LENGTH, badge_code_for_issue, pin_clean
 from shopfloor.operators.models import QualificationRule
@@ -104,8 +105,7 @@ class QualificationGrantForm(forms.Form):
     rule = forms.ModelChoiceField(
         label=_("Qualified for"), queryset=QualificationRule.objects.all()
     )
-    expires_on = forms.DateField(
+    expires_on = LocalizedDateField(
         label=_("Expires on"),
-        widget=forms.DateInput(attrs={"type": "date"}),
         help_text=_("The last day the qualification holds."),
     )

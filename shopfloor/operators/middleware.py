@@ -44,6 +44,7 @@ BADGE_VIEWS = {
     "operators:pin": False,
     "operators:lock": False,
     "accounts:logout": False,
+    "accounts:settings": False,
     "media": False,
     # The scripts' translations: every page loads them before its scripts.
     "javascript-catalog": False,

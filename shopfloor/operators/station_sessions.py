@@ -6,6 +6,11 @@ station's lock screen ("scan your badge") between operators. An operator's badge
 an ordinary Django session marked as a badge session of that station, with the time of its
 last scan: past ``STATION_IDLE_LOCK_MINUTES`` without a scan the session is ended
 (``StationOperatorMiddleware``), whatever the screen's JavaScript did.
+
+The device cookie also carries its station's language (``"<pk>:<language>"``), so that a
+device shows its station's language with no database read (``shopfloor.language_choice``).
+Whenever a request of the device reads its station anyway and finds another language there, the
+cookie is issued again with it (``device_language_refresh``).
 """
 
 import time
@@ -41,19 +46,55 @@ def idle_lock_seconds():
     return float(settings.STATION_IDLE_LOCK_MINUTES) * 60
 
 
-def device_station_id(request):
-    """The id of the station this device is bound to (read from its cookie alone), or None."""
+def _device_cookie(request):
+    """The device cookie as (station pk, language), or None when absent or forged. A cookie
+    issued before stations had a language holds the pk only: its language is unknown (None).
+    Its signature is checked once per request (the language and the station both read it)."""
+    if not hasattr(request, "_device_cookie"):
+        request._device_cookie = _device_cookie_read(request)
+    return request._device_cookie
+
+
+def _device_cookie_read(request):
     try:
-        pk = request.get_signed_cookie(DEVICE_COOKIE, salt=DEVICE_SALT)
+        value = request.get_signed_cookie(DEVICE_COOKIE, salt=DEVICE_SALT)
     except (KeyError, signing.BadSignature):
         return None
-    return int(pk) if pk.isdigit() else None
+    pk, has_language, language = value.partition(":")
+    if not pk.isdigit():
+        return None
+    return int(pk), (language if has_language else None)
 
 
 def device_station(request):
     """The active station this device is bound to, or None."""
-    pk = device_station_id(request)
-    return Station.objects.filter(pk=pk, is_active=True).first() if pk is not None else None
+    cookie = _device_cookie(request)
+    if cookie is None:
+        return None
+    station = Station.objects.filter(pk=cookie[0], is_active=True).first()
+    if station is not None and station.language != cookie[1]:
+        request.device_station_changed = station
+    return station
+
+
+def device_station_id(request):
+    """The id of the station this device is bound to (read from its cookie alone), or None."""
+    cookie = _device_cookie(request)
+    return cookie[0] if cookie is not None else None
+
+
+def device_language(request):
+    """The language of the station this device is bound to, as its cookie says ("" if none)."""
+    cookie = _device_cookie(request)
+    return (cookie[1] or "") if cookie is not None else ""
+
+
+def device_language_refresh(request, response):
+    """Issue the device cookie again when its station's language was found changed, unless the
+    response binds or unbinds the device itself."""
+    station = getattr(request, "device_station_changed", None)
+    if station is not None and DEVICE_COOKIE not in response.cookies:
+        device_bind(response, request, station)
 
 
 def device_activity_of(request):
@@ -70,7 +111,7 @@ def device_activity_touch(request, when):
 def device_bind(response, request, station):
     response.set_signed_cookie(
         DEVICE_COOKIE,
-        str(station.pk),
+        f"{station.pk}:{station.language}",
         salt=DEVICE_SALT,
         max_age=DEVICE_KEEP_SECONDS,
         httponly=True,

@@ -56,7 +56,7 @@ class StationForm(forms.ModelForm):
 
     class Meta:
         model = Station
-        fields = ["name", "line", "parts", "stage", "pairs_tag", "is_active"]
+        fields = ["name", "line", "parts", "stage", "pairs_tag", "language", "is_active"]
         widgets = {"parts": forms.SelectMultiple(attrs={"size": 8})}
 
     def __init__(self, *args, **kwargs):

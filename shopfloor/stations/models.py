@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from parts.models import ModelPart
 from parts.unit_tables.naming import KEY_MAX_LENGTH, KEY_PATTERN, USID_MAX_LENGTH
+from shopfloor.languages import language_field
 
 STAGE_KEY_MAX_LENGTH = KEY_MAX_LENGTH
 SCAN_ID_MAX_LENGTH = 64
@@ -62,6 +63,12 @@ class Station(models.Model):
         _("active"),
         default=True,
         help_text=_("Inactive stations cannot be picked or scanned at; their history stays."),
+    )
+    language = language_field(
+        _(
+            "The language of the pages on this station's bound devices, for people who have "
+            "not chosen one. Blank: the browser's language."
+        )
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
