@@ -94,6 +94,7 @@ HI_RULES = [
 # msgid-specific Hindi fixes (the product term in a place a word rule cannot see)
 HI_EXACT = {
     "failed": "फ़ेल",
+    "Released": "रिलीज़ किया",
     "Defect code": "डिफ़ेक्ट कोड",
     "Remove the character %(name)s at position %(position)s: it cannot be printed.": (
         "स्थान %(position)s पर अक्षर %(name)s हटाएँ: इसे प्रिंट नहीं किया जा सकता।"
@@ -128,15 +129,48 @@ ES_RULES = [
     (r"Puede anular las etapas", "Puede ajustar manualmente las etapas"),
     (r"anulación registrada", "ajuste manual registrado"),
     (r"Ajustes del supervisor", "Ajustes manuales"),
-    # done (a stage): hecha; finished (a unit): terminada
-    (r"marcada como completada", "marcada como hecha"),
+    # done (a stage): completada, as the dashboards and exports say; finished (a unit): terminada
+    (r"^Hecho \(una simple marca\)$", "Completada (una simple marca)"),
+    (r"^Hecho$", "Completadas"),
+    (r"\bcomo hecha\b", "como completada"),
+    (r"\bcomo hechas\b", "como completadas"),
+    (r"\bestá hecha\b", "está completada"),
+    (r"\bestán hechas\b", "están completadas"),
+    (r"aún no está hecho\b", "aún no está completada"),
+    (r"aún no hechas\b", "aún no completadas"),
+    (r"^filas hechas$", "filas procesadas"),
+    (r"USID o n\.º de etiqueta exacto", "USID o n.º de tag exacto"),
+    (r"ningún USID ni etiqueta\.", "ningún USID ni tag."),
+    (r"escanee la etiqueta de (%\(|<strong>)", r"escanee la etiqueta de tag de \1"),
+    (r"escanea la etiqueta de la unidad", "escanea la etiqueta de tag de la unidad"),
+    (
+        r"Parte de un USID o de una etiqueta lista las unidades que la contienen",
+        "Parte de un USID o de un tag lista las unidades que lo contienen",
+    ),
     # waiting: en espera
     (r"^Los que esperan$", "En espera"),
     (r"esperando retrabajo", "en espera de retrabajo"),
     (r"^Ajuste manual: deshecho$", "Ajuste manual: deshecha"),
 ]
 ES_EXACT = {
+    # tag (the second label, tag_no): "tag", so it never reads as a printed label (etiqueta)
+    "tag no.": "n.º de tag",
+    "Tag": "Tag",
+    "Tags": "Tags",
+    "USID or tag": "USID o tag",
+    "tag %(tag)s": "tag %(tag)s",
+    "tag none": "sin tag",
+    "pairs tags": "empareja tags",
+    "pairs tag labels": "empareja etiquetas de tag",
+    "Scan the tag": "Escanee el tag",
+    "%(usid)s / tag %(tag_no)s": "%(usid)s / tag %(tag_no)s",
+    "Scan or type a USID or tag, or a part of one": "Escanee o escriba un USID o un tag, o parte de uno",
+    "%(usid)s is paired with tag %(tag_no)s, not %(sent)s.": (
+        "%(usid)s está emparejado con el tag %(tag_no)s, no con %(sent)s."
+    ),
+    "Tag %(tag_no)s is already paired with %(usid)s.": "El tag %(tag_no)s ya está emparejado con %(usid)s.",
     "Override": "Ajuste manual",
+    "Waiting to send": "Por enviar",
     "Dead-lettered": "No entregado",
     "Remove the character %(name)s at position %(position)s: it cannot be printed.": (
         "Quite el carácter %(name)s de la posición %(position)s: no se puede imprimir."
