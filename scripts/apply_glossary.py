@@ -155,7 +155,7 @@ ES_RULES = [
 ES_EXACT = {
     # tag (the second label, tag_no): "tag", so it never reads as a printed label (etiqueta)
     "tag no.": "n.º de tag",
-    "Tag": "Tag",
+    "Tag": "N.º de tag",
     "Tags": "Tags",
     "USID or tag": "USID o tag",
     "tag %(tag)s": "tag %(tag)s",
