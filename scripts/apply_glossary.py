@@ -37,6 +37,8 @@ HI_RULES = [
     ("चरण हैं; एक प्रक्रिया में अधिकतम %(max)s हो सकते हैं", "स्टेज हैं; एक प्रक्रिया में अधिकतम %(max)s हो सकती हैं"),
     ("स्टेज तब लाल होता है", "स्टेज तब लाल होती है"),
     ("केवल उसका स्टेज स्कैन", "केवल उसकी स्टेज स्कैन"),
+    ("यह स्टेज पहले से योग्यता मांगता है", "यह स्टेज पहले से योग्यता मांगती है"),
+    ("केवल यह स्टेज पूरा चिह्नित करें", "केवल यह स्टेज पूरी चिह्नित करें"),
     ("चरणों", "स्टेजों"),
     ("चरण", "स्टेज"),
     # defect, fail: one spelling, with nukta
@@ -127,8 +129,10 @@ ES_RULES = [
     # on hold: retenida (la unidad); hold as a noun: retención
     (r"\bSolo en retención\b", "Solo retenidas"),
     (r"\bEn retención\b", "Retenida"),
-    (r"está retenido\b", "está retenida"),
-    (r"queda retenido\b", "queda retenida"),
+    # a sentence about "%(usid)s" agrees with el USID, as "registrado" does
+    (r"(%\(usid\)s (?:ya |no )?)está retenida\b", r"\1está retenido"),
+    (r"queda retenida\b", "queda retenido"),
+    (r"%\(usid\)s no está terminada\b", "%(usid)s no está terminado"),
     # override: ajuste manual / ajustar manualmente (anular stays for voiding numbers)
     (r"Ajuste del supervisor", "Ajuste manual"),
     (r"un ajuste del supervisor", "un ajuste manual"),
