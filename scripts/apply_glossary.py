@@ -174,11 +174,15 @@ ES_EXACT = {
     "pairs tag labels": "empareja etiquetas de tag",
     "Scan the tag": "Escanee el tag",
     "%(usid)s / tag %(tag_no)s": "%(usid)s / tag %(tag_no)s",
-    "Scan or type a USID or tag, or a part of one": "Escanee o escriba un USID o un tag, o parte de uno",
+    "Scan or type a USID or tag, or a part of one": (
+        "Escanee o escriba un USID o un tag, o parte de uno"
+    ),
     "%(usid)s is paired with tag %(tag_no)s, not %(sent)s.": (
         "%(usid)s está emparejado con el tag %(tag_no)s, no con %(sent)s."
     ),
-    "Tag %(tag_no)s is already paired with %(usid)s.": "El tag %(tag_no)s ya está emparejado con %(usid)s.",
+    "Tag %(tag_no)s is already paired with %(usid)s.": (
+        "El tag %(tag_no)s ya está emparejado con %(usid)s."
+    ),
     "Override": "Ajuste manual",
     "Waiting to send": "Por enviar",
     "Dead-lettered": "No entregado",
