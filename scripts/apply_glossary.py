@@ -2,6 +2,7 @@
 
 Run with the project venv: .venv/bin/python scripts/apply_glossary.py [--dry-run]
 Phrase rules run before word rules so that gender and postpositions change with the noun.
+Afterwards run `make messages`: it restores gettext line wrapping and compiles the .mo files.
 """
 
 import re
@@ -211,6 +212,7 @@ def main():
         for domain in ("django", "djangojs"):
             path = BASE / "locale" / lang / "LC_MESSAGES" / f"{domain}.po"
             po = polib.pofile(str(path), wrapwidth=79)
+            changed_here = 0
             for entry in po:
                 if entry.obsolete:
                     continue
@@ -223,12 +225,13 @@ def main():
                 else:
                     entry.msgstr = fix(entry.msgstr, lang)
                 if (entry.msgstr, dict(entry.msgstr_plural)) != before:
-                    changed += 1
+                    changed_here += 1
                     if dry:
                         print(lang, repr(entry.msgid[:70]))
                         print("   -", before[0] or before[1])
                         print("   +", entry.msgstr or dict(entry.msgstr_plural))
-            if not dry:
+            changed += changed_here
+            if changed_here and not dry:
                 po.save(str(path))
         print(lang, "msgstr changed:", changed)
 
