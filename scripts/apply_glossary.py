@@ -127,6 +127,7 @@ ES_RULES = [
     (r"registró como aprobado", "registró como pasa"),
     (r"no tiene aprobado ni falla", "no tiene resultado pasa/falla"),
     (r"y apruebe ", "y pase "),
+    (r"%\(usid\)s falló %\(failed\)s", "%(usid)s falló en %(failed)s"),
     (r"\baprobado\b", "pasa"),
     (r"\bAprobado\b", "Pasa"),
     (r"\bya está fallada\b", "ya está registrada como falla"),
