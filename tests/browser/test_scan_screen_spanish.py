@@ -74,9 +74,7 @@ def test_a_decimal_comma_typed_at_scanner_speed_is_recorded_exactly(spanish_page
         wedge(page, value)
 
     expect_sent(page, 2)
-    expect(page.get_by_test_id("scan-result")).to_contain_text(
-        "U2 registrado en TESTING: aprobado."
-    )
+    expect(page.get_by_test_id("scan-result")).to_contain_text("U2 registrado en TESTING: pasa.")
     expect(page.get_by_test_id("scan-log")).to_contain_text("Registrado")
     first = api.get("/api/v1/units/U1").json()
     second = api.get("/api/v1/units/U2").json()

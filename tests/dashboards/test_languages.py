@@ -65,7 +65,7 @@ ENGLISH_ON_THE_PART_PAGE = {
     "code, overview, throughput_title, waiting",
     [
         ("es", "Resumen de la línea", "Unidades que pasaron por hora, 2026-03-10", "en espera"),
-        ("hi", "लाइन का सारांश", "हर घंटे पास हुए यूनिट, 2026-03-10", "प्रतीक्षा में"),
+        ("hi", "लाइन का सारांश", "हर घंटे पास हुई यूनिट, 2026-03-10", "इंतज़ार में"),
     ],
 )
 def test_the_part_page_speaks_the_language_asked_for(

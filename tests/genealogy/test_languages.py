@@ -13,7 +13,7 @@ GENEALOGY_TEMPLATES = "templates/genealogy/"
 @pytest.mark.parametrize(
     ("language", "holding", "export"),
     [
-        ("hi", "LOT-P वाली यूनिट्स", "रिकॉल लिस्ट एक्सपोर्ट करें (CSV)"),
+        ("hi", "LOT-P वाली यूनिट", "रिकॉल लिस्ट एक्सपोर्ट करें (CSV)"),
         ("es", "Unidades que contienen LOT-P", "Exportar lista de retiro (CSV)"),
     ],
 )

@@ -65,10 +65,10 @@ def test_an_export_asked_for_in_spanish_is_written_in_spanish_by_the_worker(
 
     assert (people.state, raw.state) == ("done", "done"), (people.message, raw.message)
     header, *units = rows(people)
-    assert {"N.º", "USID", "Etiqueta", "En retención", "SMD completada", "SMD por"} <= set(header)
+    assert {"N.º", "USID", "N.º de tag", "Retenida", "SMD completada", "SMD por"} <= set(header)
     assert not {"No.", "Tag", "On hold", "SMD done"} & set(header)
     unit = dict(zip(header, units[0], strict=True))
-    assert (unit["SMD completada"], unit["En retención"]) == ("Sí", "No")
+    assert (unit["SMD completada"], unit["Retenida"]) == ("Sí", "No")
     # The raw columns are for programs: their names do not depend on who asked.
     raw_header = rows(raw)[0]
     assert raw_header == [header for _name, header in exports.unit_columns(part.unit_model())]

@@ -31,7 +31,7 @@ def test_the_part_page_reads_in_the_language_asked_for(
     assert english_leftovers(html, language, PART_TEMPLATES) == []
 
 
-@pytest.mark.parametrize(("language", "new_part"), [("hi", "नया पार्ट"), ("es", "Nueva pieza")])
+@pytest.mark.parametrize(("language", "new_part"), [("hi", "नया पार्ट"), ("es", "Nueva parte")])
 def test_the_part_list_and_form_read_in_the_language_asked_for(
     client_for, engineer, make_part, language, new_part
 ):

@@ -65,7 +65,7 @@ EDITOR_ENGLISH = [
 # Its attributes a person hears or sees on hover.
 EDITOR_ATTRIBUTES = ["Drag to move", "Stage actions", "Move up", "Move down", "Catalogue stage"]
 SAID = {
-    "hi": {"save": "प्रक्रिया सहेजें", "add_stage": "चरण जोड़ें", "move_up": "ऊपर ले जाएँ"},
+    "hi": {"save": "प्रक्रिया सेव करें", "add_stage": "स्टेज जोड़ें", "move_up": "ऊपर ले जाएँ"},
     "es": {"save": "Guardar procedimiento", "add_stage": "Agregar etapa", "move_up": "Subir"},
 }
 
@@ -226,7 +226,7 @@ def test_the_scripts_catalog_carries_the_editors_leave_warning(client_for, engin
     spanish = client.get(reverse("javascript-catalog"), headers={"accept-language": "es"})
 
     # The catalog is JSON inside a script: non-ASCII letters are written as \u escapes.
-    assert json.dumps("प्रक्रिया का आपका ड्राफ़्ट सहेजा नहीं गया है")[1:-1] in hindi.content.decode()
+    assert json.dumps("प्रक्रिया का आपका ड्राफ़्ट सेव नहीं हुआ है")[1:-1] in hindi.content.decode()
     assert json.dumps("Su borrador del procedimiento no está guardado")[1:-1] in (
         spanish.content.decode()
     )

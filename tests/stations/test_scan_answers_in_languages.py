@@ -26,8 +26,8 @@ SAID = {
         "अस्वीकृत",
     ),
     "es": (
-        "U1 no se puede registrar en DISPATCH: QC aún no está hecho.",
-        "U1 registrado en QC: aprobado.",
+        "U1 no se puede registrar en DISPATCH: QC aún no está completada.",
+        "U1 registrado en QC: pasa.",
         "Rechazado",
     ),
 }
