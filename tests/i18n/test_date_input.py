@@ -39,7 +39,7 @@ def test_a_date_that_is_no_date_is_refused_naming_the_field_and_how_to_type_it()
         form.is_valid()
         message = form.errors["end"][0]
 
-    assert message.startswith("To: «2026-31-12» no es una fecha. Escríbala como ")
+    assert message.startswith("Hasta: «2026-31-12» no es una fecha. Escríbala como ")
     assert "start" not in form.errors
 
 

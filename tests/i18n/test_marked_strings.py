@@ -31,7 +31,7 @@ SCRIPTS = Path(settings.BASE_DIR) / "static" / "js"
 # Words that are the same in every language of the line, so there is nothing to translate:
 BRAND = {"Shopfloor"}
 # technical abbreviations the line keeps in Latin letters (the catalogs' convention),
-ABBREVIATIONS = {"USID", "QC", "SMD", "PDF", "CSV", "ZPL", "CFX", "API", "PIN", "ID"}
+ABBREVIATIONS = {"USID", "QC", "SMD", "PDF", "CSV", "ZPL", "CFX", "API", "PIN", "ID", "Cpk"}
 # and SI unit symbols written beside figures.
 UNIT_SYMBOLS = {"s", "ms", "mm", "kg", "g"}
 ALLOWED_WORDS = BRAND | ABBREVIATIONS | UNIT_SYMBOLS
@@ -47,6 +47,8 @@ SHOWN_FILTER_ARGUMENT = re.compile(
     r"\|(?:default|default_if_none|yesno)\s*:\s*(?P<q>[\"'])(?P<text>.*?)(?P=q)"
 )
 KEYWORD_LITERAL = re.compile(r"\b\w+\s*=\s*(?P<q>[\"'])(?P<text>.*?)(?P=q)")
+# A literal spelled like a name in code (part_image, scan-screen) names a field or an element.
+IDENTIFIER = re.compile(r"[a-z][a-z0-9]*(?:[_-][a-z0-9]+)+")
 BLOCK_OPEN = {"blocktranslate", "blocktrans"}
 BLOCK_CLOSE = {"endblocktranslate", "endblocktrans"}
 
@@ -100,6 +102,9 @@ def template_skeleton(source, offenders, name):
         if command in {"comment", "verbatim"}:
             skipping.append("end" + command)
             continue
+        if command == "block" and raw.split()[1:2] == ["body_class"]:
+            skipping.append("endblock")  # a block that fills a class attribute: no text
+            continue
         _check_tag_literals(token, raw, command, offenders, name)
     return "".join(parts)
 
@@ -107,7 +112,11 @@ def template_skeleton(source, offenders, name):
 def _check_tag_literals(token, raw, command, offenders, name):
     literals = []
     if token.token_type == TokenType.BLOCK and command in {"include", "with"}:
-        literals = [m.group("text") for m in KEYWORD_LITERAL.finditer(raw)]
+        literals = [
+            m.group("text")
+            for m in KEYWORD_LITERAL.finditer(raw)
+            if not IDENTIFIER.fullmatch(m.group("text"))
+        ]
     for text in literals:
         if words_to_translate(text):
             offenders.append(f"{name}:{token.lineno}: {text!r} (in {{{{ {raw} }}}})")
