@@ -157,12 +157,9 @@ def station_row(station_id):
 def receipt_write(*, scope, scan_id, outcome):
     """Keep ``outcome`` (a dict) as the answer to the scan ``scan_id`` sent by ``scope``.
     Raises ``IntegrityError`` when an answer to it is kept already, writing nothing."""
-    receipt = ScanReceipt._meta
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {_q(receipt.db_table)} "
-            f"({_q('scope')}, {_q('scan_id')}, {_q('outcome')}, {_q('created_at')}) "
-            "VALUES (%s, %s, %s, %s)",
+            f"{_receipt_insert()} VALUES (%s, %s, %s, %s)",
             _adapted([scope, scan_id, json.dumps(outcome), timezone.now()]),
         )
 
@@ -212,12 +209,25 @@ def _adapt(value):
     return value
 
 
-def record_first(*, plan, stage, usid, values, event, savepoint=False):
+def _receipt_insert():
+    receipt = ScanReceipt._meta
+    return (
+        f"INSERT INTO {_q(receipt.db_table)} "
+        f"({_q('scope')}, {_q('scan_id')}, {_q('outcome')}, {_q('created_at')})"
+    )
+
+
+def record_first(*, plan, stage, usid, values, event, savepoint=False, receipt=None):
     """Record ``stage`` of ``usid`` if its preconditions hold; the new event's id, or None.
 
     ``values`` maps the unit columns to set (flag, at, by, result, the stage's field values,
     on_hold, updated_at) to their database values; ``event`` maps ``EVENT_FIELDS`` to theirs.
     ``savepoint`` keeps a caller's transaction usable when a unique value is refused.
+
+    ``receipt`` (scope, scan_id, answer as a dict) keeps the answer of a scan sent with a
+    ``scan_id`` in the same statement, its ``event_id`` set to the new event's: a replay finds
+    the answer taken (``IntegrityError``, nothing written), a scan whose preconditions fail
+    writes no answer either.
     """
     fixed = set(_update_sql(plan, stage)[1])
     extra = tuple(column for column in values if column not in fixed)
@@ -226,18 +236,31 @@ def record_first(*, plan, stage, usid, values, event, savepoint=False):
     event_params = _adapted([event[name] for name in EVENT_FIELDS])
     placeholders = ", ".join(["%s"] * len(EVENT_FIELDS))
     insert = f"INSERT INTO {_q(ScanEvent._meta.db_table)} ({_event_columns()})"
+    receipt_params = []
+    if receipt is not None:
+        scope, scan_id, answer = receipt
+        receipt_params = _adapted([scope, scan_id, json.dumps(answer), event["created_at"]])
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             guard = (
                 transaction.atomic()
-                if savepoint and connection.in_atomic_block
+                if (savepoint or receipt is not None) and connection.in_atomic_block
                 else contextlib.nullcontext()
             )
+            keep = ""
+            if receipt is not None:
+                # The answer is kept with the event's id written into it.
+                keep = (
+                    f", receipt AS ({_receipt_insert()} SELECT %s, %s, "
+                    f"jsonb_set(%s::jsonb, '{{event_id}}', to_jsonb(event.{_q('id')})), %s "
+                    "FROM event)"
+                )
             with guard:
                 cursor.execute(
-                    f"WITH unit AS ({update} RETURNING 1) {insert} SELECT {placeholders} "
-                    f"FROM unit RETURNING {_q('id')}",
-                    update_params + event_params,
+                    f"WITH unit AS ({update} RETURNING 1), event AS ({insert} "
+                    f"SELECT {placeholders} FROM unit RETURNING {_q('id')}){keep} "
+                    f"SELECT {_q('id')} FROM event",
+                    update_params + event_params + receipt_params,
                 )
                 row = cursor.fetchone()
             return row[0] if row else None
@@ -246,7 +269,12 @@ def record_first(*, plan, stage, usid, values, event, savepoint=False):
             if cursor.fetchone() is None:
                 return None
             cursor.execute(f"{insert} VALUES ({placeholders}) RETURNING {_q('id')}", event_params)
-            return cursor.fetchone()[0]
+            event_id = cursor.fetchone()[0]
+            if receipt is not None:
+                answer = json.dumps({**receipt[2], "event_id": event_id})
+                receipt_params[2] = answer
+                cursor.execute(f"{_receipt_insert()} VALUES (%s, %s, %s, %s)", receipt_params)
+            return event_id
 
 
 def register_first(*, plan, usid, registered_at, values, event):
