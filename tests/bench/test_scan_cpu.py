@@ -139,7 +139,7 @@ def measure(handler, rig, scenario, side, success, round_):
     call(handler, requests_of(rig, scenario, side, tag + "w", 0))  # warm
     if scenario != "register":
         pool_reset(rig["rig"])
-    profile = cProfile.Profile(time.process_time) if PROFILE == scenario and side == "app" else None
+    profile = cProfile.Profile(time.process_time) if scenario == PROFILE and side == "app" else None
     started = time.process_time()
     if profile:
         profile.enable()

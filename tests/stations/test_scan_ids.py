@@ -112,7 +112,9 @@ def _statements(captured):
     return [q["sql"] for q in captured if "SAVEPOINT" not in q["sql"].upper()]
 
 
-def test_a_scan_id_costs_one_receipt_written_in_the_scans_statement_and_nothing_without_it(engineer):
+def test_a_scan_id_costs_one_receipt_written_in_the_scans_statement_and_nothing_without_it(
+    engineer,
+):
     part = part_with_procedure(engineer)
     token = token_authenticate(api_token_issue(name="rig")[1])
     for usid in ("W1", "U1", "U2"):
