@@ -16,6 +16,7 @@ from django.urls import Resolver404, resolve, reverse
 
 from shopfloor.operators.models import OperatorBadge
 from shopfloor.operators.station_sessions import (
+    DEVICE_COOKIE,
     badge_session_of,
     badge_session_touch,
     device_station,
@@ -50,6 +51,8 @@ class StationOperatorMiddleware:
         signed_in = request.user.is_authenticated
         if signed_in and session is None:
             return self.get_response(request)
+        if not signed_in and DEVICE_COOKIE not in request.COOKIES:
+            return self.get_response(request)  # not a station device: nothing to decide
         try:
             match = resolve(request.path_info)
         except Resolver404:

@@ -56,6 +56,7 @@ from shopfloor.scanning.input import (
 from shopfloor.scanning.plans import part_plan
 from shopfloor.scanning.refusals import ScanRefused, invalid
 from shopfloor.scanning.sql import (
+    defect_reason_find,
     part_row,
     receipt_write,
     record_first,
@@ -389,7 +390,7 @@ def _defect_clean(defect, result):
         raise ValidationError("A defect reason goes only with a fail.", code="defect_on_pass")
     code = DefectReason._meta.get_field("code")
     defect = code_clean(defect, label="defect", max_length=code.max_length)
-    reason = DefectReason.objects.filter(code=defect, is_active=True).first()
+    reason = defect_reason_find(defect)
     if reason is None:
         raise ValidationError(f"{defect!r} is not a defect reason in the list.", code="defect")
     return reason

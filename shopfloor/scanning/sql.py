@@ -36,6 +36,7 @@ from django.utils import timezone
 from parts.models import ModelPart
 from procedures.models import PartProcedureDetail
 from shopfloor.stations.models import (
+    DefectReason,
     ScanEvent,
     ScanReceipt,
     Station,
@@ -152,6 +153,29 @@ def station_row(station_id):
     pk, name, stage, pairs_tag, is_active, limited = rows[0][:6]
     parts = frozenset(row[6] for row in rows if row[6] is not None)
     return pk, name, stage, bool(pairs_tag), bool(is_active), bool(limited), parts
+
+
+DEFECT_FIELDS = ("id", "code", "label", "category")
+
+
+@functools.cache
+def _defect_sql():
+    reason = DefectReason._meta
+    columns = ", ".join(_q(reason.get_field(name).column) for name in DEFECT_FIELDS)
+    return (
+        f"SELECT {columns} FROM {_q(reason.db_table)} WHERE {_q('code')} = %s AND {_q('is_active')}"
+    )
+
+
+def defect_reason_find(code):
+    """The active defect reason whose code is ``code``, or None. One plain statement: a
+    failed scan reads it, and building the ORM's query cost more than the database's answer."""
+    with connection.cursor() as cursor:
+        cursor.execute(_defect_sql(), [code])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    return DefectReason.from_db(connection.alias, [*DEFECT_FIELDS, "is_active"], [*row, True])
 
 
 def receipt_write(*, scope, scan_id, outcome):
