@@ -61,6 +61,7 @@ from shopfloor.scanning.sql import (
     receipt_write,
     record_first,
     register_first,
+    registration_and_part_rows,
     registration_row,
 )
 from shopfloor.scanning.stage_data import (
@@ -415,12 +416,15 @@ def _check_place(request, context):
 
 
 def _scan(request, context):
-    found = registration_row(request.usid)
+    if request.part_no:
+        found, named_part = registration_and_part_rows(request.usid, request.part_no)
+    else:
+        found, named_part = registration_row(request.usid), None
     if found is None:
         if not request.tag_no:
-            return _register(request, context)
+            return _register(request, context, named_part)
         with transaction.atomic():  # the tag is checked free, then paired
-            return _register(request, context)
+            return _register(request, context, named_part)
     request, registration, plan, stage = _registered_checked(request, context, found)
     with unique_values_guard(plan, request.usid, request.stage_data.unique):
         return _scan_registered(request, context, plan, stage, registration)
@@ -518,9 +522,11 @@ def _components_install(request, context, stage, plan, part_no, outcome):
         raise ScanRefused(refusal.code, refusal.message, fields=refusal.fields) from None
 
 
-def _part_find(request, station):
+def _part_find(request, station, named_part=None):
+    """The part a new unit is registered to; ``named_part`` is the ``part_row`` of the part
+    the scan names, when read already."""
     if request.part_no:
-        found = part_row(part_no=request.part_no)
+        found = named_part or part_row(part_no=request.part_no)
         if found is None:
             raise ScanRefused("unknown_part", f"There is no part {request.part_no}.")
         if station is not None and station.part_ids and found[0] not in station.part_ids:
@@ -582,12 +588,12 @@ def _check_result(stage, request):
         raise invalid({"result": f"{stage.label} is only marked done: it has no pass or fail."})
 
 
-def _register(request, context):
+def _register(request, context, named_part=None):
     try:
         ascii_check(request.usid)
     except ValidationError as error:
         raise invalid({"usid": " ".join(error.messages)}) from None
-    found = _part_find(request, context.station)
+    found = _part_find(request, context.station, named_part)
     plan, stage = _plan_and_stage(found, request.stage)
     _check_result(stage, request)
     request = _with_stage_data(plan, stage, request)

@@ -68,13 +68,15 @@ def _q(name):
     return connection.ops.quote_name(name)
 
 
-def _part_select(*, registered=False):
+def _part_select(*, registered=False, no_usid=False):
     """The part's columns a scan needs, from ``p`` (the part) and ``d`` (its procedure),
-    after the USID as registered (``r``) when ``registered``."""
+    after the USID as registered (``r``) when ``registered``, after NULL in its place when
+    ``no_usid``."""
     part = ModelPart._meta
     procedure = PartProcedureDetail._meta
+    usid = f"r.{_q('usid')}, " if registered else "NULL, " if no_usid else ""
     return (
-        f"SELECT {'r.' + _q('usid') + ', ' if registered else ''}p.{_q('id')}, "
+        f"SELECT {usid}p.{_q('id')}, "
         f"p.{_q('part_no')}, p.{_q('archived_at')}, "
         f"d.{_q('version')}, d.{_q('schema_fingerprint')}, d.{_q('changing_since')} "
         f"FROM {_q(part.db_table)} p "
@@ -92,12 +94,21 @@ def _registration_sql():
     )
 
 
+# As the part no.'s unique constraint compares them, so its index finds the part.
+def _by_part_no():
+    return f"WHERE LOWER(TRIM(p.{_q('part_no')})) = LOWER(%s)"
+
+
 @functools.cache
 def _part_sql(by_part_no):
     if by_part_no:
-        # As the part no.'s unique constraint compares them, so its index finds the part.
-        return f"{_part_select()}WHERE LOWER(TRIM(p.{_q('part_no')})) = LOWER(%s)"
+        return f"{_part_select()}{_by_part_no()}"
     return f"{_part_select()}WHERE p.{_q('id')} = %s"
+
+
+@functools.cache
+def _registration_and_part_sql():
+    return f"{_registration_sql()} UNION ALL {_part_select(no_usid=True)}{_by_part_no()}"
 
 
 def registration_row(usid):
@@ -107,6 +118,17 @@ def registration_row(usid):
     with connection.cursor() as cursor:
         cursor.execute(_registration_sql(), usid_lookup_keys(usid))
         return registration_pick(cursor.fetchall(), usid, lambda row: row[0])
+
+
+def registration_and_part_rows(usid, part_no):
+    """(``registration_row(usid)``, ``part_row(part_no=part_no)``) in one statement: a scan
+    naming its part is most often a new unit's, registered to that part."""
+    with connection.cursor() as cursor:
+        cursor.execute(_registration_and_part_sql(), [*usid_lookup_keys(usid), part_no])
+        rows = cursor.fetchall()
+    registered = [row for row in rows if row[0] is not None]
+    part = next((row[1:] for row in rows if row[0] is None), None)
+    return registration_pick(registered, usid, lambda row: row[0]), part
 
 
 def part_row(*, part_no=None, part_id=None):

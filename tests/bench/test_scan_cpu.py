@@ -44,6 +44,7 @@ pytestmark = [
 
 SCANS = int(os.environ.get("BENCH_CPU_SCANS", "2000"))
 PROFILE = os.environ.get("BENCH_CPU_PROFILE", "")
+COUNTED = 20
 
 
 def environ(method, path, body, content_type, headers):
@@ -133,8 +134,8 @@ SCENARIOS = [
 ]
 
 
-def measure(handler, rig, scenario, side, success, round_):
-    tag = f"{round_}{side[0]}{time.monotonic_ns() % 10**6}"
+def measure(handler, rig, scenario, side, success):
+    tag = f"{side[0]}{time.monotonic_ns() % 10**6}"
     envs = [requests_of(rig, scenario, side, tag, n) for n in range(SCANS)]
     call(handler, requests_of(rig, scenario, side, tag + "w", 0))  # warm
     if scenario != "register":
@@ -153,10 +154,21 @@ def measure(handler, rig, scenario, side, success, round_):
     if scenario != "register":
         pool_reset(rig["rig"])
     assert statuses == {success if side == "app" else 201: SCANS}, (statuses, body[:300])
+    # Deterministic beside the CPU time: Python function calls and database statements of a
+    # scan (the health check included), over a few more scans.
+    counting = cProfile.Profile()
+    with CaptureQueriesContext(connection) as queries:
+        counting.enable()
+        for n in range(COUNTED):
+            call(handler, requests_of(rig, scenario, side, tag + "c", SCANS + 10 + n))
+        counting.disable()
+    if scenario != "register":
+        pool_reset(rig["rig"])
+    calls = sum(entry[0] for entry in pstats.Stats(counting).stats.values()) / COUNTED
+    health = 1 if connection.settings_dict["CONN_HEALTH_CHECKS"] else 0
+    statements = len(queries.captured_queries) / COUNTED + health
     if os.environ.get("BENCH_CPU_SQL") and side == "app":
-        with CaptureQueriesContext(connection) as queries:
-            call(handler, requests_of(rig, scenario, side, tag + "q", SCANS + 5))
-        for query in queries.captured_queries:
+        for query in queries.captured_queries[: len(queries.captured_queries) // COUNTED]:
             print("   ", query["sql"][:150])
     if profile:
         if os.environ.get("BENCH_CPU_PROFILE_OUT"):
@@ -166,7 +178,7 @@ def measure(handler, rig, scenario, side, success, round_):
         out.write("\n")
         pstats.Stats(profile, stream=out).sort_stats("tottime").print_stats(35)
         print(out.getvalue())
-    return 1000 * spent / SCANS
+    return 1000 * spent / SCANS, calls, statements
 
 
 @override_settings(ROOT_URLCONF="tests.bench.floor", DEBUG=False)
@@ -174,7 +186,7 @@ def test_python_cpu_per_scan(engineer, operator, defect_reasons):
     from tests.bench.test_scan_bench import Rig
 
     part = make_parts(engineer, 0, 1)[0]
-    add_units(part, 0, max(POOL, SCANS + 10))
+    add_units(part, 0, max(POOL, SCANS + 100))
     station = Station.objects.create(name="QC-bench", line="Bench", stage="qc")
     station.parts.add(part)
     token, secret = api_token_issue(name="bench-rig")
@@ -192,10 +204,18 @@ def test_python_cpu_per_scan(engineer, operator, defect_reasons):
     handler = WSGIHandler()
     wanted = os.environ.get("BENCH_SCENARIOS")
     print(f"\nPython CPU per scan, in-process WSGI, {SCANS} scans each (load {os.getloadavg()})")
-    print(f"{'scenario':<20}{'floor ms':>9}{'app ms':>8}{'app - floor':>12}")
+    print(
+        f"{'scenario':<20}{'floor ms':>9}{'app ms':>8}{'app/floor':>10}{'calls':>13}"
+        f"{'statements':>12}"
+    )
     for name, scenario, success in SCENARIOS:
         if wanted and scenario not in wanted.split(","):
             continue
-        floor = measure(handler, rig, scenario, "floor", success, 0)
-        app = measure(handler, rig, scenario, "app", success, 0)
-        print(f"{name:<20}{floor:>9.3f}{app:>8.3f}{app - floor:>12.3f}")
+        floor, floor_calls, floor_statements = measure(handler, rig, scenario, "floor", success)
+        app, calls, statements = measure(handler, rig, scenario, "app", success)
+        print(
+            f"{name:<20}{floor:>9.3f}{app:>8.3f}{app / floor:>10.2f}"
+            f"{f'{floor_calls:.0f}/{calls:.0f}':>13}{f'{floor_statements:g}/{statements:g}':>12}"
+        )
+    print("ms: Python CPU per scan; calls: Python function calls per scan (floor/app);")
+    print("statements: database statements per scan, the health check included (floor/app)")
