@@ -15,21 +15,22 @@ admin.site.site_header = _("Shopfloor administration")
 admin.site.site_title = _("Shopfloor admin")
 
 urlpatterns = [
+    # The scans' addresses first: every request walks this list until one matches.
+    path("api/v1/trace", genealogy_api.trace, name="api-trace"),
+    path("api/v1/", include("shopfloor.scanning.api_urls")),
+    path("stations/", include("shopfloor.stations.urls")),
     path("", views.home, name="home"),
     path("accounts/", include("shopfloor.accounts.urls")),
     path("parts/", include("parts.urls")),
     path("parts/<int:part_pk>/units/", include("parts.unit_tables.urls")),
     path("procedures/", include("procedures.urls")),
     path("admin/units/", include("parts.unit_tables.admin_urls")),
-    path("stations/", include("shopfloor.stations.urls")),
     path("dashboards/", include("shopfloor.dashboards.urls")),
     path("jobs/", include("shopfloor.jobs.urls")),
     path("labels/", include("shopfloor.labels.urls")),
     path("operators/", include("shopfloor.operators.urls")),
     path("genealogy/", include("shopfloor.genealogy.urls")),
-    path("api/v1/trace", genealogy_api.trace, name="api-trace"),
     path("machines/", include("shopfloor.cfx.urls")),
-    path("api/v1/", include("shopfloor.scanning.api_urls")),
     path("admin/", admin.site.urls),
     # The scripts' strings in the active language (gettext() in static/js).
     path("jsi18n/", login_not_required(JavaScriptCatalog.as_view()), name="javascript-catalog"),

@@ -33,6 +33,22 @@ def test_the_scan_screen_alone_may_use_the_camera_and_run_webassembly(
     assert "script-src 'self'" in picker["Content-Security-Policy"]
 
 
+def test_every_answer_carries_the_policy_of_the_settings_even_after_they_change(
+    client_for, operator, settings
+):
+    client = client_for(operator)
+    policy = client.get(reverse("stations:pick"))["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "object-src 'none'" in policy
+    api = Client().post("/api/v1/scans", {}, content_type="application/json")
+    assert api.status_code == 401 and api["Content-Security-Policy"] == policy
+
+    directives = {**settings.CONTENT_SECURITY_POLICY["DIRECTIVES"], "img-src": ["'self'"]}
+    settings.CONTENT_SECURITY_POLICY = {"DIRECTIVES": directives}
+
+    stricter = client.get(reverse("stations:pick"))["Content-Security-Policy"]
+    assert "img-src 'self';" in stricter + ";" and "data:" not in stricter
+
+
 def test_signed_in_pages_are_not_stored(client_for, supervisor):
     for url in (reverse("home"), reverse("parts:list"), reverse("dashboards:overview")):
         response = client_for(supervisor).get(url)

@@ -22,17 +22,47 @@ class EmailBackend(ModelBackend):
         return super().authenticate(request, username=username or email, password=password)
 
     def get_user(self, user_id):
-        rows = list(get_user_model()._default_manager.raw(_user_with_permissions_sql(), [user_id]))
-        if not rows or not self.user_can_authenticate(rows[0]):
+        # A cursor, not ``raw()``: raw() builds a whole user for each permission row.
+        columns = _user_columns()
+        with connection.cursor() as cursor:
+            cursor.execute(_user_with_permissions_sql(), [user_id])
+            rows = cursor.fetchall()
+        if not rows:
             return None
-        user = rows[0]
+        values = list(rows[0][: len(columns)])
+        for index, converters, column in _user_converters(connection.vendor):
+            for converter in converters:
+                values[index] = converter(values[index], column, connection)
+        user_model = get_user_model()
+        user = user_model.from_db(connection.alias, [field.attname for field in columns], values)
+        if not self.user_can_authenticate(user):
+            return None
         if not user.is_superuser:  # a superuser holds every permission, listed or not
-            own = {f"{row.perm_app}.{row.perm_code}" for row in rows if row.perm_via == "user"}
-            roles = {f"{row.perm_app}.{row.perm_code}" for row in rows if row.perm_via == "group"}
+            perms = [row[len(columns) :] for row in rows if row[len(columns)] is not None]
+            own = {f"{app}.{code}" for via, app, code in perms if via == "user"}
+            roles = {f"{app}.{code}" for via, app, code in perms if via == "group"}
             # The caches ModelBackend fills on a first check, filled here instead.
             user._user_perm_cache, user._group_perm_cache = own, roles
             user._perm_cache = own | roles
         return user
+
+
+@functools.cache
+def _user_columns():
+    return tuple(get_user_model()._meta.concrete_fields)
+
+
+@functools.cache
+def _user_converters(vendor):
+    """(column index, converters, column) of the user's columns whose database values need
+    converting (SQLite's datetimes, for one), as the ORM would convert them."""
+    found = []
+    for index, field in enumerate(_user_columns()):
+        column = field.get_col(field.model._meta.db_table)
+        converters = connection.ops.get_db_converters(column) + field.get_db_converters(connection)
+        if converters:
+            found.append((index, converters, column))
+    return tuple(found)
 
 
 @functools.cache

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from shopfloor.accounts.roles import Role, user_roles
 from shopfloor.operators.models import OperatorBadge
 from shopfloor.operators.station_sessions import (
+    DEVICE_COOKIE,
     badge_session_of,
     badge_session_touch,
     device_activity_of,
@@ -75,6 +76,8 @@ class StationOperatorMiddleware:
             if device_station_id(request) is None:
                 return self.get_response(request)
             return self._password_session_on_device(request)
+        if not signed_in and DEVICE_COOKIE not in request.COOKIES:
+            return self.get_response(request)  # not a station device: nothing to decide
         try:
             match = resolve(request.path_info)
         except Resolver404:

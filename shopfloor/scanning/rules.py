@@ -29,7 +29,7 @@ in one statement; everything else is decided here under a lock of the unit row.
 """
 
 import datetime
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from functools import partial
 
 from django.conf import settings
@@ -57,10 +57,12 @@ from shopfloor.scanning.input import (
 from shopfloor.scanning.plans import part_plan
 from shopfloor.scanning.refusals import ScanRefused, invalid
 from shopfloor.scanning.sql import (
+    defect_reason_find,
     part_row,
     receipt_write,
     record_first,
     register_first,
+    registration_and_part_rows,
     registration_row,
     station_row,
 )
@@ -101,6 +103,13 @@ class ScanOutcome:
     @property
     def is_refused(self):
         return self.status == REFUSED
+
+    def as_dict(self):
+        """The outcome as the JSON a receipt keeps (``ScanOutcome(**kept)`` makes it again)."""
+        return {name: getattr(self, name) for name in _OUTCOME_FIELDS}
+
+
+_OUTCOME_FIELDS = tuple(each.name for each in fields(ScanOutcome))
 
 
 @dataclass(frozen=True)
@@ -234,7 +243,16 @@ def scan_record(
         scope = f"user:{user.pk}:station:{station.id}"
     else:  # a machine speaking for itself at its station
         scope = _machine_scope(source, station)
-    for attempt in range(2):
+    try:
+        answered = _scan_at_once(context, scope, scan_id, scan)
+    except IntegrityError:
+        # Sent before: its answer is kept (or being kept by a concurrent send of it).
+        first_attempt = 1
+    else:
+        if answered is not None:
+            return answered
+        first_attempt = 0
+    for attempt in range(first_attempt, 2):
         try:
             with transaction.atomic():
                 if attempt:
@@ -246,7 +264,7 @@ def scan_record(
                     if kept is not None:
                         return ScanOutcome(**kept)
                 outcome = _scan_answer(context, **scan)
-                receipt_write(scope=scope, scan_id=scan_id, outcome=asdict(outcome))
+                receipt_write(scope=scope, scan_id=scan_id, outcome=outcome.as_dict())
                 return outcome
         except IntegrityError:
             # Most scans are sent once, so the receipt is not looked for first: a replay finds
@@ -270,13 +288,48 @@ def machine_receipt_forget(*, source, station, scan_id):
     ).delete()
 
 
-def _scan_answer(
+def _scan_at_once(context, scope, scan_id, scan):
+    """The common scan (a registered unit, no tag, no components, no unique value) recorded
+    with its answer kept in one statement, outside any transaction; None when the scan is not
+    that one or its preconditions do not hold: nothing was written then, and ``scan_record``
+    decides the scan in full, under a lock. Raises ``IntegrityError`` (nothing written) when
+    an answer to ``scan_id`` is kept already."""
+    try:
+        request = _request_of(context, **scan)
+        found = registration_row(request.usid)
+        if found is None:
+            return None
+        request, registration, plan, stage = _registered_checked(request, context, found)
+    except ScanRefused:
+        return None
+    if request.tag_no or _installs(stage, request) or request.stage_data.unique:
+        return None
+    now = timezone.now()
+    outcome = _recorded(request, stage, registration.part_no, None)
+    event_id = record_first(
+        plan=plan,
+        stage=stage,
+        usid=request.usid,
+        values={**_record_changes(stage, request, context.user, now), "updated_at": now},
+        event=_event_values(request, plan.part_id, context, now),
+        receipt=(scope, scan_id, outcome.as_dict()),
+    )
+    return None if event_id is None else replace(outcome, event_id=event_id)
+
+
+def _request_of(
     context, *, usid, stage, result, part_no, tag_no, defect, components, data, note=""
 ):
+    """The scan's request cleaned, and checked against the station and token it is made at."""
+    request = _request_clean(usid, stage, result, part_no, tag_no, defect, components)
+    request = replace(request, data=data, result_sent=result not in (None, ""), note=note)
+    _check_place(request, context)
+    return request
+
+
+def _scan_answer(context, *, usid, stage, **scan):
     try:
-        request = _request_clean(usid, stage, result, part_no, tag_no, defect, components)
-        request = replace(request, data=data, result_sent=result not in (None, ""), note=note)
-        _check_place(request, context)
+        request = _request_of(context, usid=usid, stage=stage, **scan)
         for attempt in range(2):
             try:
                 return _scan(request, context)
@@ -358,7 +411,7 @@ def _defect_clean(defect, result):
         raise ValidationError(_("A defect reason goes only with a fail."), code="defect_on_pass")
     code = DefectReason._meta.get_field("code")
     defect = code_clean(defect, label="defect", max_length=code.max_length)
-    reason = DefectReason.objects.filter(code=defect, is_active=True).first()
+    reason = defect_reason_find(defect)
     if reason is None:
         raise ValidationError(
             _("%(defect)s is not a defect reason in the list.") % {"defect": repr(defect)},
@@ -390,13 +443,24 @@ def _check_place(request, context):
 
 
 def _scan(request, context):
-    station = context.station
-    found = registration_row(request.usid)
+    if request.part_no:
+        found, named_part = registration_and_part_rows(request.usid, request.part_no)
+    else:
+        found, named_part = registration_row(request.usid), None
     if found is None:
         if not request.tag_no:
-            return _register(request, context)
+            return _register(request, context, named_part)
         with transaction.atomic():  # the tag is checked free, then paired
-            return _register(request, context)
+            return _register(request, context, named_part)
+    request, registration, plan, stage = _registered_checked(request, context, found)
+    with unique_values_guard(plan, request.usid, request.stage_data.unique):
+        return _scan_registered(request, context, plan, stage, registration)
+
+
+def _registered_checked(request, context, found):
+    """(request, registration, plan, stage) of a scan of a registered unit (``found``: its
+    ``registration_row``) once its part, station, stage, result and values are checked."""
+    station = context.station
     registration = _Registration(*found)
     request = replace(request, usid=registration.usid)
     # The scan screen's part choice names the part of new units only.
@@ -417,9 +481,7 @@ def _scan(request, context):
         )
     plan, stage = _plan_and_stage(registration, request.stage)
     _check_result(stage, request)
-    request = _with_stage_data(plan, stage, request)
-    with unique_values_guard(plan, request.usid, request.stage_data.unique):
-        return _scan_registered(request, context, plan, stage, registration)
+    return _with_stage_data(plan, stage, request), registration, plan, stage
 
 
 def _with_stage_data(plan, stage, request):
@@ -491,9 +553,11 @@ def _components_install(request, context, stage, plan, part_no, outcome):
         raise ScanRefused(refusal.code, refusal.message, fields=refusal.fields) from None
 
 
-def _part_find(request, station):
+def _part_find(request, station, named_part=None):
+    """The part a new unit is registered to; ``named_part`` is the ``part_row`` of the part
+    the scan names, when read already."""
     if request.part_no:
-        found = part_row(part_no=request.part_no)
+        found = named_part or part_row(part_no=request.part_no)
         if found is None:
             raise ScanRefused(
                 "unknown_part", _("There is no part %(part_no)s.") % {"part_no": request.part_no}
@@ -576,12 +640,12 @@ def _check_result(stage, request):
         )
 
 
-def _register(request, context):
+def _register(request, context, named_part=None):
     try:
         ascii_check(request.usid)
     except ValidationError as error:
         raise invalid({"usid": " ".join(error.messages)}) from None
-    found = _part_find(request, context.station)
+    found = _part_find(request, context.station, named_part)
     plan, stage = _plan_and_stage(found, request.stage)
     _check_result(stage, request)
     request = _with_stage_data(plan, stage, request)

@@ -36,6 +36,7 @@ from django.utils import timezone
 from parts.models import ModelPart
 from procedures.models import PartProcedureDetail
 from shopfloor.stations.models import (
+    DefectReason,
     ScanEvent,
     ScanReceipt,
     Station,
@@ -67,13 +68,15 @@ def _q(name):
     return connection.ops.quote_name(name)
 
 
-def _part_select(*, registered=False):
+def _part_select(*, registered=False, no_usid=False):
     """The part's columns a scan needs, from ``p`` (the part) and ``d`` (its procedure),
-    after the USID as registered (``r``) when ``registered``."""
+    after the USID as registered (``r``) when ``registered``, after NULL in its place when
+    ``no_usid``."""
     part = ModelPart._meta
     procedure = PartProcedureDetail._meta
+    usid = f"r.{_q('usid')}, " if registered else "NULL, " if no_usid else ""
     return (
-        f"SELECT {'r.' + _q('usid') + ', ' if registered else ''}p.{_q('id')}, "
+        f"SELECT {usid}p.{_q('id')}, "
         f"p.{_q('part_no')}, p.{_q('archived_at')}, "
         f"d.{_q('version')}, d.{_q('schema_fingerprint')}, d.{_q('changing_since')} "
         f"FROM {_q(part.db_table)} p "
@@ -91,12 +94,21 @@ def _registration_sql():
     )
 
 
+# As the part no.'s unique constraint compares them, so its index finds the part.
+def _by_part_no():
+    return f"WHERE LOWER(TRIM(p.{_q('part_no')})) = LOWER(%s)"
+
+
 @functools.cache
 def _part_sql(by_part_no):
     if by_part_no:
-        # As the part no.'s unique constraint compares them, so its index finds the part.
-        return f"{_part_select()}WHERE LOWER(TRIM(p.{_q('part_no')})) = LOWER(%s)"
+        return f"{_part_select()}{_by_part_no()}"
     return f"{_part_select()}WHERE p.{_q('id')} = %s"
+
+
+@functools.cache
+def _registration_and_part_sql():
+    return f"{_registration_sql()} UNION ALL {_part_select(no_usid=True)}{_by_part_no()}"
 
 
 def registration_row(usid):
@@ -106,6 +118,17 @@ def registration_row(usid):
     with connection.cursor() as cursor:
         cursor.execute(_registration_sql(), usid_lookup_keys(usid))
         return registration_pick(cursor.fetchall(), usid, lambda row: row[0])
+
+
+def registration_and_part_rows(usid, part_no):
+    """(``registration_row(usid)``, ``part_row(part_no=part_no)``) in one statement: a scan
+    naming its part is most often a new unit's, registered to that part."""
+    with connection.cursor() as cursor:
+        cursor.execute(_registration_and_part_sql(), [*usid_lookup_keys(usid), part_no])
+        rows = cursor.fetchall()
+    registered = [row for row in rows if row[0] is not None]
+    part = next((row[1:] for row in rows if row[0] is None), None)
+    return registration_pick(registered, usid, lambda row: row[0]), part
 
 
 def part_row(*, part_no=None, part_id=None):
@@ -154,15 +177,35 @@ def station_row(station_id):
     return pk, name, stage, bool(pairs_tag), bool(is_active), bool(limited), parts
 
 
+DEFECT_FIELDS = ("id", "code", "label", "category")
+
+
+@functools.cache
+def _defect_sql():
+    reason = DefectReason._meta
+    columns = ", ".join(_q(reason.get_field(name).column) for name in DEFECT_FIELDS)
+    return (
+        f"SELECT {columns} FROM {_q(reason.db_table)} WHERE {_q('code')} = %s AND {_q('is_active')}"
+    )
+
+
+def defect_reason_find(code):
+    """The active defect reason whose code is ``code``, or None. One plain statement: a
+    failed scan reads it, and building the ORM's query cost more than the database's answer."""
+    with connection.cursor() as cursor:
+        cursor.execute(_defect_sql(), [code])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    return DefectReason.from_db(connection.alias, [*DEFECT_FIELDS, "is_active"], [*row, True])
+
+
 def receipt_write(*, scope, scan_id, outcome):
     """Keep ``outcome`` (a dict) as the answer to the scan ``scan_id`` sent by ``scope``.
     Raises ``IntegrityError`` when an answer to it is kept already, writing nothing."""
-    receipt = ScanReceipt._meta
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {_q(receipt.db_table)} "
-            f"({_q('scope')}, {_q('scan_id')}, {_q('outcome')}, {_q('created_at')}) "
-            "VALUES (%s, %s, %s, %s)",
+            f"{_receipt_insert()} VALUES (%s, %s, %s, %s)",
             _adapted([scope, scan_id, json.dumps(outcome), timezone.now()]),
         )
 
@@ -212,12 +255,25 @@ def _adapt(value):
     return value
 
 
-def record_first(*, plan, stage, usid, values, event, savepoint=False):
+def _receipt_insert():
+    receipt = ScanReceipt._meta
+    return (
+        f"INSERT INTO {_q(receipt.db_table)} "
+        f"({_q('scope')}, {_q('scan_id')}, {_q('outcome')}, {_q('created_at')})"
+    )
+
+
+def record_first(*, plan, stage, usid, values, event, savepoint=False, receipt=None):
     """Record ``stage`` of ``usid`` if its preconditions hold; the new event's id, or None.
 
     ``values`` maps the unit columns to set (flag, at, by, result, the stage's field values,
     on_hold, updated_at) to their database values; ``event`` maps ``EVENT_FIELDS`` to theirs.
     ``savepoint`` keeps a caller's transaction usable when a unique value is refused.
+
+    ``receipt`` (scope, scan_id, answer as a dict) keeps the answer of a scan sent with a
+    ``scan_id`` in the same statement, its ``event_id`` set to the new event's: a replay finds
+    the answer taken (``IntegrityError``, nothing written), a scan whose preconditions fail
+    writes no answer either.
     """
     fixed = set(_update_sql(plan, stage)[1])
     extra = tuple(column for column in values if column not in fixed)
@@ -226,18 +282,31 @@ def record_first(*, plan, stage, usid, values, event, savepoint=False):
     event_params = _adapted([event[name] for name in EVENT_FIELDS])
     placeholders = ", ".join(["%s"] * len(EVENT_FIELDS))
     insert = f"INSERT INTO {_q(ScanEvent._meta.db_table)} ({_event_columns()})"
+    receipt_params = []
+    if receipt is not None:
+        scope, scan_id, answer = receipt
+        receipt_params = _adapted([scope, scan_id, json.dumps(answer), event["created_at"]])
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             guard = (
                 transaction.atomic()
-                if savepoint and connection.in_atomic_block
+                if (savepoint or receipt is not None) and connection.in_atomic_block
                 else contextlib.nullcontext()
             )
+            keep = ""
+            if receipt is not None:
+                # The answer is kept with the event's id written into it.
+                keep = (
+                    f", receipt AS ({_receipt_insert()} SELECT %s, %s, "
+                    f"jsonb_set(%s::jsonb, '{{event_id}}', to_jsonb(event.{_q('id')})), %s "
+                    "FROM event)"
+                )
             with guard:
                 cursor.execute(
-                    f"WITH unit AS ({update} RETURNING 1) {insert} SELECT {placeholders} "
-                    f"FROM unit RETURNING {_q('id')}",
-                    update_params + event_params,
+                    f"WITH unit AS ({update} RETURNING 1), event AS ({insert} "
+                    f"SELECT {placeholders} FROM unit RETURNING {_q('id')}){keep} "
+                    f"SELECT {_q('id')} FROM event",
+                    update_params + event_params + receipt_params,
                 )
                 row = cursor.fetchone()
             return row[0] if row else None
@@ -246,7 +315,12 @@ def record_first(*, plan, stage, usid, values, event, savepoint=False):
             if cursor.fetchone() is None:
                 return None
             cursor.execute(f"{insert} VALUES ({placeholders}) RETURNING {_q('id')}", event_params)
-            return cursor.fetchone()[0]
+            event_id = cursor.fetchone()[0]
+            if receipt is not None:
+                answer = json.dumps({**receipt[2], "event_id": event_id})
+                receipt_params[2] = answer
+                cursor.execute(f"{_receipt_insert()} VALUES (%s, %s, %s, %s)", receipt_params)
+            return event_id
 
 
 def register_first(*, plan, usid, registered_at, values, event):

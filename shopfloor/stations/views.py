@@ -107,7 +107,7 @@ def scan_submit(request, pk):
     if is_badge_card(request.POST.get("code")):
         return badge_from_scan_screen(request, get_object_or_404(Station, pk=pk))
     outcome, pending = _scan_from_screen(_station_snapshot(pk), request.user, request.POST)
-    if request.get_preferred_type(["text/html", "application/json"]) == "application/json":
+    if _wants_json(request):
         # The screen's queue of scans: each answer is shown against its own scan, and the
         # screen fetches the recent scans itself once its queue is sent, so nothing is drawn.
         return JsonResponse(_outcome_json(outcome))
@@ -117,6 +117,15 @@ def scan_submit(request, pk):
     if request.htmx:
         template += "#scan-response"
     return render(request, template, _scan_context(station, form, outcome, pending))
+
+
+def _wants_json(request):
+    """Whether the answer is JSON: the screen's queue of scans asks with exactly
+    ``Accept: application/json``, which needs no negotiation (parsing it cost the scan)."""
+    accept = request.headers.get("Accept")
+    if accept == "application/json":
+        return True
+    return request.get_preferred_type(["text/html", "application/json"]) == "application/json"
 
 
 def _station_snapshot(pk):
