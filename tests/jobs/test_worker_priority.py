@@ -10,10 +10,7 @@ from django.db import connection
 
 from tests.support.servers import JobWorker
 
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(connection.vendor != "postgresql", reason="a database process to nice"),
-]
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def niceness(pid):
@@ -29,6 +26,7 @@ def database_processes():
         return [row[0] for row in cursor.fetchall()]
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="a database process to nice")
 def test_a_niced_worker_and_its_database_sessions_run_at_the_lower_priority(
     shared_database, tmp_path
 ):
