@@ -285,10 +285,9 @@ class Phase:
             for name, pids in groups.items()
         }
         ticks = machine["all"] - self.machine["all"]
-        running = Job.objects.filter(state="running")
-        done = {
+        done = {  # exports that advanced in the phase (one may have finished in it)
             pk: rows - self.rows.get(pk, 0)
-            for pk, rows in running.values_list("pk", "rows_done")
+            for pk, rows in Job.objects.values_list("pk", "rows_done")
             if rows > self.rows.get(pk, 0)
         }
         commits = sorted(self.probe.take())
@@ -431,7 +430,7 @@ def report(phases, rate):
             f"cores busy: {cpu}; per scan gunicorn {machine['gunicorn_ms_per_scan']:.2f} ms, "
             f"its database session {machine['db_ms_per_scan']:.2f} ms of CPU; "
             f"durable commit p50 {machine['commit_p50']:.1f} ms, p99 "
-            f"{machine['commit_p99']:.1f} ms; exports running {machine['exports_running']} "
+            f"{machine['commit_p99']:.1f} ms; exports that ran {machine['exports_running']} "
             f"({machine['export_rows_per_s']:,.0f} rows/s in all; their database sessions at "
             f"nice {machine['export_niceness']}); the scans' tables and indexes missed "
             f"PostgreSQL's shared buffers for {machine['blocks_missed']:.2%} of their blocks "
