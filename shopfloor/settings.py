@@ -275,7 +275,11 @@ TASKS = {
 EXPORT_ROOT = Path(os.environ.get("EXPORT_ROOT", BASE_DIR / "var" / "exports"))
 EXPORT_KEEP_HOURS = env_int("EXPORT_KEEP_HOURS", 24)
 EXPORTS_PER_USER = env_int("EXPORTS_PER_USER", 2)
-EXPORTS_AT_ONCE = env_int("EXPORTS_AT_ONCE", 3)
+# Exports running at once in all, by default half this machine's cores (at least one): a
+# running export keeps a core busy whenever scans leave it idle, so at most half of them are
+# ever busy with exports. Exports are queued on the database, so with workers on several
+# machines set it (the same everywhere) to what they may run together.
+EXPORTS_AT_ONCE = env_int("EXPORTS_AT_ONCE", max(1, (os.cpu_count() or 2) // 2))
 # A running job's worker touches it every JOB_HEARTBEAT_SECONDS; a job silent for
 # JOB_STALE_SECONDS lost its worker and is run again, JOB_MAX_ATTEMPTS times in all.
 JOB_HEARTBEAT_SECONDS = env_int("JOB_HEARTBEAT_SECONDS", 5)

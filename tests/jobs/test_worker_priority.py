@@ -3,16 +3,14 @@ process serving it when the database is on the same machine: scans go first."""
 
 import os
 import time
+from pathlib import Path
 
 import pytest
 from django.db import connection
 
 from tests.support.servers import JobWorker
 
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(connection.vendor != "postgresql", reason="a database process to nice"),
-]
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def niceness(pid):
@@ -28,6 +26,7 @@ def database_processes():
         return [row[0] for row in cursor.fetchall()]
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="a database process to nice")
 def test_a_niced_worker_and_its_database_sessions_run_at_the_lower_priority(
     shared_database, tmp_path
 ):
@@ -46,3 +45,32 @@ def test_a_niced_worker_and_its_database_sessions_run_at_the_lower_priority(
 
     assert worker_niceness == ours + 7
     assert ours + 7 in sessions, worker.output()[-2000:]
+
+
+def autogroup_niceness(pid):
+    """The niceness of the process's autogroup: the CPU share of its whole session against
+    other sessions (the database's, the web server's) where the kernel groups by session."""
+    return int(Path(f"/proc/{pid}/autogroup").read_text().split()[-1])
+
+
+@pytest.mark.skipif(
+    not Path("/proc/self/autogroup").exists(), reason="a kernel without scheduler autogroups"
+)
+def test_a_niced_worker_runs_in_a_session_of_its_own_lowered_as_a_whole(shared_database, tmp_path):
+    worker = JobWorker(database_url=shared_database, log_dir=tmp_path, nice=19)
+    try:
+        deadline = time.monotonic() + 60
+        pid = worker.process.pid
+        while time.monotonic() < deadline and os.getsid(pid) != pid:
+            time.sleep(0.1)
+        while time.monotonic() < deadline and autogroup_niceness(pid) != 19:
+            time.sleep(0.1)
+        session, group = os.getsid(pid), autogroup_niceness(pid)
+    finally:
+        worker.stop()
+
+    # Its niceness counts against every other program, not only against those of the session
+    # it was started from, and nothing started beside it (this test, a web server) is lowered.
+    assert session == worker.process.pid, worker.output()[-2000:]
+    assert group == 19
+    assert autogroup_niceness(os.getpid()) == 0

@@ -6,6 +6,15 @@ and ``--nice N``: the worker lowers its own CPU priority by N (``os.nice``) so t
 that also serves scans the scans go first, and, when the database runs on this same machine,
 gives the database process serving each of its connections the same priority (where the
 operating system allows it; else that process keeps its own).
+
+A niceness alone is not enough on Linux: with the scheduler's autogroups (on by default where
+processes are not in a cgroup of their own) it only ranks processes of one session against
+each other, while each session as a whole gets an equal share of the CPU. A worker started
+beside gunicorn from one shell or one ``make run`` would share their session, and a worker
+started alone would compete at full weight against the database's session, which serves the
+scans: five exports at nice 19 took a quarter of a core from a busy machine that way. So
+``--nice`` also starts a session of the worker's own (when it is not a process-group leader;
+systemd starts services in one already) and gives that session's autogroup the same niceness.
 Before it takes its first task it tidies after any crash (``jobs_housekeeping``); then a thread
 touches the running job every ``JOB_HEARTBEAT_SECONDS`` (so a job whose worker dies is noticed
 ``JOB_STALE_SECONDS`` later, by any worker) and tidies again every ``JOB_HOUSEKEEPING_SECONDS``.
@@ -68,6 +77,26 @@ def _database_session_niced(sender, connection, **kwargs):
         logger.info("The database process %s keeps its own priority (not allowed here).", pid)
 
 
+def _session_niced(nice):
+    """Lower the CPU share of this worker's whole session (its autogroup) by ``nice``, in a
+    session of its own so that nothing else is lowered with it; False when it cannot."""
+    if os.getsid(0) != os.getpid():
+        try:
+            os.setsid()  # refused to a process-group leader (started from an interactive shell)
+        except OSError:
+            logger.info(
+                "The worker shares its session's CPU share (start it with setsid, or as a "
+                "service, for --nice to rank it below other programs too)."
+            )
+            return False
+    try:
+        with open("/proc/self/autogroup", "w") as autogroup:
+            autogroup.write(str(min(nice, 19)))
+    except OSError:
+        return False  # a kernel without autogroups: the niceness alone ranks it
+    return True
+
+
 class Command(db_worker.Command):
     help = "Run a worker for the app's jobs (exports, recounts): django-tasks' db_worker."
 
@@ -83,6 +112,7 @@ class Command(db_worker.Command):
     def handle(self, *args, **options):
         if options["nice"] > 0:
             os.nice(options["nice"])
+            _session_niced(os.getpriority(os.PRIO_PROCESS, 0))
             connection.close()  # the next connection is made, and niced, at the new priority
             connection_created.connect(_database_session_niced)
         _tidy()
