@@ -120,3 +120,30 @@ def test_the_calendar_closes_with_escape_and_reads_what_was_typed(
     expect(calendar).to_have_count(0)
     expect(date_input).to_have_value("15/03/2031")
     expect(date_input).to_be_focused()
+
+
+@pytest.mark.parametrize("language", ["hi", "en"])
+def test_hindi_pages_draw_their_letters_with_the_font_the_app_serves(
+    sign_in_as, make_user, live_server, language
+):
+    """A station without a Hindi font still shows Hindi: the app's Devanagari face is fetched
+    and used for Hindi text, and an English page never fetches it."""
+    boss = make_user("Supervisor", language=language)
+    page = sign_in_as(boss, PASSWORD)
+    page.goto(f"{live_server.url}/dashboards/")
+    page.wait_for_load_state("networkidle")
+    faces = page.evaluate(
+        """() => document.fonts.ready.then(() => Array.from(document.fonts)
+            .filter(face => face.family.replace(/"/g, "") === "Shopfloor Devanagari")
+            .map(face => face.status))"""
+    )
+
+    assert faces, "the page declares no Devanagari face"
+    if language == "hi":
+        assert "loaded" in faces
+        uses_it = page.evaluate(
+            """() => document.fonts.check('16px "Shopfloor Devanagari"', 'यूनिट')"""
+        )
+        assert uses_it
+    else:
+        assert "loaded" not in faces  # the unicode-range keeps English pages from fetching it
