@@ -1,5 +1,6 @@
 """Writes of the operators app: issuing badges and PINs, signing in by badge, qualifications."""
 
+import time
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -228,7 +229,11 @@ def api_scan_qualification_refusal(*, station, stage, operator, usid, part_no):
     if station is not None:
         if not station.qualification_limited:
             return None
-    elif not _is_stage_key(stage) or not QualificationRule.objects.filter(stage=stage).exists():
+    elif (
+        not _is_stage_key(stage)
+        or stage not in limited_stages()
+        or not QualificationRule.objects.filter(stage=stage).exists()
+    ):
         return None  # a stage that is no key is refused by the scan rules, naming it
     if operator is None:
         return (
@@ -246,6 +251,28 @@ def api_scan_qualification_refusal(*, station, stage, operator, usid, part_no):
     else:
         refusal = _stage_refusal(stage=stage, user=operator, part_id=_part_of(usid, part_no))
     return ("not_qualified", refusal) if refusal else None
+
+
+# The stage keys some rule limits, kept in the process like the API tokens (and as long), so
+# that a scan through a token without a station pays no query where no rule limits its stage.
+# A rule made or removed in this process applies at once (the model's signals forget the set),
+# in other processes within LIMITED_STAGES_SECONDS. Only "no rule" is taken from the set: a
+# stage in it is looked up again, so a rule removed elsewhere never refuses a scan.
+LIMITED_STAGES_SECONDS = 15
+_limited_stages = {"until": 0.0, "stages": frozenset()}
+
+
+def limited_stages():
+    now = time.monotonic()
+    if now >= _limited_stages["until"]:
+        stages = QualificationRule.objects.exclude(stage="").values_list("stage", flat=True)
+        _limited_stages["stages"] = frozenset(stages)
+        _limited_stages["until"] = now + LIMITED_STAGES_SECONDS
+    return _limited_stages["stages"]
+
+
+def limited_stages_forget(**_kwargs):
+    _limited_stages["until"] = 0.0
 
 
 def _is_stage_key(stage):

@@ -138,3 +138,32 @@ def test_a_device_token_scan_is_held_to_the_rule_of_its_stage_and_junk_is_refuse
     assert unqualified.json()["error"]["code"] == "not_qualified"
     assert junk.status_code == 400 and "stage" in junk.json()["error"]["fields"]
     assert not ScanEvent.objects.exists()
+
+
+def test_a_token_without_a_station_reads_no_rule_where_none_limits_the_stage_and_a_new_one_holds_at_once(  # noqa: E501
+    client, part, ana, engineer
+):
+    QualificationRule.objects.create(part=part, stage="qc", created_by=engineer)
+    token = api_token_issue(name="rig-2")[1]
+
+    def post(body):
+        return client.post(
+            "/api/v1/scans",
+            json.dumps({"part_no": part.part_no, "stage": "smd", **body}),
+            content_type="application/json",
+            headers={"Authorization": f"Bearer {token}"},
+        )
+
+    post({"usid": "U0"})  # the token's first use reads it, and the limited stages
+    with CaptureQueriesContext(connection) as queries:
+        plain = post({"usid": "U1"})
+
+    rule_table = QualificationRule._meta.db_table
+    assert plain.status_code == 201
+    assert not [query for query in queries if rule_table in query["sql"]]
+
+    QualificationRule.objects.create(part=part, stage="smd", created_by=engineer)
+    unnamed = post({"usid": "U2"})
+
+    assert unnamed.json()["error"]["code"] == "operator_required"
+    assert not ScanEvent.objects.filter(usid="U2").exists()
