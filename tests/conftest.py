@@ -1,6 +1,7 @@
 import pytest
 from django.apps import apps
 from django.contrib.auth.models import Group
+from django.utils import translation
 
 from parts.models import ModelPart
 from shopfloor.accounts.models import User
@@ -58,6 +59,15 @@ def client_for(client):
         return client
 
     return sign_in
+
+
+@pytest.fixture(autouse=True)
+def default_language_around_each_test():
+    """A request leaves its language active in the test's thread: every test starts and ends in
+    the default language, as a worker or a management command does."""
+    translation.deactivate()
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)

@@ -304,15 +304,9 @@ def _scan_at_once(context, scope, scan_id, scan):
         return None
     if request.tag_no or _installs(stage, request) or request.stage_data.unique:
         return None
-    now = timezone.now()
     outcome = _recorded(request, stage, registration.part_no, None)
-    event_id = record_first(
-        plan=plan,
-        stage=stage,
-        usid=request.usid,
-        values={**_record_changes(stage, request, context.user, now), "updated_at": now},
-        event=_event_values(request, plan.part_id, context, now),
-        receipt=(scope, scan_id, outcome.as_dict()),
+    event_id = _record_first(
+        request, context, plan, stage, receipt=(scope, scan_id, outcome.as_dict())
     )
     return None if event_id is None else replace(outcome, event_id=event_id)
 
@@ -497,17 +491,25 @@ def _with_stage_data(plan, stage, request):
     return replace(request, result=found.result, defect=found.defect, stage_data=found)
 
 
+def _record_first(request, context, plan, stage, **how):
+    """The scan's one-statement record (``sql.record_first``): the new event's id, or None
+    when a precondition did not hold. ``how``: ``savepoint`` or ``receipt``."""
+    now = timezone.now()
+    return record_first(
+        plan=plan,
+        stage=stage,
+        usid=request.usid,
+        values={**_record_changes(stage, request, context.user, now), "updated_at": now},
+        event=_event_values(request, plan.part_id, context, now),
+        **how,
+    )
+
+
 def _scan_registered(request, context, plan, stage, registration):
     installs = _installs(stage, request)
     if not request.tag_no and not installs:
-        now = timezone.now()
-        event_id = record_first(
-            plan=plan,
-            stage=stage,
-            usid=request.usid,
-            values={**_record_changes(stage, request, context.user, now), "updated_at": now},
-            event=_event_values(request, plan.part_id, context, now),
-            savepoint=bool(request.stage_data.unique),
+        event_id = _record_first(
+            request, context, plan, stage, savepoint=bool(request.stage_data.unique)
         )
         if event_id is not None:
             return _recorded(request, stage, registration.part_no, event_id)

@@ -65,9 +65,9 @@ def is_csp_violation(message):
     )
 
 
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
+def pages_of(context):
+    """The page of ``context``, watched for what the Content-Security-Policy blocks: a generator
+    for a fixture to yield from; the test fails if the policy blocked anything."""
     context.add_init_script(REPORT_CSP_VIOLATIONS)
     violations = []
     context.on(
@@ -79,6 +79,11 @@ def page(browser):
     yield page
     context.close()
     assert violations == [], "the Content-Security-Policy blocked:\n" + "\n".join(violations)
+
+
+@pytest.fixture
+def page(browser):
+    yield from pages_of(browser.new_context(viewport={"width": 1280, "height": 800}))
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from django.test import Client
 from playwright.sync_api import expect
 
 from parts.models import ModelPart
-from tests.browser.conftest import REPORT_CSP_VIOLATIONS, is_csp_violation
+from tests.browser.conftest import pages_of
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -20,7 +20,6 @@ def spanish_page(browser, live_server, engineer):
     client = Client()
     client.force_login(engineer)
     context = browser.new_context(viewport={"width": 1280, "height": 1000}, locale="es-ES")
-    context.add_init_script(REPORT_CSP_VIOLATIONS)
     context.add_cookies(
         [
             {
@@ -30,16 +29,7 @@ def spanish_page(browser, live_server, engineer):
             }
         ]
     )
-    violations = []
-    context.on(
-        "console",
-        lambda message: violations.append(message.text) if is_csp_violation(message) else None,
-    )
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    yield page
-    context.close()
-    assert violations == [], "the Content-Security-Policy blocked:\n" + "\n".join(violations)
+    yield from pages_of(context)
 
 
 def test_a_spanish_engineer_builds_a_stage_and_is_told_what_is_wrong_in_spanish(

@@ -5,9 +5,9 @@ from django.urls import reverse
 
 from shopfloor.cfx.models import DeadLetter, Endpoint
 from tests.cfx.test_pages import AOI, heard  # noqa: F401 (an unmapped AOI's message, a fixture)
-from tests.support.visible_text import back_to_english, english_leftovers  # noqa: F401
+from tests.support.visible_text import english_leftovers
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("back_to_english")]
+pytestmark = pytest.mark.django_db
 
 CFX_TEMPLATES = "templates/cfx/"
 

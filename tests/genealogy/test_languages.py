@@ -3,9 +3,9 @@
 import pytest
 
 from tests.genealogy.test_trace import line  # noqa: F401 (the traced line, a fixture)
-from tests.support.visible_text import back_to_english, english_leftovers  # noqa: F401
+from tests.support.visible_text import english_leftovers
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("back_to_english")]
+pytestmark = pytest.mark.django_db(transaction=True)
 
 GENEALOGY_TEMPLATES = "templates/genealogy/"
 

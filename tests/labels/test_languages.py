@@ -6,9 +6,9 @@ from django.urls import reverse
 
 from shopfloor.labels.models import LabelTemplate, SerialBatch
 from shopfloor.labels.services import serial_batch_issue, serial_scheme_set
-from tests.support.visible_text import back_to_english, english_leftovers  # noqa: F401
+from tests.support.visible_text import english_leftovers
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("back_to_english")]
+pytestmark = pytest.mark.django_db(transaction=True)
 
 LABEL_TEMPLATES = "templates/labels/"
 

@@ -6,9 +6,9 @@ from django.urls import reverse
 
 from parts.models import ModelPart
 from tests.parts.media_files import stored_files
-from tests.support.visible_text import back_to_english, english_leftovers  # noqa: F401
+from tests.support.visible_text import english_leftovers
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("back_to_english")]
+pytestmark = pytest.mark.django_db
 
 PART_TEMPLATES = "templates/parts/"
 

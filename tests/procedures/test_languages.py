@@ -70,15 +70,6 @@ SAID = {
 }
 
 
-@pytest.fixture(autouse=True)
-def default_language_after_each_test():
-    """A request leaves its language active in the thread: later tests start from the default,
-    as a worker or a management command does."""
-    translation.deactivate()
-    yield
-    translation.deactivate()
-
-
 def _main(html):
     """The page's own part: the shell around it (navigation) is not the editor's."""
     return html.split("<main", 1)[1]

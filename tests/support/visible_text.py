@@ -10,18 +10,7 @@ from functools import cache
 from html.parser import HTMLParser
 
 import polib
-import pytest
 from django.conf import settings
-from django.utils import translation
-
-
-@pytest.fixture
-def back_to_english():
-    """A request made in another language leaves that language active in the test's thread:
-    tests after it (that call services directly) read English again."""
-    yield
-    translation.deactivate()
-
 
 SEEN_ATTRIBUTES = ("placeholder", "title", "aria-label", "alt", "data-confirm")
 SKIPPED = ("script", "style", "template")
