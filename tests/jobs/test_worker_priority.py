@@ -49,8 +49,12 @@ def test_a_niced_worker_and_its_database_sessions_run_at_the_lower_priority(
 
 def autogroup_niceness(pid):
     """The niceness of the process's autogroup: the CPU share of its whole session against
-    other sessions (the database's, the web server's) where the kernel groups by session."""
-    return int(Path(f"/proc/{pid}/autogroup").read_text().split()[-1])
+    other sessions (the database's, the web server's) where the kernel groups by session.
+
+    A process still in the first session of its container or machine belongs to no autogroup: the
+    kernel shows nothing for it, and it runs at the default share (0)."""
+    text = Path(f"/proc/{pid}/autogroup").read_text().split()
+    return int(text[-1]) if text else 0
 
 
 @pytest.mark.skipif(
