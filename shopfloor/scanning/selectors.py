@@ -156,7 +156,9 @@ def unit_lookup(*, text, plans, limit=LOOKUP_LIMIT, whole_only=False):
     # Parts inside are fetched in no order: held by many, the first found end the scan (in
     # key order the database would sort them all); held by few, the trigram index finds them.
     if room() > 0:
-        inside = registrations.filter(usid_key__contains=key).exclude(ordered_key__startswith=key)
+        inside = registrations.filter(ordered_key__contains=key).exclude(
+            ordered_key__startswith=key
+        )
         keep(_usid_match(row, 2) for row in inside.order_by()[: room()])
     for plan, units in tags:
         if room() > 0:

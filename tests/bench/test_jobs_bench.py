@@ -19,9 +19,11 @@
   at most 1.2), offered and achieved rates, how many exports ran and their rows/s, the
   machine's load average, idle and I/O-wait shares and context switches, the CPU time of
   gunicorn, of the job workers and of the database sessions serving scans and exports, and
-  the latency of a durable commit (one small INSERT committed 20 times a second beside it).
+  the latency of a durable commit (one small INSERT committed 20 times a second beside it),
+  and the statements the database's sessions were seen running most (sampled).
 """
 
+import collections
 import json
 import os
 import shutil
@@ -252,12 +254,41 @@ def scan_path_blocks(exported_table):
     return int(read), int(hit)
 
 
+class ActivitySampler:
+    """What the database's sessions were busy with, sampled 4 times a second: how often each
+    statement (its first words) was seen running, and on what it waited (None: on the CPU)."""
+
+    def __init__(self, database_url):
+        self.conn = psycopg.connect(database_url.replace("postgres://", "postgresql://"))
+        self.conn.autocommit = True
+        self.seen = collections.Counter()
+        self.running = True
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self):
+        while self.running:
+            for row in self.conn.execute(
+                "SELECT wait_event, left(regexp_replace(query, '\\s+', ' ', 'g'), 70) "
+                "FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND state = 'active' "
+                "AND datname = current_database()"
+            ):
+                self.seen[row] += 1
+            time.sleep(0.25)
+
+    def stop(self):
+        self.running = False
+        self.thread.join(timeout=10)
+        self.conn.close()
+        return self.seen.most_common(3)
+
+
 class Phase:
     """What the machine, the servers and the database did from ``start`` to ``stop``."""
 
-    def __init__(self, server, workers, probe, exported_table):
+    def __init__(self, server, workers, probe, exported_table, database_url):
         self.server, self.workers, self.probe = server, workers, probe
-        self.exported_table = exported_table
+        self.exported_table, self.database_url = exported_table, database_url
 
     def _processes(self):
         groups = {"gunicorn": self.server.worker_pids(), "job workers": [], "db scans": []}
@@ -268,6 +299,7 @@ class Phase:
         return groups
 
     def start(self):
+        self.activity = ActivitySampler(self.database_url)
         self.probe.take()
         self.groups = self._processes()
         self.cpu = {pid: cpu_seconds(pid) for pids in self.groups.values() for pid in pids}
@@ -297,7 +329,9 @@ class Phase:
             {nice for name, nice in database_sessions().values() if name == WORKER_APP_NAME}
         )
         requests = sum(result["requests"] for result in scans)
+        busiest = self.activity.stop()
         return {
+            "busiest": busiest,
             "seconds": seconds,
             "load": os.getloadavg()[0],
             "idle": (machine["idle"] - self.machine["idle"]) / ticks,
@@ -378,7 +412,9 @@ def test_jobs_benchmark(shared_database, tmp_path, settings, make_user):
         )
 
         def phase(name, prefix):
-            measured = Phase(server, workers, probe, part.unit_model()._meta.db_table)
+            measured = Phase(
+                server, workers, probe, part.unit_model()._meta.db_table, shared_database
+            )
             measured.start()
             paced = scan_load(server.url, secret, script, f"{prefix}P", rate=rate)
             full = scan_load(server.url, secret, script, f"{prefix}S")
@@ -435,6 +471,13 @@ def report(phases, rate):
             f"nice {machine['export_niceness']}); the scans' tables and indexes missed "
             f"PostgreSQL's shared buffers for {machine['blocks_missed']:.2%} of their blocks "
             f"({machine['blocks_read_per_scan']:.2f} blocks read a scan)"
+        )
+        print(
+            "  the database's sessions busiest with (times seen running in 4 samples a second; "
+            "waiting on, None: the CPU): "
+            + "; ".join(
+                f"{seen} {statement!r} ({wait})" for (wait, statement), seen in machine["busiest"]
+            )
         )
         for label, result in (("paced", paced), ("saturated", full)):
             offered = f"offered {result['offered']:.0f}/s, " if result["offered"] else ""
