@@ -12,7 +12,6 @@ from functools import cache
 
 from django.conf import settings
 from django.contrib import admin
-from django.contrib.admin.models import CHANGE, LogEntry
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404
@@ -24,7 +23,7 @@ from django.utils.translation import gettext, gettext_lazy
 
 from parts.models import ModelPart
 from parts.unit_tables.exceptions import NoUnitTable
-from parts.unit_tables.naming import field_columns, stage_flag_column, stage_result_column
+from parts.unit_tables.naming import stage_flag_column, stage_result_column
 
 TEMPLATES = "admin/unit_tables"
 
@@ -49,10 +48,6 @@ class UnitAdmin(admin.ModelAdmin):
         self.list_display = ["usid", "tag_no", *flags, "on_hold", "updated_at"]
         self.list_filter = [*flags, *results, "on_hold"]
         self.search_fields = ["usid"]
-        # Field values are shown, not changed: the unit's page changes them and records each
-        # change (who, when, old and new value) in the unit's history.
-        values = [field_columns(entry["key"]) for entry in model.unit_fields]
-        self.readonly_fields = ["created_at", "updated_at", *values]
         super().__init__(model, admin_site)
 
     def get_search_results(self, request, queryset, search_term):
@@ -67,37 +62,22 @@ class UnitAdmin(admin.ModelAdmin):
     def has_view_permission(self, request, obj=None):
         return request.user.has_perm("parts.view_modelpart")
 
+    # A unit is shown here, never changed: its stages, result and hold move only by scans and
+    # the unit's page (each recorded in its history with who and when), a unit comes only from
+    # a scan or an import (which register its USID to the part), and a traced unit is never
+    # deleted. An admin row written here would be a stage without an event, or a unit no scan
+    # can find.
     def has_add_permission(self, request):
-        return request.user.has_perm("parts.change_modelpart")
+        return False
 
     def has_change_permission(self, request, obj=None):
-        return request.user.has_perm("parts.change_modelpart")
+        return False
 
     def has_delete_permission(self, request, obj=None):
-        return request.user.is_superuser
+        return False
 
     def has_module_permission(self, request):
         return self.has_view_permission(request)
-
-    # Log against the part: a generated model has no content type of its own.
-    def _log(self, request, message):
-        return LogEntry.objects.log_actions(
-            user_id=request.user.pk,
-            queryset=[self.part],
-            action_flag=CHANGE,
-            change_message=message,
-            single_object=True,
-        )
-
-    def log_addition(self, request, obj, message):
-        return self._log(request, f"Unit {obj.usid} added in the admin.")
-
-    def log_change(self, request, obj, message):
-        return self._log(request, f"Unit {obj.usid} changed in the admin.")
-
-    def log_deletions(self, request, queryset):
-        usids = ", ".join(unit.usid for unit in queryset)
-        return [self._log(request, f"Units deleted in the admin: {usids}.")]
 
     def get_object(self, request, object_id, from_field=None):
         # Django's admin takes an empty ``?_to_field=`` for a field named "" and fails.
@@ -105,6 +85,8 @@ class UnitAdmin(admin.ModelAdmin):
 
     def render_change_form(self, request, context, *args, **kwargs):
         context["unit_part"] = self.part
+        if context.get("original") is not None:
+            context["unit_page"] = reverse("dashboards:unit", args=[context["original"].usid])
         return super().render_change_form(request, context, *args, **kwargs)
 
     def changelist_view(self, request, extra_context=None):
