@@ -51,6 +51,27 @@ def test_navigation_shows_each_role_its_own_entries(client_for, engineer, operat
 
 
 @pytest.mark.django_db
+def test_an_engineers_bar_keeps_five_entries_and_folds_the_rest_under_more(client_for, engineer):
+    nav = client_for(engineer).get(reverse("home")).context["nav_entries"]
+
+    in_bar = [entry["label"] for entry in nav if entry["in_bar"]]
+    folded = [entry["label"] for entry in nav if not entry["in_bar"]]
+    assert in_bar == ["Parts", "New part", "Stations", "Dashboards", "Trace"]
+    assert "Badge devices" in folded and "Jobs" in folded
+
+
+@pytest.mark.django_db
+def test_a_page_folded_under_more_marks_more_and_its_entry_as_current(client_for, engineer):
+    body = client_for(engineer).get(reverse("jobs:list")).content.decode()
+    on_parts = client_for(engineer).get(reverse("parts:list")).content.decode()
+
+    assert 'class="nav-link dropdown-toggle active"' in body
+    assert f'aria-current="page" href="{reverse("jobs:list")}"' in body
+    assert 'class="nav-link dropdown-toggle"' in on_parts
+    assert f'aria-current="page" href="{reverse("parts:list")}"' in on_parts
+
+
+@pytest.mark.django_db
 def test_account_without_role_is_told_to_ask_for_one(client_for, make_user):
     body = client_for(make_user()).get(reverse("home")).content.decode()
 

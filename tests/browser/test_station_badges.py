@@ -41,9 +41,11 @@ def device(page, sign_in_as, live_server, floor):
     """The browser bound to SMD-1 by an engineer, who then signs out: the lock screen."""
     station = floor["station"]
     sign_in_as(floor["engineer"], PASSWORD)
+    page.get_by_test_id("nav-more").click()
     page.get_by_test_id("nav-entries").get_by_role("link", name="Badge devices").click()
     page.get_by_role("button", name=f"Bind this device to {station.name}").click()
     expect(page.get_by_test_id("device-binding")).to_contain_text("bound to SMD-1")
+    page.get_by_test_id("account-menu").click()
     page.get_by_role("button", name="Sign out").click()
     page.goto(f"{live_server.url}/operators/badge/")
     expect(page.get_by_label("Scan your badge")).to_be_focused()
