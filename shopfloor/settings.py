@@ -94,7 +94,8 @@ MIDDLEWARE = [
     "shopfloor.language_choice.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Django's, with the person read together with the session (one statement).
+    "shopfloor.accounts.middleware.SessionAuthenticationMiddleware",
     "shopfloor.browser_policies.BrowserPoliciesMiddleware",
     # A badge sign-in opens its station's scan screen only, and ends when idle.
     "shopfloor.operators.middleware.StationOperatorMiddleware",
