@@ -121,9 +121,9 @@ def scan_submit(request, pk):
 
 def _wants_json(request):
     """Whether the answer is JSON: the screen's queue of scans asks with exactly
-    ``Accept: application/json``, which needs no negotiation (parsing it cost the scan)."""
-    accept = request.headers.get("Accept")
-    if accept == "application/json":
+    ``Accept: application/json``, which needs no negotiation (parsing it cost the scan). Read
+    from ``META``: ``request.headers`` copies every header of the request first."""
+    if request.META.get("HTTP_ACCEPT") == "application/json":
         return True
     return request.get_preferred_type(["text/html", "application/json"]) == "application/json"
 
