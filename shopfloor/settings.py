@@ -90,6 +90,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "shopfloor.browser_policies.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # A scan screen's scan: its station read in the statement that reads the session.
+    "shopfloor.stations.scan_read_ahead.StationReadAheadMiddleware",
     # The person's, else the station device's, else the browser's language (no query).
     "shopfloor.language_choice.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
