@@ -90,11 +90,14 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "shopfloor.browser_policies.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # A scan screen's scan: its station read in the statement that reads the session.
+    "shopfloor.stations.scan_read_ahead.StationReadAheadMiddleware",
     # The person's, else the station device's, else the browser's language (no query).
     "shopfloor.language_choice.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Django's, with the person read together with the session (one statement).
+    "shopfloor.accounts.middleware.SessionAuthenticationMiddleware",
     "shopfloor.browser_policies.BrowserPoliciesMiddleware",
     # A badge sign-in opens its station's scan screen only, and ends when idle.
     "shopfloor.operators.middleware.StationOperatorMiddleware",

@@ -23,11 +23,17 @@ class EmailBackend(ModelBackend):
 
     def get_user(self, user_id):
         # A cursor, not ``raw()``: raw() builds a whole user for each permission row.
-        columns = _user_columns()
         with connection.cursor() as cursor:
             cursor.execute(_user_with_permissions_sql(), [user_id])
             rows = cursor.fetchall()
-        if not rows:
+        return self.user_from_rows(rows)
+
+    def user_from_rows(self, rows):
+        """The person of ``rows`` (the user's columns then the permission's, once per
+        permission: ``user_with_permissions_columns``), or None when there are none or the
+        account may not sign in."""
+        columns = _user_columns()
+        if not rows or rows[0][0] is None:
             return None
         values = list(rows[0][: len(columns)])
         for index, converters, column in _user_converters(connection.vendor):
@@ -66,9 +72,12 @@ def _user_converters(vendor):
 
 
 @functools.cache
-def _user_with_permissions_sql():
-    """The user's row once per permission they hold (once with NULLs when none), each row
-    saying whether the permission is the user's own or comes with one of their groups."""
+def user_with_permissions_columns():
+    """The SELECT list and joins that read the person of ``u."id"`` (the user table aliased
+    ``u``) once per permission they hold (once with NULLs when none), each row saying whether
+    the permission is the user's own or comes with one of their groups: what
+    ``EmailBackend.user_from_rows`` builds the person from. The session store joins them to
+    the session row, so a request reads its session and its person in one statement."""
     user_model = get_user_model()
     q = connection.ops.quote_name
     user, permission = user_model._meta, Permission._meta
@@ -81,9 +90,9 @@ def _user_with_permissions_sql():
         f"JOIN {q(permission.db_table)} p ON p.{q('id')} = x.{q('permission_id')} "
         f"JOIN {q(content_type.db_table)} c ON c.{q('id')} = p.{q('content_type_id')}"
     )
-    return (
-        f"SELECT {columns}, perm.via AS perm_via, perm.app AS perm_app, perm.code AS perm_code "
-        f"FROM {q(user.db_table)} u LEFT JOIN ("
+    select = f"{columns}, perm.via AS perm_via, perm.app AS perm_app, perm.code AS perm_code"
+    joins = (
+        "LEFT JOIN ("
         f"SELECT x.{q(own.get_field('user').column)} AS holder, 'user' AS via, "
         f"c.{q('app_label')} AS app, p.{q('codename')} AS code "
         f"FROM {q(own.db_table)} x {named} "
@@ -93,6 +102,15 @@ def _user_with_permissions_sql():
         f"JOIN {q(granted.db_table)} x "
         f"ON x.{q('group_id')} = m.{q(member.get_field('group').column)} "
         f"{named}"
-        f") perm ON perm.holder = u.{q(user.pk.column)} "
-        f"WHERE u.{q(user.pk.column)} = %s"
+        f") perm ON perm.holder = u.{q(user.pk.column)}"
     )
+    return select, joins
+
+
+@functools.cache
+def _user_with_permissions_sql():
+    """The person ``%s`` with their permissions (``user_with_permissions_columns``)."""
+    user = get_user_model()._meta
+    q = connection.ops.quote_name
+    select, joins = user_with_permissions_columns()
+    return f"SELECT {select} FROM {q(user.db_table)} u {joins} WHERE u.{q(user.pk.column)} = %s"

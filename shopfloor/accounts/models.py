@@ -1,4 +1,5 @@
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.contrib.sessions.base_session import AbstractBaseSession
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -89,3 +90,25 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self):
         return self.full_name.split(" ")[0] if self.full_name else self.email
+
+
+class Session(AbstractBaseSession):
+    """A browser's session, as Django keeps it, with the account signed in to it in a column of
+    its own: every request reads its session and the person behind it (with their permissions)
+    in one statement (``shopfloor.accounts.sessions``)."""
+
+    # No database constraint: a session may name an account deleted since (Django then treats
+    # it as signed out); deleting an account deletes its sessions all the same.
+    account = models.ForeignKey(
+        User,
+        verbose_name=_("account"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        db_constraint=False,
+        related_name="+",
+        help_text=_("The account signed in to this session; blank when nobody is."),
+    )
+
+    class Meta(AbstractBaseSession.Meta):
+        db_table = "accounts_session"

@@ -114,7 +114,7 @@ class StationOperatorMiddleware:
             logout(request)
             return self._locked(request, is_scan)
         if is_scan or (
-            match.view_name not in BACKGROUND_VIEWS and "HX-Request" not in request.headers
+            match.view_name not in BACKGROUND_VIEWS and "HTTP_HX_REQUEST" not in request.META
         ):
             device_activity_touch(request, when)
         return self.get_response(request)

@@ -140,7 +140,11 @@ class StationSnapshot:
     def read(cls, pk):
         """The station ``pk`` with its parts and whether a qualification rule limits it, read
         in one statement; None when there is no such station."""
-        row = station_row(pk)
+        return cls.of_row(station_row(pk))
+
+    @classmethod
+    def of_row(cls, row):
+        """The snapshot of ``row`` (``scanning.sql.station_row``'s answer), or None."""
         if row is None:
             return None
         pk, name, stage, pairs_tag, is_active, limited, part_ids = row

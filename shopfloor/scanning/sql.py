@@ -142,7 +142,9 @@ def part_row(*, part_no=None, part_id=None):
 
 
 @functools.cache
-def _station_sql():
+def station_sql():
+    """The station ``%s`` once per part it runs (``STATION_COLUMNS`` columns; once with a NULL
+    part when it runs every part): what ``station_of_rows`` reads."""
     station = Station._meta
     runs = station.get_field("parts").remote_field.through._meta
     columns = ", ".join(
@@ -168,8 +170,12 @@ def station_row(station_id):
     of the parts it runs) of the station ``station_id``, or None when there is none. One
     statement, for the scan screen's scans."""
     with connection.cursor() as cursor:
-        cursor.execute(_station_sql(), [station_id])
-        rows = cursor.fetchall()
+        cursor.execute(station_sql(), [station_id])
+        return station_of_rows(cursor.fetchall())
+
+
+def station_of_rows(rows):
+    """``station_row``'s answer from the rows of ``station_sql``."""
     if not rows:
         return None
     pk, name, stage, pairs_tag, is_active, limited = rows[0][:6]
@@ -177,6 +183,7 @@ def station_row(station_id):
     return pk, name, stage, bool(pairs_tag), bool(is_active), bool(limited), parts
 
 
+STATION_COLUMNS = 7
 DEFECT_FIELDS = ("id", "code", "label", "category")
 
 

@@ -19,7 +19,7 @@ from shopfloor.operators.services import scan_qualification_refusal
 from shopfloor.operators.views import badge_from_scan_screen
 from shopfloor.scanning.input import code_clean
 from shopfloor.scanning.plans import plan_of_part
-from shopfloor.scanning.rules import REFUSED, ScanOutcome, ScanRefused, StationSnapshot
+from shopfloor.scanning.rules import REFUSED, ScanOutcome, ScanRefused
 from shopfloor.scanning.rules import scan_record as scan_service
 from shopfloor.scanning.selectors import unit_find
 from shopfloor.scanning.services import (
@@ -40,6 +40,7 @@ from shopfloor.stations.forms import (
     UnitValuesForm,
 )
 from shopfloor.stations.models import DefectReason, ScanEvent, Station
+from shopfloor.stations.scan_read_ahead import station_snapshot_of
 from shopfloor.stations.selectors import (
     defect_reason_in_use,
     defect_reasons,
@@ -106,7 +107,7 @@ def station_scan(request, pk):
 def scan_submit(request, pk):
     if is_badge_card(request.POST.get("code")):
         return badge_from_scan_screen(request, get_object_or_404(Station, pk=pk))
-    outcome, pending = _scan_from_screen(_station_snapshot(pk), request.user, request.POST)
+    outcome, pending = _scan_from_screen(_station_snapshot(request, pk), request.user, request.POST)
     if _wants_json(request):
         # The screen's queue of scans: each answer is shown against its own scan, and the
         # screen fetches the recent scans itself once its queue is sent, so nothing is drawn.
@@ -121,16 +122,16 @@ def scan_submit(request, pk):
 
 def _wants_json(request):
     """Whether the answer is JSON: the screen's queue of scans asks with exactly
-    ``Accept: application/json``, which needs no negotiation (parsing it cost the scan)."""
-    accept = request.headers.get("Accept")
-    if accept == "application/json":
+    ``Accept: application/json``, which needs no negotiation (parsing it cost the scan). Read
+    from ``META``: ``request.headers`` copies every header of the request first."""
+    if request.META.get("HTTP_ACCEPT") == "application/json":
         return True
     return request.get_preferred_type(["text/html", "application/json"]) == "application/json"
 
 
-def _station_snapshot(pk):
-    """What the rules check of the station, its parts included, read in one statement."""
-    snapshot = StationSnapshot.read(pk)
+def _station_snapshot(request, pk):
+    """What the rules check of the station, its parts included, read with the session."""
+    snapshot = station_snapshot_of(request, pk)
     if snapshot is None:
         raise Http404("No such station.")
     return snapshot

@@ -1,20 +1,34 @@
 """The scan screen without a browser: one view answers htmx with the partial, else the page."""
 
 import io
+from importlib import import_module
+from types import SimpleNamespace
 
 import pytest
+from django.apps import apps as django_apps
+from django.conf import settings
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.auth.models import Group
+from django.contrib.sessions.backends.db import SessionStore as DjangoSessionStore
 from django.core.files.base import ContentFile
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from PIL import Image
 
+from shopfloor.accounts.middleware import EMAIL_BACKEND
+from shopfloor.accounts.models import Session
 from shopfloor.accounts.roles import Role
 from shopfloor.stations.models import ScanEvent, ScanReceipt
 from tests.stations.scan_support import part_with_procedure, scan, unit_of
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HX-Request": "true"}
+# The migration that gave sessions their account column copies the sessions open before it.
+sessions_copy = import_module(
+    "shopfloor.accounts.migrations.0004_sessions_with_account"
+).sessions_copy
 
 
 @pytest.fixture
@@ -187,18 +201,21 @@ def test_a_queued_scan_reads_the_session_person_and_station_once_each(
 
     assert answer["status"] == "recorded" and ScanReceipt.objects.count() == 2
     statements = [q["sql"] for q in captured.captured_queries if "SAVEPOINT" not in q["sql"]]
-    reads = [sql.split(" FROM ", 1)[1].split()[0].strip('"') for sql in statements[:2]]
-    # The session; the person with their roles' permissions; the station with its parts and
-    # whether a qualification rule limits it.
-    assert reads == ["django_session", "accounts_user"], statements[:2]
-    assert 'FROM "stations_station" s' in statements[2], statements[2]
-    assert "operators_qualificationrule" in statements[2], statements[2]
+    # The session with the person signed in to it and their roles' permissions, and the
+    # station with its parts and whether a qualification rule limits it, in one statement; no
+    # read of the person or of the station of its own.
+    assert 'FROM "accounts_session" s LEFT JOIN "accounts_user" u' in statements[0], statements[0]
+    assert "auth_permission" in statements[0], statements[0]
+    assert 'FROM "stations_station" s' in statements[0], statements[0]
+    assert "operators_qualificationrule" in statements[0], statements[0]
+    assert not any('FROM "accounts_user"' in sql for sql in statements[1:]), statements
+    assert not any('FROM "stations_station"' in sql for sql in statements[1:]), statements
     # The receipt kept by the last statement: with the record of QC in one statement on
     # PostgreSQL, after it on SQLite.
     assert 'INSERT INTO "stations_scanreceipt"' in statements[-1], statements[-1]
     # Between them the unit's registration and its record of QC (one statement; three with
     # the receipt on SQLite) and no other statement, so none creeps back unnoticed.
-    assert len(statements) == (5 if connection.vendor == "postgresql" else 7), statements
+    assert len(statements) == (3 if connection.vendor == "postgresql" else 5), statements
 
 
 def test_an_operator_whose_role_is_taken_away_is_refused_from_the_next_scan(
@@ -212,3 +229,83 @@ def test_an_operator_whose_role_is_taken_away_is_refused_from_the_next_scan(
 
     assert _queue_scan(client, station, "U2", "s-2").status_code == 403
     assert list(ScanEvent.objects.values_list("usid", flat=True)) == ["U1"]
+
+
+def _refused_and_nothing_recorded(answer, recorded):
+    """The queued scan was not recorded: the screen is sent to sign in (or refused), and the
+    scans on record are still ``recorded``."""
+    assert answer.status_code in (302, 403) or answer.json()["status"] == "refused", answer
+    assert list(ScanEvent.objects.values_list("usid", flat=True)) == recorded
+
+
+def test_signing_out_in_another_tab_refuses_the_next_queued_scan(
+    client_for, operator, make_station, part
+):
+    station = make_station("SMD-1", "smd", parts=[part])
+    client = client_for(operator)
+    assert _queue_scan(client, station, "U1", "s-1").json()["status"] == "recorded"
+    other_tab = Client()
+    other_tab.cookies = client.cookies
+
+    assert other_tab.post(reverse("accounts:logout")).status_code == 302
+
+    answer = _queue_scan(client, station, "U2", "s-2")
+    assert answer.status_code == 302 and answer.url.startswith(reverse("accounts:login"))
+    _refused_and_nothing_recorded(answer, ["U1"])
+
+
+def test_a_password_changed_elsewhere_refuses_the_next_queued_scan(
+    client_for, operator, make_station, part
+):
+    station = make_station("SMD-1", "smd", parts=[part])
+    client = client_for(operator)
+    assert _queue_scan(client, station, "U1", "s-1").json()["status"] == "recorded"
+
+    operator.set_password("a-new-password-set-elsewhere")
+    operator.save()
+
+    _refused_and_nothing_recorded(_queue_scan(client, station, "U2", "s-2"), ["U1"])
+    # The session whose hash no longer holds is ended, not merely refused once.
+    assert not Session.objects.filter(account=operator).exists()
+
+
+def test_a_disabled_account_is_refused_from_the_next_queued_scan(
+    client_for, operator, make_station, part
+):
+    station = make_station("SMD-1", "smd", parts=[part])
+    client = client_for(operator)
+    assert _queue_scan(client, station, "U1", "s-1").json()["status"] == "recorded"
+
+    type(operator).objects.filter(pk=operator.pk).update(is_active=False)
+
+    _refused_and_nothing_recorded(_queue_scan(client, station, "U2", "s-2"), ["U1"])
+
+
+def test_a_station_taken_out_of_use_refuses_the_next_queued_scan(
+    client_for, operator, make_station, part
+):
+    station = make_station("SMD-1", "smd", parts=[part])
+    client = client_for(operator)
+    assert _queue_scan(client, station, "U1", "s-1").json()["status"] == "recorded"
+
+    type(station).objects.filter(pk=station.pk).update(is_active=False)
+
+    _refused_and_nothing_recorded(_queue_scan(client, station, "U2", "s-2"), ["U1"])
+
+
+def test_a_session_opened_before_sessions_carried_their_account_keeps_scanning(
+    operator, make_station, part
+):
+    station = make_station("SMD-1", "smd", parts=[part])
+    old_store = DjangoSessionStore()
+    old_store.update(
+        {SESSION_KEY: str(operator.pk), BACKEND_SESSION_KEY: EMAIL_BACKEND}
+        | {HASH_SESSION_KEY: operator.get_session_auth_hash()}
+    )
+    old_store.create()
+    sessions_copy(django_apps, SimpleNamespace(connection=connection))
+    client = Client()
+    client.cookies[settings.SESSION_COOKIE_NAME] = old_store.session_key
+
+    assert _queue_scan(client, station, "U1", "s-1").json()["status"] == "recorded"
+    assert Session.objects.get(session_key=old_store.session_key).account == operator
