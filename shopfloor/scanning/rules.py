@@ -34,7 +34,7 @@ from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
@@ -296,19 +296,96 @@ def _scan_at_once(context, scope, scan_id, scan):
     an answer to ``scan_id`` is kept already."""
     try:
         request = _request_of(context, **scan)
+        outcome = _record_guessed(request, context, receipt=(scope, scan_id))
+        if outcome is not None:
+            return outcome
         found = registration_row(request.usid)
-        if found is None:
-            return None
+    except ScanRefused:
+        return None
+    if found is None:
+        return None
+    return _record_at_once(request, context, found, receipt=(scope, scan_id))
+
+
+def _record_at_once(request, context, found, *, receipt=None, guessed=False):
+    """The common scan of the registered unit ``found`` (its ``registration_row``) recorded in
+    one statement, with its answer kept when ``receipt`` (scope, scan_id) is given; None when
+    the scan is not that one or its preconditions do not hold (nothing written then).
+
+    ``guessed``: ``found`` is the part the scan's place scanned last, not read: the statement
+    checks it, and a guess that is wrong, or whose cached plan no longer matches the part's
+    table, writes nothing either."""
+    try:
         request, registration, plan, stage = _registered_checked(request, context, found)
     except ScanRefused:
         return None
     if request.tag_no or _installs(stage, request) or request.stage_data.unique:
         return None
     outcome = _recorded(request, stage, registration.part_no, None)
-    event_id = _record_first(
-        request, context, plan, stage, receipt=(scope, scan_id, outcome.as_dict())
-    )
+    how = {}
+    if receipt is not None:
+        how["receipt"] = (*receipt, outcome.as_dict())
+    if guessed:
+        how["registration"] = (registration.part_no, registration.version, registration.fingerprint)
+        how["savepoint"] = True
+    try:
+        event_id = _record_first(request, context, plan, stage, **how)
+    except DatabaseError as error:
+        # A column of the guessed plan renamed or dropped since: the part is read instead.
+        if guessed and not isinstance(error, IntegrityError):
+            return None
+        raise
     return None if event_id is None else replace(outcome, event_id=event_id)
+
+
+# The part the last scan of a registered unit was of, by what the next scan's part is most
+# likely known by (``_guess_key``), in this process: the next scan is first tried on it in one
+# statement that checks it (``_record_guessed``), instead of reading the unit's part first.
+_part_guesses = {}
+PART_GUESSES_KEPT = 10_000
+
+
+def _guess_key(request, context):
+    """What a scan's part is most likely known by: the part it names (the scan screen's part
+    choice names the part of new units only), else its station's only part, else where it is
+    made (source, token and station)."""
+    station, token = context.station, context.token
+    if request.part_no and context.source != ScanEvent.Source.SCREEN:
+        return ("part_no", request.part_no.casefold())
+    if station is not None and len(station.part_ids) == 1:
+        return ("part", next(iter(station.part_ids)))
+    return ("place", context.source, token.id if token else None, station.id if station else None)
+
+
+def _guess_keep(request, context, registration):
+    """Remember ``registration``'s part (a ``_Registration``) as the guess for scans known by
+    the same key as ``request``; a part archived or being changed is never guessed."""
+    if registration.archived_at is not None or registration.changing_since is not None:
+        return
+    if len(_part_guesses) >= PART_GUESSES_KEPT:
+        _part_guesses.clear()
+    _part_guesses[_guess_key(request, context)] = (
+        registration.part_id,
+        registration.part_no,
+        None,
+        registration.version,
+        registration.fingerprint,
+        None,
+    )
+
+
+def part_guesses_forget():
+    """Forget every guess (tests: ids repeat between them)."""
+    _part_guesses.clear()
+
+
+def _record_guessed(request, context, *, receipt=None):
+    """The scan recorded in one statement on the part guessed for it (``_guess_key``); None
+    when there is no guess, it is wrong or the scan is not the common one (nothing written)."""
+    guess = _part_guesses.get(_guess_key(request, context))
+    if guess is None:
+        return None
+    return _record_at_once(request, context, (request.usid, *guess), receipt=receipt, guessed=True)
 
 
 def _request_of(
@@ -437,6 +514,9 @@ def _check_place(request, context):
 
 
 def _scan(request, context):
+    outcome = _record_guessed(request, context)
+    if outcome is not None:
+        return outcome
     if request.part_no:
         found, named_part = registration_and_part_rows(request.usid, request.part_no)
     else:
@@ -475,6 +555,7 @@ def _registered_checked(request, context, found):
         )
     plan, stage = _plan_and_stage(registration, request.stage)
     _check_result(stage, request)
+    _guess_keep(request, context, registration)
     return _with_stage_data(plan, stage, request), registration, plan, stage
 
 
@@ -649,6 +730,7 @@ def _register(request, context, named_part=None):
         raise invalid({"usid": " ".join(error.messages)}) from None
     found = _part_find(request, context.station, named_part)
     plan, stage = _plan_and_stage(found, request.stage)
+    _guess_keep(request, context, found)
     _check_result(stage, request)
     request = _with_stage_data(plan, stage, request)
     try:

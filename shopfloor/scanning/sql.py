@@ -216,10 +216,29 @@ def _event_columns():
     return ", ".join(_q(column) for column in columns)
 
 
-def _update_sql(plan, stage, extra=()):
+@functools.cache
+def _registered_condition():
+    """The WHERE condition that the unit is registered, exactly as its USID is sent, to the
+    part guessed, which is not archived nor being changed and whose procedure is still at
+    the version and schema guessed: what ``registration_row`` would have told."""
+    registration = UnitRegistration._meta
+    procedure = PartProcedureDetail._meta
+    return (
+        f"EXISTS (SELECT 1 FROM {_q(registration.db_table)} r "
+        f"JOIN {_q(ModelPart._meta.db_table)} p ON p.{_q('id')} = r.{_q('part_id')} "
+        f"JOIN {_q(procedure.db_table)} d ON d.{_q('model_part_id')} = p.{_q('id')} "
+        f"WHERE r.{_q('usid_key')} IN (%s, %s) AND r.{_q('usid')} = %s "
+        f"AND r.{_q('part_id')} = %s AND p.{_q('part_no')} = %s "
+        f"AND p.{_q('archived_at')} IS NULL AND d.{_q('changing_since')} IS NULL "
+        f"AND d.{_q('version')} = %s AND d.{_q('schema_fingerprint')} = %s)"
+    )
+
+
+def _update_sql(plan, stage, extra=(), registered=False):
     """The UPDATE of the unit row for a first record of ``stage``, and the columns it sets;
-    ``extra`` names the field columns the scan's values go to."""
-    cached = plan.sql.get((stage.key, extra))
+    ``extra`` names the field columns the scan's values go to; ``registered`` adds the
+    condition that the unit is registered to the plan's part (``_registered_condition``)."""
+    cached = plan.sql.get((stage.key, extra, registered))
     if cached is not None:
         return cached
     columns = [stage.flag, stage.at, stage.by]
@@ -230,12 +249,14 @@ def _update_sql(plan, stage, extra=()):
     conditions += [
         _q(earlier.flag) for earlier in plan.stages[: stage.position] if not earlier.optional
     ]
+    if registered:
+        conditions.append(_registered_condition())
     sql = (
         f"UPDATE {_q(plan.unit_model._meta.db_table)} "
         f"SET {', '.join(f'{_q(column)} = %s' for column in columns)} "
         f"WHERE {' AND '.join(conditions)}"
     )
-    plan.sql[(stage.key, extra)] = (sql, columns)
+    plan.sql[(stage.key, extra, registered)] = (sql, columns)
     return sql, columns
 
 
@@ -263,7 +284,9 @@ def _receipt_insert():
     )
 
 
-def record_first(*, plan, stage, usid, values, event, savepoint=False, receipt=None):
+def record_first(
+    *, plan, stage, usid, values, event, savepoint=False, receipt=None, registration=None
+):
     """Record ``stage`` of ``usid`` if its preconditions hold; the new event's id, or None.
 
     ``values`` maps the unit columns to set (flag, at, by, result, the stage's field values,
@@ -274,11 +297,18 @@ def record_first(*, plan, stage, usid, values, event, savepoint=False, receipt=N
     ``scan_id`` in the same statement, its ``event_id`` set to the new event's: a replay finds
     the answer taken (``IntegrityError``, nothing written), a scan whose preconditions fail
     writes no answer either.
+
+    ``registration`` (part no., procedure version, schema fingerprint), when the unit's part
+    is guessed rather than read: the statement also checks that ``usid`` is registered, as
+    sent, to the plan's part with that part no., not archived nor being changed, at that
+    version and schema, and writes nothing otherwise.
     """
     fixed = set(_update_sql(plan, stage)[1])
     extra = tuple(column for column in values if column not in fixed)
-    update, columns = _update_sql(plan, stage, extra)
+    update, columns = _update_sql(plan, stage, extra, registration is not None)
     update_params = _adapted([values[column] for column in columns] + [usid])
+    if registration is not None:
+        update_params += [*usid_lookup_keys(usid), usid, plan.part_id, *registration]
     event_params = _adapted([event[name] for name in EVENT_FIELDS])
     placeholders = ", ".join(["%s"] * len(EVENT_FIELDS))
     insert = f"INSERT INTO {_q(ScanEvent._meta.db_table)} ({_event_columns()})"
