@@ -392,8 +392,18 @@ def _request_of(
     context, *, usid, stage, result, part_no, tag_no, defect, components, data, note=""
 ):
     """The scan's request cleaned, and checked against the station and token it is made at."""
-    request = _request_clean(usid, stage, result, part_no, tag_no, defect, components)
-    request = replace(request, data=data, result_sent=result not in (None, ""), note=note)
+    request = _request_clean(
+        usid,
+        stage,
+        result,
+        part_no,
+        tag_no,
+        defect,
+        components,
+        data=data,
+        result_sent=result not in (None, ""),
+        note=note,
+    )
     _check_place(request, context)
     return request
 
@@ -430,7 +440,9 @@ def _echoed(text):
     return text if isinstance(text, str) and "\x00" not in text else ""
 
 
-def _request_clean(usid, stage, result, part_no, tag_no, defect, components=None):
+def _request_clean(usid, stage, result, part_no, tag_no, defect, components=None, **sent):
+    """The scan's fields cleaned into a ``_Request`` (``sent``: its other fields as sent), or
+    ``ScanRefused`` naming every field that is not valid."""
     errors = {}
     cleaned = {}
     for name, clean in [
@@ -454,7 +466,7 @@ def _request_clean(usid, stage, result, part_no, tag_no, defect, components=None
         errors.update(refusal.fields)
     if errors:
         raise invalid(errors)
-    return _Request(**cleaned)
+    return _Request(**cleaned, **sent)
 
 
 def _result_clean(result):
@@ -536,7 +548,8 @@ def _registered_checked(request, context, found):
     ``registration_row``) once its part, station, stage, result and values are checked."""
     station = context.station
     registration = _Registration(*found)
-    request = replace(request, usid=registration.usid)
+    if registration.usid != request.usid:  # sent in another letter case
+        request = replace(request, usid=registration.usid)
     # The scan screen's part choice names the part of new units only.
     names_part = request.part_no and context.source != ScanEvent.Source.SCREEN
     if names_part and request.part_no.casefold() != registration.part_no.casefold():

@@ -62,6 +62,7 @@ EVENT_FIELDS = (
     "reason",
     "data",
 )
+EVENT_PLACEHOLDERS = ", ".join(["%s"] * len(EVENT_FIELDS))
 
 
 def _q(name):
@@ -263,16 +264,17 @@ def _update_sql(plan, stage, extra=(), registered=False):
 def _adapted(params):
     """Datetimes, dates and JSON as the database takes them in raw SQL (SQLite keeps them as
     text)."""
-    return [_adapt(value) for value in params]
+    ops = connection.ops
+    return [_adapt(value, ops) for value in params]
 
 
-def _adapt(value):
+def _adapt(value, ops):
     if isinstance(value, datetime):
-        return connection.ops.adapt_datetimefield_value(value)
+        return ops.adapt_datetimefield_value(value)
     if isinstance(value, date):
-        return connection.ops.adapt_datefield_value(value)
+        return ops.adapt_datefield_value(value)
     if isinstance(value, dict):
-        return connection.ops.adapt_json_value(value, DjangoJSONEncoder)
+        return ops.adapt_json_value(value, DjangoJSONEncoder)
     return value
 
 
@@ -281,6 +283,29 @@ def _receipt_insert():
     return (
         f"INSERT INTO {_q(receipt.db_table)} "
         f"({_q('scope')}, {_q('scan_id')}, {_q('outcome')}, {_q('created_at')})"
+    )
+
+
+@functools.cache
+def _event_insert():
+    return f"INSERT INTO {_q(ScanEvent._meta.db_table)} ({_event_columns()})"
+
+
+@functools.lru_cache(maxsize=1024)
+def _postgresql_record_sql(update, keeps_receipt):
+    """The one statement of ``record_first`` on PostgreSQL around the unit's ``update``."""
+    keep = ""
+    if keeps_receipt:
+        # The answer is kept with the event's id written into it.
+        keep = (
+            f", receipt AS ({_receipt_insert()} SELECT %s, %s, "
+            f"jsonb_set(%s::jsonb, '{{event_id}}', to_jsonb(event.{_q('id')})), %s "
+            "FROM event)"
+        )
+    return (
+        f"WITH unit AS ({update} RETURNING 1), event AS ({_event_insert()} "
+        f"SELECT {EVENT_PLACEHOLDERS} FROM unit RETURNING {_q('id')}){keep} "
+        f"SELECT {_q('id')} FROM event"
     )
 
 
@@ -310,8 +335,7 @@ def record_first(
     if registration is not None:
         update_params += [*usid_lookup_keys(usid), usid, plan.part_id, *registration]
     event_params = _adapted([event[name] for name in EVENT_FIELDS])
-    placeholders = ", ".join(["%s"] * len(EVENT_FIELDS))
-    insert = f"INSERT INTO {_q(ScanEvent._meta.db_table)} ({_event_columns()})"
+    insert = _event_insert()
     receipt_params = []
     if receipt is not None:
         scope, scan_id, answer = receipt
@@ -323,19 +347,9 @@ def record_first(
                 if (savepoint or receipt is not None) and connection.in_atomic_block
                 else contextlib.nullcontext()
             )
-            keep = ""
-            if receipt is not None:
-                # The answer is kept with the event's id written into it.
-                keep = (
-                    f", receipt AS ({_receipt_insert()} SELECT %s, %s, "
-                    f"jsonb_set(%s::jsonb, '{{event_id}}', to_jsonb(event.{_q('id')})), %s "
-                    "FROM event)"
-                )
             with guard:
                 cursor.execute(
-                    f"WITH unit AS ({update} RETURNING 1), event AS ({insert} "
-                    f"SELECT {placeholders} FROM unit RETURNING {_q('id')}){keep} "
-                    f"SELECT {_q('id')} FROM event",
+                    _postgresql_record_sql(update, receipt is not None),
                     update_params + event_params + receipt_params,
                 )
                 row = cursor.fetchone()
@@ -344,7 +358,9 @@ def record_first(
             cursor.execute(f"{update} RETURNING {_q('id')}", update_params)
             if cursor.fetchone() is None:
                 return None
-            cursor.execute(f"{insert} VALUES ({placeholders}) RETURNING {_q('id')}", event_params)
+            cursor.execute(
+                f"{insert} VALUES ({EVENT_PLACEHOLDERS}) RETURNING {_q('id')}", event_params
+            )
             event_id = cursor.fetchone()[0]
             if receipt is not None:
                 answer = json.dumps({**receipt[2], "event_id": event_id})
