@@ -321,6 +321,10 @@ def _record_at_once(request, context, found, *, receipt=None, guessed=False):
         return None
     if request.tag_no or _installs(stage, request) or request.stage_data.unique:
         return None
+    if guessed and not plan.missing_before(stage, {}):
+        # New units start at this stage: a scan there is most often a new unit's, not
+        # worth a statement that would find no unit row.
+        return None
     outcome = _recorded(request, stage, registration.part_no, None)
     how = {}
     if receipt is not None:

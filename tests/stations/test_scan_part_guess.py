@@ -57,6 +57,18 @@ def test_a_next_stage_api_scan_of_a_known_part_is_one_statement(api, device_toke
     assert unit_of(part, "U1")["is_qc"]
 
 
+def test_a_new_units_registration_is_not_tried_on_the_guessed_part_first(api, device_token, part):
+    _register(api, device_token, part, "U0")
+
+    with CaptureQueriesContext(connection) as captured:
+        _register(api, device_token, part, "U1")
+
+    # A scan at a stage new units start at is most often a registration: no UPDATE of a unit
+    # row that is not there yet before it.
+    assert not any(sql.startswith(("UPDATE", "WITH unit")) for sql in _statements(captured))
+    assert unit_of(part, "U1")["is_smd"]
+
+
 def test_a_unit_of_another_part_is_recorded_on_its_own_part(api, device_token, part, other_part):
     _register(api, device_token, part, "A1")
     _register(api, device_token, other_part, "B1")
