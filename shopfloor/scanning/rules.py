@@ -24,8 +24,10 @@ The rules:
 
 The common scan (a registered unit, not held, at a stage it has not recorded, no tag to pair)
 is recorded by ``sql.record_first`` in one statement whose WHERE clause holds the
-preconditions; a new unit, once its part and stage are checked, by ``sql.register_first``
-in one statement; everything else is decided here under a lock of the unit row.
+preconditions (and, when the unit's part is guessed from the scan's place, its registration to
+that part: ``_record_guessed``); a new unit, once its part and stage are checked, by
+``sql.register_first`` in one statement; everything else is decided here under a lock of the
+unit row.
 """
 
 import datetime

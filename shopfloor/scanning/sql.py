@@ -13,7 +13,9 @@ preconditions are written into the UPDATE's WHERE clause:
 
 When the UPDATE matches no row, nothing was written and the caller works out why under a row
 lock. The round trips of a recorded scan: the index lookup and the record statement (two
-more, BEGIN and COMMIT, on SQLite).
+more, BEGIN and COMMIT, on SQLite); only the record statement when the caller guesses the
+unit's part, which the statement then checks in its WHERE clause (``record_first``'s
+``registration``).
 
 A new unit's first scan (registration) is written the same way once the rules have passed:
 ``register_first`` inserts the USID into the global index, the unit row and the event in one
