@@ -119,14 +119,17 @@ def defect_reasons(db):
 
 @pytest.fixture(autouse=True)
 def _fresh_scan_caches():
-    """Tokens, part plans and counted figures are cached per process; ids repeat between tests."""
+    """Tokens, part plans, part guesses and counted figures are kept per process; ids repeat
+    between tests."""
     from django.core.cache import caches
 
     from shopfloor.scanning.plans import part_plan_cache_clear
+    from shopfloor.scanning.rules import part_guesses_forget
     from shopfloor.scanning.tokens import token_cache_clear
 
     token_cache_clear()
     part_plan_cache_clear()
+    part_guesses_forget()
     caches["dashboards"].clear()
     yield
 

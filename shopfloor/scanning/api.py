@@ -101,7 +101,7 @@ def api_endpoint(method):
                 return response
             try:
                 token = token_authenticate(
-                    token_from_header(request.headers.get("Authorization", ""))
+                    token_from_header(request.META.get("HTTP_AUTHORIZATION", ""))
                 )
             except TokenRefused as refusal:
                 response = error_response(refusal.code, refusal.message)
@@ -128,7 +128,7 @@ def api_endpoint(method):
 
 def _json_body(request):
     try:
-        length = int(request.headers.get("Content-Length") or 0)
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
         length = 0
     if length > MAX_BODY_BYTES:

@@ -24,8 +24,10 @@ The rules:
 
 The common scan (a registered unit, not held, at a stage it has not recorded, no tag to pair)
 is recorded by ``sql.record_first`` in one statement whose WHERE clause holds the
-preconditions; a new unit, once its part and stage are checked, by ``sql.register_first``
-in one statement; everything else is decided here under a lock of the unit row.
+preconditions (and, when the unit's part is guessed from the scan's place, its registration to
+that part: ``_record_guessed``); a new unit, once its part and stage are checked, by
+``sql.register_first`` in one statement; everything else is decided here under a lock of the
+unit row.
 """
 
 import datetime
@@ -34,7 +36,7 @@ from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
@@ -300,27 +302,118 @@ def _scan_at_once(context, scope, scan_id, scan):
     an answer to ``scan_id`` is kept already."""
     try:
         request = _request_of(context, **scan)
+        outcome = _record_guessed(request, context, receipt=(scope, scan_id))
+        if outcome is not None:
+            return outcome
         found = registration_row(request.usid)
-        if found is None:
-            return None
+    except ScanRefused:
+        return None
+    if found is None:
+        return None
+    return _record_at_once(request, context, found, receipt=(scope, scan_id))
+
+
+def _record_at_once(request, context, found, *, receipt=None, guessed=False):
+    """The common scan of the registered unit ``found`` (its ``registration_row``) recorded in
+    one statement, with its answer kept when ``receipt`` (scope, scan_id) is given; None when
+    the scan is not that one or its preconditions do not hold (nothing written then).
+
+    ``guessed``: ``found`` is the part the scan's place scanned last, not read: the statement
+    checks it, and a guess that is wrong, or whose cached plan no longer matches the part's
+    table, writes nothing either."""
+    try:
         request, registration, plan, stage = _registered_checked(request, context, found)
     except ScanRefused:
         return None
     if request.tag_no or _installs(stage, request) or request.stage_data.unique:
         return None
+    if guessed and not plan.missing_before(stage, {}):
+        # New units start at this stage: a scan there is most often a new unit's, not
+        # worth a statement that would find no unit row.
+        return None
     outcome = _recorded(request, stage, registration.part_no, None)
-    event_id = _record_first(
-        request, context, plan, stage, receipt=(scope, scan_id, outcome.as_dict())
-    )
+    how = {}
+    if receipt is not None:
+        how["receipt"] = (*receipt, outcome.as_dict())
+    if guessed:
+        how["registration"] = (registration.part_no, registration.version, registration.fingerprint)
+        how["savepoint"] = True
+    try:
+        event_id = _record_first(request, context, plan, stage, **how)
+    except DatabaseError as error:
+        # A column of the guessed plan renamed or dropped since: the part is read instead.
+        if guessed and not isinstance(error, IntegrityError):
+            return None
+        raise
     return None if event_id is None else replace(outcome, event_id=event_id)
+
+
+# The part the last scan of a registered unit was of, by what the next scan's part is most
+# likely known by (``_guess_key``), in this process: the next scan is first tried on it in one
+# statement that checks it (``_record_guessed``), instead of reading the unit's part first.
+_part_guesses = {}
+PART_GUESSES_KEPT = 10_000
+
+
+def _guess_key(request, context):
+    """What a scan's part is most likely known by: the part it names (the scan screen's part
+    choice names the part of new units only), else its station's only part, else where it is
+    made (source, token and station)."""
+    station, token = context.station, context.token
+    if request.part_no and context.source != ScanEvent.Source.SCREEN:
+        return ("part_no", request.part_no.casefold())
+    if station is not None and len(station.part_ids) == 1:
+        return ("part", next(iter(station.part_ids)))
+    return ("place", context.source, token.id if token else None, station.id if station else None)
+
+
+def _guess_keep(request, context, registration):
+    """Remember ``registration``'s part (a ``_Registration``) as the guess for scans known by
+    the same key as ``request``; a part archived or being changed is never guessed."""
+    if registration.archived_at is not None or registration.changing_since is not None:
+        return
+    if len(_part_guesses) >= PART_GUESSES_KEPT:
+        _part_guesses.clear()
+    _part_guesses[_guess_key(request, context)] = (
+        registration.part_id,
+        registration.part_no,
+        None,
+        registration.version,
+        registration.fingerprint,
+        None,
+    )
+
+
+def part_guesses_forget():
+    """Forget every guess (tests: ids repeat between them)."""
+    _part_guesses.clear()
+
+
+def _record_guessed(request, context, *, receipt=None):
+    """The scan recorded in one statement on the part guessed for it (``_guess_key``); None
+    when there is no guess, it is wrong or the scan is not the common one (nothing written)."""
+    guess = _part_guesses.get(_guess_key(request, context))
+    if guess is None:
+        return None
+    return _record_at_once(request, context, (request.usid, *guess), receipt=receipt, guessed=True)
 
 
 def _request_of(
     context, *, usid, stage, result, part_no, tag_no, defect, components, data, note=""
 ):
     """The scan's request cleaned, and checked against the station and token it is made at."""
-    request = _request_clean(usid, stage, result, part_no, tag_no, defect, components)
-    request = replace(request, data=data, result_sent=result not in (None, ""), note=note)
+    request = _request_clean(
+        usid,
+        stage,
+        result,
+        part_no,
+        tag_no,
+        defect,
+        components,
+        data=data,
+        result_sent=result not in (None, ""),
+        note=note,
+    )
     _check_place(request, context)
     return request
 
@@ -357,7 +450,9 @@ def _echoed(text):
     return text if isinstance(text, str) and "\x00" not in text else ""
 
 
-def _request_clean(usid, stage, result, part_no, tag_no, defect, components=None):
+def _request_clean(usid, stage, result, part_no, tag_no, defect, components=None, **sent):
+    """The scan's fields cleaned into a ``_Request`` (``sent``: its other fields as sent), or
+    ``ScanRefused`` naming every field that is not valid."""
     errors = {}
     cleaned = {}
     for name, clean in [
@@ -381,7 +476,7 @@ def _request_clean(usid, stage, result, part_no, tag_no, defect, components=None
         errors.update(refusal.fields)
     if errors:
         raise invalid(errors)
-    return _Request(**cleaned)
+    return _Request(**cleaned, **sent)
 
 
 def _result_clean(result):
@@ -441,6 +536,9 @@ def _check_place(request, context):
 
 
 def _scan(request, context):
+    outcome = _record_guessed(request, context)
+    if outcome is not None:
+        return outcome
     if request.part_no:
         found, named_part = registration_and_part_rows(request.usid, request.part_no)
     else:
@@ -460,7 +558,8 @@ def _registered_checked(request, context, found):
     ``registration_row``) once its part, station, stage, result and values are checked."""
     station = context.station
     registration = _Registration(*found)
-    request = replace(request, usid=registration.usid)
+    if registration.usid != request.usid:  # sent in another letter case
+        request = replace(request, usid=registration.usid)
     # The scan screen's part choice names the part of new units only.
     names_part = request.part_no and context.source != ScanEvent.Source.SCREEN
     if names_part and request.part_no.casefold() != registration.part_no.casefold():
@@ -479,6 +578,7 @@ def _registered_checked(request, context, found):
         )
     plan, stage = _plan_and_stage(registration, request.stage)
     _check_result(stage, request)
+    _guess_keep(request, context, registration)
     return _with_stage_data(plan, stage, request), registration, plan, stage
 
 
@@ -653,6 +753,7 @@ def _register(request, context, named_part=None):
         raise invalid({"usid": " ".join(error.messages)}) from None
     found = _part_find(request, context.station, named_part)
     plan, stage = _plan_and_stage(found, request.stage)
+    _guess_keep(request, context, found)
     _check_result(stage, request)
     request = _with_stage_data(plan, stage, request)
     try:

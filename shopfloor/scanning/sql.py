@@ -13,7 +13,9 @@ preconditions are written into the UPDATE's WHERE clause:
 
 When the UPDATE matches no row, nothing was written and the caller works out why under a row
 lock. The round trips of a recorded scan: the index lookup and the record statement (two
-more, BEGIN and COMMIT, on SQLite).
+more, BEGIN and COMMIT, on SQLite); only the record statement when the caller guesses the
+unit's part, which the statement then checks in its WHERE clause (``record_first``'s
+``registration``).
 
 A new unit's first scan (registration) is written the same way once the rules have passed:
 ``register_first`` inserts the USID into the global index, the unit row and the event in one
@@ -62,6 +64,7 @@ EVENT_FIELDS = (
     "reason",
     "data",
 )
+EVENT_PLACEHOLDERS = ", ".join(["%s"] * len(EVENT_FIELDS))
 
 
 def _q(name):
@@ -223,10 +226,29 @@ def _event_columns():
     return ", ".join(_q(column) for column in columns)
 
 
-def _update_sql(plan, stage, extra=()):
+@functools.cache
+def _registered_condition():
+    """The WHERE condition that the unit is registered, exactly as its USID is sent, to the
+    part guessed, which is not archived nor being changed and whose procedure is still at
+    the version and schema guessed: what ``registration_row`` would have told."""
+    registration = UnitRegistration._meta
+    procedure = PartProcedureDetail._meta
+    return (
+        f"EXISTS (SELECT 1 FROM {_q(registration.db_table)} r "
+        f"JOIN {_q(ModelPart._meta.db_table)} p ON p.{_q('id')} = r.{_q('part_id')} "
+        f"JOIN {_q(procedure.db_table)} d ON d.{_q('model_part_id')} = p.{_q('id')} "
+        f"WHERE r.{_q('usid_key')} IN (%s, %s) AND r.{_q('usid')} = %s "
+        f"AND r.{_q('part_id')} = %s AND p.{_q('part_no')} = %s "
+        f"AND p.{_q('archived_at')} IS NULL AND d.{_q('changing_since')} IS NULL "
+        f"AND d.{_q('version')} = %s AND d.{_q('schema_fingerprint')} = %s)"
+    )
+
+
+def _update_sql(plan, stage, extra=(), registered=False):
     """The UPDATE of the unit row for a first record of ``stage``, and the columns it sets;
-    ``extra`` names the field columns the scan's values go to."""
-    cached = plan.sql.get((stage.key, extra))
+    ``extra`` names the field columns the scan's values go to; ``registered`` adds the
+    condition that the unit is registered to the plan's part (``_registered_condition``)."""
+    cached = plan.sql.get((stage.key, extra, registered))
     if cached is not None:
         return cached
     columns = [stage.flag, stage.at, stage.by]
@@ -237,28 +259,31 @@ def _update_sql(plan, stage, extra=()):
     conditions += [
         _q(earlier.flag) for earlier in plan.stages[: stage.position] if not earlier.optional
     ]
+    if registered:
+        conditions.append(_registered_condition())
     sql = (
         f"UPDATE {_q(plan.unit_model._meta.db_table)} "
         f"SET {', '.join(f'{_q(column)} = %s' for column in columns)} "
         f"WHERE {' AND '.join(conditions)}"
     )
-    plan.sql[(stage.key, extra)] = (sql, columns)
+    plan.sql[(stage.key, extra, registered)] = (sql, columns)
     return sql, columns
 
 
 def _adapted(params):
     """Datetimes, dates and JSON as the database takes them in raw SQL (SQLite keeps them as
     text)."""
-    return [_adapt(value) for value in params]
+    ops = connection.ops
+    return [_adapt(value, ops) for value in params]
 
 
-def _adapt(value):
+def _adapt(value, ops):
     if isinstance(value, datetime):
-        return connection.ops.adapt_datetimefield_value(value)
+        return ops.adapt_datetimefield_value(value)
     if isinstance(value, date):
-        return connection.ops.adapt_datefield_value(value)
+        return ops.adapt_datefield_value(value)
     if isinstance(value, dict):
-        return connection.ops.adapt_json_value(value, DjangoJSONEncoder)
+        return ops.adapt_json_value(value, DjangoJSONEncoder)
     return value
 
 
@@ -270,7 +295,32 @@ def _receipt_insert():
     )
 
 
-def record_first(*, plan, stage, usid, values, event, savepoint=False, receipt=None):
+@functools.cache
+def _event_insert():
+    return f"INSERT INTO {_q(ScanEvent._meta.db_table)} ({_event_columns()})"
+
+
+@functools.lru_cache(maxsize=1024)
+def _postgresql_record_sql(update, keeps_receipt):
+    """The one statement of ``record_first`` on PostgreSQL around the unit's ``update``."""
+    keep = ""
+    if keeps_receipt:
+        # The answer is kept with the event's id written into it.
+        keep = (
+            f", receipt AS ({_receipt_insert()} SELECT %s, %s, "
+            f"jsonb_set(%s::jsonb, '{{event_id}}', to_jsonb(event.{_q('id')})), %s "
+            "FROM event)"
+        )
+    return (
+        f"WITH unit AS ({update} RETURNING 1), event AS ({_event_insert()} "
+        f"SELECT {EVENT_PLACEHOLDERS} FROM unit RETURNING {_q('id')}){keep} "
+        f"SELECT {_q('id')} FROM event"
+    )
+
+
+def record_first(
+    *, plan, stage, usid, values, event, savepoint=False, receipt=None, registration=None
+):
     """Record ``stage`` of ``usid`` if its preconditions hold; the new event's id, or None.
 
     ``values`` maps the unit columns to set (flag, at, by, result, the stage's field values,
@@ -281,14 +331,20 @@ def record_first(*, plan, stage, usid, values, event, savepoint=False, receipt=N
     ``scan_id`` in the same statement, its ``event_id`` set to the new event's: a replay finds
     the answer taken (``IntegrityError``, nothing written), a scan whose preconditions fail
     writes no answer either.
+
+    ``registration`` (part no., procedure version, schema fingerprint), when the unit's part
+    is guessed rather than read: the statement also checks that ``usid`` is registered, as
+    sent, to the plan's part with that part no., not archived nor being changed, at that
+    version and schema, and writes nothing otherwise.
     """
     fixed = set(_update_sql(plan, stage)[1])
     extra = tuple(column for column in values if column not in fixed)
-    update, columns = _update_sql(plan, stage, extra)
+    update, columns = _update_sql(plan, stage, extra, registration is not None)
     update_params = _adapted([values[column] for column in columns] + [usid])
+    if registration is not None:
+        update_params += [*usid_lookup_keys(usid), usid, plan.part_id, *registration]
     event_params = _adapted([event[name] for name in EVENT_FIELDS])
-    placeholders = ", ".join(["%s"] * len(EVENT_FIELDS))
-    insert = f"INSERT INTO {_q(ScanEvent._meta.db_table)} ({_event_columns()})"
+    insert = _event_insert()
     receipt_params = []
     if receipt is not None:
         scope, scan_id, answer = receipt
@@ -300,19 +356,9 @@ def record_first(*, plan, stage, usid, values, event, savepoint=False, receipt=N
                 if (savepoint or receipt is not None) and connection.in_atomic_block
                 else contextlib.nullcontext()
             )
-            keep = ""
-            if receipt is not None:
-                # The answer is kept with the event's id written into it.
-                keep = (
-                    f", receipt AS ({_receipt_insert()} SELECT %s, %s, "
-                    f"jsonb_set(%s::jsonb, '{{event_id}}', to_jsonb(event.{_q('id')})), %s "
-                    "FROM event)"
-                )
             with guard:
                 cursor.execute(
-                    f"WITH unit AS ({update} RETURNING 1), event AS ({insert} "
-                    f"SELECT {placeholders} FROM unit RETURNING {_q('id')}){keep} "
-                    f"SELECT {_q('id')} FROM event",
+                    _postgresql_record_sql(update, receipt is not None),
                     update_params + event_params + receipt_params,
                 )
                 row = cursor.fetchone()
@@ -321,7 +367,9 @@ def record_first(*, plan, stage, usid, values, event, savepoint=False, receipt=N
             cursor.execute(f"{update} RETURNING {_q('id')}", update_params)
             if cursor.fetchone() is None:
                 return None
-            cursor.execute(f"{insert} VALUES ({placeholders}) RETURNING {_q('id')}", event_params)
+            cursor.execute(
+                f"{insert} VALUES ({EVENT_PLACEHOLDERS}) RETURNING {_q('id')}", event_params
+            )
             event_id = cursor.fetchone()[0]
             if receipt is not None:
                 answer = json.dumps({**receipt[2], "event_id": event_id})
