@@ -10,7 +10,11 @@ environ, the body as a stream), with the middleware, settings and database of th
 ``time.process_time`` counts this process's CPU over ``BENCH_CPU_SCANS`` scans (default 2,000)
 of each scenario, then of its floor (``tests/bench/floor.py``): the database's work and the
 wait for it are not counted, so the figure holds on a busy machine where throughput does not.
-The difference between app and floor is what the app's Python adds to a scan. With
+The difference between app and floor is what the app's Python adds to a scan. Beside it, the
+database's CPU per scan over the same scans: the utime and stime of the PostgreSQL backend
+serving this process's connection (``pg_backend_pid()``, read from its ``/proc/<pid>/stat``:
+the database must run on this machine, readable by this user), so what planning and executing
+the scan's statements cost PostgreSQL counts too, again whatever else the machine runs. With
 ``BENCH_CPU_PROFILE=<scenario>`` (e.g. ``screen``) it prints that scenario's cProfile.
 """
 
@@ -134,6 +138,22 @@ SCENARIOS = [
 ]
 
 
+TICK_MS = 1000 / os.sysconf("SC_CLK_TCK")
+
+
+def backend_pid():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        return cursor.fetchone()[0]
+
+
+def backend_cpu_ms(pid):
+    """The CPU time (user and system, ms) the PostgreSQL backend ``pid`` has spent so far."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) * TICK_MS  # utime, stime: fields 14 and 15
+
+
 def measure(handler, rig, scenario, side, success):
     tag = f"{side[0]}{time.monotonic_ns() % 10**6}"
     envs = [requests_of(rig, scenario, side, tag, n) for n in range(SCANS)]
@@ -141,6 +161,8 @@ def measure(handler, rig, scenario, side, success):
     if scenario != "register":
         pool_reset(rig["rig"])
     profile = cProfile.Profile(time.process_time) if scenario == PROFILE and side == "app" else None
+    pid = backend_pid()
+    database_started = backend_cpu_ms(pid)
     started = time.process_time()
     if profile:
         profile.enable()
@@ -151,6 +173,8 @@ def measure(handler, rig, scenario, side, success):
     if profile:
         profile.disable()
     spent = time.process_time() - started
+    database = backend_cpu_ms(pid) - database_started
+    assert backend_pid() == pid, "the connection was replaced during the scans"
     if scenario != "register":
         pool_reset(rig["rig"])
     assert statuses == {success if side == "app" else 201: SCANS}, (statuses, body[:300])
@@ -178,7 +202,7 @@ def measure(handler, rig, scenario, side, success):
         out.write("\n")
         pstats.Stats(profile, stream=out).sort_stats("tottime").print_stats(35)
         print(out.getvalue())
-    return 1000 * spent / SCANS, calls, statements
+    return 1000 * spent / SCANS, calls, statements, database / SCANS
 
 
 @override_settings(ROOT_URLCONF="tests.bench.floor", DEBUG=False)
@@ -206,16 +230,20 @@ def test_python_cpu_per_scan(engineer, operator, defect_reasons):
     print(f"\nPython CPU per scan, in-process WSGI, {SCANS} scans each (load {os.getloadavg()})")
     print(
         f"{'scenario':<20}{'floor ms':>9}{'app ms':>8}{'app/floor':>10}{'calls':>13}"
-        f"{'statements':>12}"
+        f"{'statements':>12}{'db floor ms':>13}{'db app ms':>11}"
     )
     for name, scenario, success in SCENARIOS:
         if wanted and scenario not in wanted.split(","):
             continue
-        floor, floor_calls, floor_statements = measure(handler, rig, scenario, "floor", success)
-        app, calls, statements = measure(handler, rig, scenario, "app", success)
+        floor, floor_calls, floor_statements, floor_database = measure(
+            handler, rig, scenario, "floor", success
+        )
+        app, calls, statements, database = measure(handler, rig, scenario, "app", success)
         print(
             f"{name:<20}{floor:>9.3f}{app:>8.3f}{app / floor:>10.2f}"
             f"{f'{floor_calls:.0f}/{calls:.0f}':>13}{f'{floor_statements:g}/{statements:g}':>12}"
+            f"{floor_database:>13.3f}{database:>11.3f}"
         )
     print("ms: Python CPU per scan; calls: Python function calls per scan (floor/app);")
-    print("statements: database statements per scan, the health check included (floor/app)")
+    print("statements: database statements per scan, the health check included (floor/app);")
+    print("db ms: the PostgreSQL backend's CPU per scan (utime + stime) over the same scans")
