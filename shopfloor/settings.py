@@ -150,6 +150,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # more than it saved (counting a million units afresh: 3.2-4.1 s with JIT, 1.5-2.1 s without).
     options = DATABASES["default"].setdefault("OPTIONS", {})
     options["options"] = f"{options.get('options', '')} -c jit=off".strip()
+    # The scan's statements are prepared the second time a connection runs them
+    # (shopfloor.prepared_statements); off behind a pooler that cannot keep them.
+    if env_bool("DATABASE_PREPARED_STATEMENTS", True):
+        options.setdefault("prepare_threshold", 1)
 if os.environ.get("DATABASE_TEST_NAME"):
     DATABASES["default"]["TEST"] = {"NAME": os.environ["DATABASE_TEST_NAME"]}
 

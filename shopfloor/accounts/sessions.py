@@ -30,6 +30,7 @@ from django.utils import timezone
 
 from shopfloor.accounts.backends import user_with_permissions_columns
 from shopfloor.accounts.models import Session
+from shopfloor.prepared_statements import prepared_cursor
 
 VERIFIED_KEPT = 4096  # session data remembered per process (a few hundred bytes each)
 # {session data as stored: its JSON}, for data whose signature held.
@@ -77,7 +78,7 @@ class SessionStore(db.SessionStore):
         params = [self.session_key, now]
         if self._alongside is None:
             columns, _width, rest = _session_with_account(connection.alias)
-            with connection.cursor() as cursor:
+            with prepared_cursor(connection) as cursor:
                 cursor.execute(f"SELECT {columns} {rest}", params)
                 rows = cursor.fetchall()
         else:
@@ -97,7 +98,7 @@ class SessionStore(db.SessionStore):
         key, sql, params, width = self._alongside
         columns, session_width, rest = _session_with_account(connection.alias)
         blanks, padding = ", ".join(["NULL"] * width), ", ".join(["NULL"] * session_width)
-        with connection.cursor() as cursor:
+        with prepared_cursor(connection) as cursor:
             cursor.execute(
                 f"SELECT 0, {columns}, {blanks} {rest} "
                 f"UNION ALL SELECT 1, {padding}, x.* FROM ({sql}) x",

@@ -37,6 +37,7 @@ from django.utils import timezone
 
 from parts.models import ModelPart
 from procedures.models import PartProcedureDetail
+from shopfloor.prepared_statements import prepared_cursor, with_schema
 from shopfloor.stations.models import (
     DefectReason,
     ScanEvent,
@@ -118,7 +119,7 @@ def registration_row(usid):
     """(USID as registered, part id, part no., archived at, procedure version, schema
     fingerprint, procedure being changed since) of the unit ``usid`` names whatever its letter
     case, or None when it is not registered. One statement on the unique USID key."""
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(_registration_sql(), usid_lookup_keys(usid))
         return registration_pick(cursor.fetchall(), usid, lambda row: row[0])
 
@@ -126,7 +127,7 @@ def registration_row(usid):
 def registration_and_part_rows(usid, part_no):
     """(``registration_row(usid)``, ``part_row(part_no=part_no)``) in one statement: a scan
     naming its part is most often a new unit's, registered to that part."""
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(_registration_and_part_sql(), [*usid_lookup_keys(usid), part_no])
         rows = cursor.fetchall()
     registered = [row for row in rows if row[0] is not None]
@@ -137,7 +138,7 @@ def registration_and_part_rows(usid, part_no):
 def part_row(*, part_no=None, part_id=None):
     """The same for the part whose part no. is ``part_no`` (stripped, in any letter case) or
     whose id is ``part_id``; None when there is no such part."""
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(
             _part_sql(part_no is not None), [part_no if part_no is not None else part_id]
         )
@@ -172,7 +173,7 @@ def station_row(station_id):
     """(id, name, stage, pairs tag, is active, whether qualification rules limit it, the ids
     of the parts it runs) of the station ``station_id``, or None when there is none. One
     statement, for the scan screen's scans."""
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(station_sql(), [station_id])
         return station_of_rows(cursor.fetchall())
 
@@ -202,7 +203,7 @@ def _defect_sql():
 def defect_reason_find(code):
     """The active defect reason whose code is ``code``, or None. One plain statement: a
     failed scan reads it, and building the ORM's query cost more than the database's answer."""
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(_defect_sql(), [code])
         row = cursor.fetchone()
     if row is None:
@@ -213,7 +214,7 @@ def defect_reason_find(code):
 def receipt_write(*, scope, scan_id, outcome):
     """Keep ``outcome`` (a dict) as the answer to the scan ``scan_id`` sent by ``scope``.
     Raises ``IntegrityError`` when an answer to it is kept already, writing nothing."""
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(
             f"{_receipt_insert()} VALUES (%s, %s, %s, %s)",
             _adapted([scope, scan_id, json.dumps(outcome), timezone.now()]),
@@ -349,7 +350,7 @@ def record_first(
     if receipt is not None:
         scope, scan_id, answer = receipt
         receipt_params = _adapted([scope, scan_id, json.dumps(answer), event["created_at"]])
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         if connection.vendor == "postgresql":
             guard = (
                 transaction.atomic()
@@ -358,7 +359,9 @@ def record_first(
             )
             with guard:
                 cursor.execute(
-                    _postgresql_record_sql(update, receipt is not None),
+                    with_schema(
+                        _postgresql_record_sql(update, receipt is not None), plan.fingerprint
+                    ),
                     update_params + event_params + receipt_params,
                 )
                 row = cursor.fetchone()
@@ -406,12 +409,15 @@ def register_first(*, plan, usid, registered_at, values, event):
         # Autocommit makes the one statement its own transaction; inside a caller's
         # transaction a savepoint keeps that transaction usable after a refusal.
         guard = transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext()
-        with guard, connection.cursor() as cursor:
+        with guard, prepared_cursor() as cursor:
             cursor.execute(
-                f"WITH registration AS "
-                f"({insert_registration} VALUES (%s, %s, %s, %s) RETURNING 1), "
-                f"unit AS ({insert_unit} SELECT {unit_values} FROM registration RETURNING 1) "
-                f"{insert_event} SELECT {event_values} FROM unit RETURNING {_q('id')}",
+                with_schema(
+                    f"WITH registration AS "
+                    f"({insert_registration} VALUES (%s, %s, %s, %s) RETURNING 1), "
+                    f"unit AS ({insert_unit} SELECT {unit_values} FROM registration RETURNING 1) "
+                    f"{insert_event} SELECT {event_values} FROM unit RETURNING {_q('id')}",
+                    plan.fingerprint,
+                ),
                 registration_params + unit_params + event_params,
             )
             return cursor.fetchone()[0]

@@ -35,6 +35,9 @@ Before each round ``pgbench`` (when installed) runs the floor's next-stage state
 copy of the event table with as many connections as gunicorn has workers, twice: with the
 server's own durability settings (printed), and with ``synchronous_commit`` off: what the
 database alone commits, and what it would without waiting for each commit to reach the disk.
+pgbench runs it prepared (``-M prepared``), as the app and the floor run a scan's statements
+(``shopfloor.prepared_statements``): planned once per connection, so the floors and the database
+alone do the least database work of a scan and the comparison stays honest.
 For every run the cores kept busy by gunicorn's workers, by PostgreSQL and by wrk, and the
 machine's idle share, are printed; "where the floor's limit lies" sets the bare view, the floors
 and the database alone side by side: which of the client, the server's CPU, the database's CPU
@@ -439,7 +442,8 @@ def database_alone(rig, *, durable=True):
     the INSERT into a copy of the event table with all its indexes, committed on its own), run
     by ``pgbench``: the floor's ceiling on this machine with the server's real durability
     (``synchronous_commit``, ``fsync``); with ``durable=False`` the same with
-    ``synchronous_commit`` off, which shows what waiting for the commit to reach the disk costs."""
+    ``synchronous_commit`` off, which shows what waiting for the commit to reach the disk costs.
+    Prepared (``-M prepared``), as the app's and the floor's statements are."""
     if PGBENCH is None:
         return None
     probe = f"bench_commit_probe_{os.getpid()}"
@@ -462,6 +466,7 @@ def database_alone(rig, *, durable=True):
             [
                 PGBENCH,
                 "-n",
+                "-Mprepared",
                 f"-c{WORKERS}",
                 f"-T{SECONDS}",
                 "-f",
