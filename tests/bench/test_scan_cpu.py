@@ -180,13 +180,16 @@ def measure(handler, rig, scenario, side, success):
     if scenario != "register":
         pool_reset(rig["rig"])
     # Deterministic beside the CPU time: Python function calls and database statements of a
-    # scan (the health check included), over a few more scans.
+    # scan (the health check included), over a few more scans: the calls without logging the
+    # statements (as the timed scans run), then the statements logged.
     counting = cProfile.Profile()
+    counting.enable()
+    for n in range(COUNTED):
+        call(handler, requests_of(rig, scenario, side, tag + "c", SCANS + 10 + n))
+    counting.disable()
     with CaptureQueriesContext(connection) as queries:
-        counting.enable()
         for n in range(COUNTED):
-            call(handler, requests_of(rig, scenario, side, tag + "c", SCANS + 10 + n))
-        counting.disable()
+            call(handler, requests_of(rig, scenario, side, tag + "q", SCANS + 10 + COUNTED + n))
     if scenario != "register":
         pool_reset(rig["rig"])
     calls = sum(entry[0] for entry in pstats.Stats(counting).stats.values()) / COUNTED
