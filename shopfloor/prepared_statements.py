@@ -12,12 +12,14 @@ scan screen's read of session, person and station: about 1 ms to plan, 0.1 ms to
   connection executes it (``prepare_threshold`` 1 in the settings: a statement seen once, such
   as the unit table of a part scanned now and then, is never prepared) and from then on sends
   only its name and values. The first execution costs what it did; the second one more round
-  trip (the statement is prepared, then run); every later one no planning at all.
+  trip (the statement is prepared, then run); every later one no planning at all. A statement
+  is kept per kind of its values (a NULL or a value, a small or a large integer): a handful.
 - psycopg keeps at most ``prepared_max`` (100) prepared statements per connection, the least
   recently used deallocated first, so thousands of parts' unit tables do not pile up. Its
   bookkeeping lives with the connection: a connection closed and opened again (CONN_MAX_AGE, a
-  failed health check, PostgreSQL restarted) starts with none; a rollback or a DROP or ALTER
-  run on the connection deallocates them all (psycopg's own caution), and they are prepared
+  failed health check, PostgreSQL restarted) starts with none; a rollback (a scan refused
+  after its transaction began: a stage out of order) or a DROP or ALTER run on the connection
+  deallocates them all (psycopg's own caution: one more round trip), and they are prepared
   again from their next uses. A failed statement is not kept prepared.
 - PostgreSQL plans a prepared statement again by itself when a table it reads changes; a
   statement naming a column since dropped fails as the unprepared one would. The parameters'
