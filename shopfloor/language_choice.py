@@ -19,6 +19,7 @@ from shopfloor.languages import SESSION_LANGUAGE, known_language
 from shopfloor.operators.station_sessions import device_language, device_language_refresh
 
 API_PREFIX = "/api/"
+VARY = ("Accept-Language", "Cookie")
 
 
 def _person_language(request):
@@ -51,10 +52,15 @@ class LanguageMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        translation.activate(request_language(request))
-        request.LANGUAGE_CODE = translation.get_language()
+        language = request_language(request)
+        translation.activate(language)
+        # A code of settings.LANGUAGES, as translation.get_language() would give it back.
+        request.LANGUAGE_CODE = language
         response = self.get_response(request)
         device_language_refresh(request, response)
-        patch_vary_headers(response, ("Accept-Language", "Cookie"))
-        response.headers.setdefault("Content-Language", request.LANGUAGE_CODE)
+        if "Vary" in response.headers:
+            patch_vary_headers(response, VARY)
+        else:  # what patch_vary_headers writes when there is none yet
+            response.headers["Vary"] = ", ".join(VARY)
+        response.headers.setdefault("Content-Language", language)
         return response

@@ -102,7 +102,8 @@ MIDDLEWARE = [
     # A badge sign-in opens its station's scan screen only, and ends when idle.
     "shopfloor.operators.middleware.StationOperatorMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    # Django's, its storage built only for a request that uses it.
+    "shopfloor.message_storage.LazyMessageMiddleware",
     "shopfloor.nul_characters.RefuseNulCharactersMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",

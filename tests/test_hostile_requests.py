@@ -6,6 +6,7 @@ from django.test import Client
 from parts.media import check_image, check_video
 from parts.services import part_create
 from procedures.services import procedure_apply
+from shopfloor.stations.models import ScanEvent, Station
 from tests.parts.media_files import image_upload, video_bytes, video_upload
 from tests.stations.scan_support import PROCEDURE, scan
 
@@ -34,6 +35,12 @@ def signed_in(engineer):
     client = Client(raise_request_exception=False)
     client.force_login(engineer)
     return client
+
+
+def station_of(part):
+    station = Station.objects.create(name="QC-1", line="Line A", stage="qc")
+    station.parts.add(part)
+    return station
 
 
 def body_of(response):
@@ -106,3 +113,47 @@ def test_days_at_the_edge_of_the_calendar_are_refused_with_a_message(signed_in, 
 
     assert response.status_code == 200
     assert "Choose days between" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"code=U2%00&result=pass",  # the value, as a browser encodes it
+        b"code=U2\x00&result=pass",  # the value, the byte as it is
+        b"co%00de=U2&result=pass",  # a field's name
+        b"code=U2&result=pass&%00=x",  # a field of its own
+    ],
+)
+def test_a_nul_in_a_posted_scan_is_refused_and_nothing_recorded(client_for, operator, part, body):
+    station = station_of(part)
+    client = client_for(operator)
+    client.raise_request_exception = False
+    before = ScanEvent.objects.count()
+
+    response = client.post(
+        f"/stations/{station.pk}/scan/",
+        body,
+        content_type="application/x-www-form-urlencoded",
+        headers={"Accept": "application/json"},
+    )
+
+    assert response.status_code == 400
+    assert "NUL" in response.content.decode()
+    assert ScanEvent.objects.count() == before
+
+
+def test_a_posted_scan_whose_text_spells_a_percent_sign_is_not_taken_for_a_nul(
+    client_for, operator, part
+):
+    station = station_of(part)
+    client = client_for(operator)
+
+    response = client.post(
+        f"/stations/{station.pk}/scan/",
+        b"code=U1%2500&result=pass",  # the code "U1%00": a percent sign, no NUL
+        content_type="application/x-www-form-urlencoded",
+        headers={"Accept": "application/json"},
+    )
+
+    assert response.status_code == 200
+    assert response.json()["status"] == "refused"

@@ -8,18 +8,40 @@ configured backend, the account may sign in, and the session's auth hash matches
 account's (a password change ends every other session; a hash made with a fallback secret is
 renewed). A session whose rows do not hold its account (saved before the column existed, or
 signed in by another backend) is read Django's way.
+
+``request.user`` is the person itself, not Django's lazy stand-in: every request asks for it
+before its view (``shopfloor.operators.middleware`` does, for any request), so putting it off
+saved nothing, and each of the dozen looks at it through the stand-in cost a scan three calls.
+The account's auth hash (an HMAC of its password hash) is remembered per password hash and
+secret key, so a password change or a new key is a new hash, checked as before.
 """
+
+from functools import partial
 
 from django.conf import settings
 from django.contrib import auth
-from django.contrib.auth.middleware import AuthenticationMiddleware
+from django.contrib.auth.middleware import AuthenticationMiddleware, auser
 from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.crypto import constant_time_compare
-from django.utils.functional import SimpleLazyObject
 
 from shopfloor.accounts.backends import EmailBackend
 
 EMAIL_BACKEND = f"{EmailBackend.__module__}.{EmailBackend.__qualname__}"
+AUTH_HASHES_KEPT = 4096
+# {(secret key, password hash): the session auth hash they make}
+_auth_hashes = {}
+
+
+def _session_auth_hash(user):
+    """``user.get_session_auth_hash()``, remembered for the same password hash and key."""
+    key = (settings.SECRET_KEY, user.password)
+    known = _auth_hashes.get(key)
+    if known is None:
+        if len(_auth_hashes) >= AUTH_HASHES_KEPT:
+            _auth_hashes.clear()
+        known = _auth_hashes[key] = user.get_session_auth_hash()
+    return known
 
 
 def session_user(request):
@@ -38,7 +60,7 @@ def session_user(request):
     if user is None:
         return AnonymousUser()
     session_hash = session.get(auth.HASH_SESSION_KEY)
-    current_hash = user.get_session_auth_hash()
+    current_hash = _session_auth_hash(user)
     if session_hash and constant_time_compare(session_hash, current_hash):
         return user
     if session_hash and any(
@@ -53,8 +75,11 @@ def session_user(request):
 
 
 class SessionAuthenticationMiddleware(AuthenticationMiddleware):
-    """Django's ``AuthenticationMiddleware``, with ``request.user`` from ``session_user``."""
+    """Django's ``AuthenticationMiddleware``, with ``request.user`` from ``session_user``, read
+    at once (see the module's docstring)."""
 
     def process_request(self, request):
-        super().process_request(request)
-        request.user = SimpleLazyObject(lambda: session_user(request))
+        if not hasattr(request, "session"):
+            raise ImproperlyConfigured("SessionAuthenticationMiddleware needs SessionMiddleware.")
+        request.user = session_user(request)
+        request.auser = partial(auser, request)

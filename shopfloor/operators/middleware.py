@@ -12,14 +12,21 @@ the screen scanning in their name. Its clock runs from the person's last scan or
 screen's own background requests do not count). An engineer or supervisor working on pages
 other than the station's keeps the usual session there (those pages are their work, not the
 shared screen); back on the station's screen after the idle time, they are locked out too.
+
+Which view a request goes to is asked before Django resolves it for the view: the answer
+(the view's name and its arguments) is remembered per address and URL configuration, so a
+station's scans do not walk the URL patterns twice.
 """
 
+import functools
 import time
 
+from django.conf import settings
 from django.contrib.auth import logout
+from django.core.signals import setting_changed
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
-from django.urls import Resolver404, resolve, reverse
+from django.urls import Resolver404, get_urlconf, resolve, reverse
 from django.utils.translation import gettext as _
 
 from shopfloor.accounts.roles import Role, user_roles
@@ -58,6 +65,28 @@ BACKGROUND_VIEWS = {"media", "javascript-catalog"}
 DESK_ROLES = frozenset({Role.ENGINEER, Role.SUPERVISOR})
 
 
+@functools.lru_cache(maxsize=1024)
+def _route(urlconf, path):
+    """(view name, keyword arguments) of ``path`` under ``urlconf``, or None: no view."""
+    try:
+        match = resolve(path, urlconf)
+    except Resolver404:
+        return None
+    return match.view_name, match.kwargs
+
+
+def _route_of(request):
+    return _route(get_urlconf() or settings.ROOT_URLCONF, request.path_info)
+
+
+def _forget_routes(*, setting, **kwargs):
+    if setting == "ROOT_URLCONF":
+        _route.cache_clear()
+
+
+setting_changed.connect(_forget_routes)
+
+
 def locked_message(minutes):
     return _(
         "Screen locked after %(minutes)s minutes without a scan: scan your badge, then scan "
@@ -78,52 +107,48 @@ class StationOperatorMiddleware:
             return self._password_session_on_device(request)
         if not signed_in and DEVICE_COOKIE not in request.COOKIES:
             return self.get_response(request)  # not a station device: nothing to decide
-        try:
-            match = resolve(request.path_info)
-        except Resolver404:
+        route = _route_of(request)
+        if route is None:
             return self.get_response(request)
+        view_name, kwargs = route
         if not signed_in:
             # A station device with nobody signed in shows its lock screen, not the
             # email/password page, when the station's screen is opened.
-            if match.view_name in LOCK_SCREEN_VIEWS and device_station(request) is not None:
+            if view_name in LOCK_SCREEN_VIEWS and device_station(request) is not None:
                 return redirect("operators:badge")
             return self.get_response(request)
-        is_scan = match.view_name == "stations:submit" and request.method == "POST"
+        is_scan = view_name == "stations:submit" and request.method == "POST"
         when = scan_taken_at(request) if is_scan else time.time()
         if session.is_idle_at(when):
             logout(request)
             return self._locked(request, is_scan)
-        if not self._opens(match, session, request.user):
+        if not self._opens(view_name, kwargs, session, request.user):
             return render(request, "operators/badge_not_enough.html", status=403)
         if is_scan:
             badge_session_touch(request, when)
         return self.get_response(request)
 
     def _password_session_on_device(self, request):
-        try:
-            match = resolve(request.path_info)
-        except Resolver404:
+        route = _route_of(request)
+        if route is None:
             return self.get_response(request)
-        is_scan = match.view_name == "stations:submit" and request.method == "POST"
-        at_desk = match.view_name not in STATION_VIEWS and bool(
-            user_roles(request.user) & DESK_ROLES
-        )
+        view_name = route[0]
+        is_scan = view_name == "stations:submit" and request.method == "POST"
+        at_desk = view_name not in STATION_VIEWS and bool(user_roles(request.user) & DESK_ROLES)
         when = scan_taken_at(request) if is_scan else time.time()
         last = device_activity_of(request)
         if not at_desk and last is not None and when - last > idle_lock_seconds():
             logout(request)
             return self._locked(request, is_scan)
-        if is_scan or (
-            match.view_name not in BACKGROUND_VIEWS and "HTTP_HX_REQUEST" not in request.META
-        ):
+        if is_scan or (view_name not in BACKGROUND_VIEWS and "HTTP_HX_REQUEST" not in request.META):
             device_activity_touch(request, when)
         return self.get_response(request)
 
-    def _opens(self, match, session, user):
-        own_station_only = BADGE_VIEWS.get(match.view_name)
+    def _opens(self, view_name, kwargs, session, user):
+        own_station_only = BADGE_VIEWS.get(view_name)
         if own_station_only is None:
             return OperatorBadge.objects.filter(user=user, opens_all_pages=True).exists()
-        return not own_station_only or match.kwargs.get("pk") == session.station_id
+        return not own_station_only or kwargs.get("pk") == session.station_id
 
     def _locked(self, request, is_scan):
         if is_scan:

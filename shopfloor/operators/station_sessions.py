@@ -11,6 +11,11 @@ The device cookie also carries its station's language (``"<pk>:<language>"``), s
 device shows its station's language with no database read (``shopfloor.language_choice``).
 Whenever a request of the device reads its station anyway and finds another language there, the
 cookie is issued again with it (``device_language_refresh``).
+
+Checking the cookie's signature (a key derivation and an HMAC) cost each of a device's scans
+more than the rest of this module: a cookie whose signature held is remembered with what it
+says, per secret key and fallbacks, so the same cookie sent again is only looked up. A forged
+one is checked (and refused) every time.
 """
 
 import time
@@ -29,6 +34,9 @@ BADGE_SESSION = "operators.badge"
 DEVICE_ACTIVITY = "operators.device_activity"
 PENDING_PIN = "operators.pending_pin"
 PIN_WAIT_SECONDS = 120
+COOKIES_KEPT = 4096
+# {(secret key, fallback keys, the cookie as sent): its value, the signature checked}
+_cookies_checked = {}
 
 
 @dataclass(frozen=True)
@@ -56,10 +64,19 @@ def _device_cookie(request):
 
 
 def _device_cookie_read(request):
-    try:
-        value = request.get_signed_cookie(DEVICE_COOKIE, salt=DEVICE_SALT)
-    except (KeyError, signing.BadSignature):
+    sent = request.COOKIES.get(DEVICE_COOKIE)
+    if sent is None:
         return None
+    key = (settings.SECRET_KEY, tuple(settings.SECRET_KEY_FALLBACKS), sent)
+    value = _cookies_checked.get(key)
+    if value is None:
+        try:
+            value = request.get_signed_cookie(DEVICE_COOKIE, salt=DEVICE_SALT)
+        except signing.BadSignature:
+            return None
+        if len(_cookies_checked) >= COOKIES_KEPT:
+            _cookies_checked.clear()
+        _cookies_checked[key] = value
     pk, has_language, language = value.partition(":")
     if not pk.isdigit():
         return None

@@ -188,3 +188,26 @@ def test_a_badge_session_loads_the_scripts_translations_of_its_screen(device, st
     catalog = device.get("/jsi18n/", headers={"Accept-Language": "es"})
 
     assert catalog.status_code == 200 and "Escaneo cancelado" in catalog.content.decode()
+
+
+def test_a_device_stays_bound_across_a_new_secret_key_only_with_the_old_one_as_fallback(
+    device, station, settings
+):
+    old_key = settings.SECRET_KEY
+    assert device.get(f"/stations/{station.pk}/")["Location"] == "/operators/badge/"
+
+    settings.SECRET_KEY, settings.SECRET_KEY_FALLBACKS = "a-new-key-" + "k" * 50, [old_key]
+    assert device.get(f"/stations/{station.pk}/")["Location"] == "/operators/badge/"
+
+    # Its cookie's signature no longer holds: a browser like any other, sent to sign in.
+    settings.SECRET_KEY, settings.SECRET_KEY_FALLBACKS = "another-key-" + "k" * 50, []
+    assert device.get(f"/stations/{station.pk}/")["Location"].startswith("/accounts/")
+
+
+def test_a_forged_device_cookie_opens_no_lock_screen_however_often_it_is_sent(device, station):
+    assert device.get(f"/stations/{station.pk}/")["Location"] == "/operators/badge/"
+    # The same station and language, its signature altered.
+    device.cookies["sf_station_device"] = device.cookies["sf_station_device"].value + "x"
+
+    for _ in range(2):
+        assert device.get(f"/stations/{station.pk}/")["Location"].startswith("/accounts/")

@@ -273,6 +273,24 @@ def test_a_password_changed_elsewhere_refuses_the_next_queued_scan(
     assert not Session.objects.filter(account=operator).exists()
 
 
+def test_a_new_secret_key_keeps_the_screen_scanning_only_with_the_old_one_as_fallback(
+    client_for, operator, make_station, part, settings
+):
+    station = make_station("SMD-1", "smd", parts=[part])
+    client = client_for(operator)
+    old_key = settings.SECRET_KEY
+    assert _queue_scan(client, station, "U1", "s-1").json()["status"] == "recorded"
+
+    settings.SECRET_KEY, settings.SECRET_KEY_FALLBACKS = "a-new-key-" + "k" * 50, [old_key]
+    # The session's auth hash, made with the old key, is renewed with the new one.
+    assert _queue_scan(client, station, "U2", "s-2").json()["status"] == "recorded"
+
+    settings.SECRET_KEY, settings.SECRET_KEY_FALLBACKS = "another-key-" + "k" * 50, []
+    answer = _queue_scan(client, station, "U3", "s-3")
+    assert answer.status_code in (302, 403) or answer.json()["status"] == "refused", answer
+    assert sorted(ScanEvent.objects.values_list("usid", flat=True)) == ["U1", "U2"]
+
+
 def test_a_disabled_account_is_refused_from_the_next_queued_scan(
     client_for, operator, make_station, part
 ):
