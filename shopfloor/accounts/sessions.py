@@ -17,12 +17,15 @@ statement (a ``UNION ALL`` beside the session's rows), read as fresh as the sess
 
 Checking the session data's signature (a key derivation and an HMAC) cost a scan more than its
 JSON: the JSON of data whose signature held is remembered by the data itself, so the same data
-read again (the row unchanged since) is only parsed.
+read again (the row unchanged since) is only parsed. It is remembered with the signing keys
+it held under (``SECRET_KEY`` and its fallbacks): data signed by a key since taken away is
+checked again, and refused.
 """
 
 import functools
 import json
 
+from django.conf import settings
 from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.backends import db
 from django.db import connections, router
@@ -33,7 +36,7 @@ from shopfloor.accounts.models import Session
 from shopfloor.prepared_statements import prepared_cursor
 
 VERIFIED_KEPT = 4096  # session data remembered per process (a few hundred bytes each)
-# {session data as stored: its JSON}, for data whose signature held.
+# {(signing keys, session data as stored): its JSON}, for data whose signature held.
 _verified = {}
 
 
@@ -109,14 +112,15 @@ class SessionStore(db.SessionStore):
         return [row[1 : 1 + session_width] for row in rows if row[0] == 0]
 
     def decode(self, session_data):
-        known = _verified.get(session_data)
+        remembered = (settings.SECRET_KEY, tuple(settings.SECRET_KEY_FALLBACKS), session_data)
+        known = _verified.get(remembered)
         if known is not None:
             return json.loads(known)
         session = super().decode(session_data)
         if session:  # a refused signature decodes as {}: checked (and logged) again each time
             if len(_verified) >= VERIFIED_KEPT:
                 _verified.clear()
-            _verified[session_data] = json.dumps(session)
+            _verified[remembered] = json.dumps(session)
         return session
 
 
