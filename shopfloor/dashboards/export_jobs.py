@@ -74,7 +74,7 @@ def line_mark():
     return ScanEvent.objects.order_by("-id").values_list("id", flat=True).first()
 
 
-def _counted(rows, progress, pacer):
+def _counted(rows, progress, pacer, also=None):
     pending = 0
     for row in rows:
         yield row
@@ -83,6 +83,8 @@ def _counted(rows, progress, pacer):
             progress.advance(pending)
             pending = 0
             pacer.step()
+            if also is not None:
+                also()
     progress.advance(pending)
 
 
@@ -120,17 +122,20 @@ def _write_export(job, progress):
     name = exports.export_filename(part.part_no, what, extension)
     path = folder / name
     pacer = LinePacer(share=settings.EXPORT_LINE_SHARE, line_mark=line_mark, progress=progress)
-    rows = _counted(rows, progress, pacer)
     if extension == "csv":
         with files.WrittenThrough(path, between=pacer.step) as out:
-            for chunk in exports.csv_stream(headers, rows):
+            for chunk in exports.csv_stream(headers, _counted(rows, progress, pacer)):
                 out.write(chunk)
     else:
+        # The Excel writer keeps the rows in a temporary file in the work folder, then writes
+        # the whole file at its end: both go to the disk in pieces too.
+        temporary = files.OpenFilesWrittenThrough(folder)
+        rows = _counted(rows, progress, pacer, also=temporary.step)
         try:
-            exports.xlsx_write(path, headers, rows, sheet_name=sheet_name, rows_total=total)
+            with files.temporary_files_in(folder):
+                exports.xlsx_write(path, headers, rows, sheet_name=sheet_name, rows_total=total)
         except exports.ExportOverflow as overflow:
             message = _("%(problem)s Start the export again.") % {"problem": overflow}
             raise JobFailed(message) from overflow
-        # The Excel writer writes the whole file at its end: put it on the disk in pieces.
         files.write_back(path, between=pacer.step)
     return Finished(file=path, file_name=name)

@@ -7,7 +7,11 @@ hypervisor under them, the disk its file goes to), which no niceness prevents. S
 PostgreSQL's autovacuum sleeps after each ``vacuum_cost_limit`` of work, the work calls
 ``LinePacer.step()`` between small pieces (a thousand rows of an export): after each slice of
 work it asks whether the line scanned lately and, if so, sleeps long enough that its work takes
-at most ``share`` of the time (``EXPORT_LINE_SHARE``).
+at most ``share`` of a core (``EXPORT_LINE_SHARE``).
+
+The work is measured in the CPU time of the thread doing it, not in wall time: on a busy
+machine a worker at the lowest priority waits for a core most of the time, and pausing in
+proportion to that wait would pause it again for the time it was already kept off the CPU.
 
 Whether the line scans is read by the caller's ``line_mark()``, something that changes with
 every scan recorded and costs one indexed read (the newest scan event's id): nothing is added
@@ -22,7 +26,7 @@ done over the time since it started, includes them.
 
 import time
 
-SLICE = 0.05  # seconds of work between looks at the line
+SLICE = 0.05  # seconds of CPU time of work between looks at the line
 NAP = 0.5  # seconds of a pause between progress reports and looks at the line
 QUIET_AFTER = 3.0  # seconds without a new scan after which the line counts as quiet
 
@@ -30,15 +34,25 @@ QUIET_AFTER = 3.0  # seconds without a new scan after which the line counts as q
 class LinePacer:
     """Paces work against the line: call ``step()`` between pieces of work."""
 
-    def __init__(self, *, share, line_mark, progress, clock=time.monotonic, sleep=time.sleep):
+    def __init__(
+        self,
+        *,
+        share,
+        line_mark,
+        progress,
+        clock=time.monotonic,
+        work_clock=time.thread_time,
+        sleep=time.sleep,
+    ):
         self.share = share
         self.line_mark = line_mark
         self.progress = progress
         self.clock = clock
+        self.work_clock = work_clock
         self.sleep = sleep
         self.mark = line_mark() if share < 1 else None
         self.scanned_at = None  # when a new scan was last seen
-        self.working_since = clock()
+        self.worked_at = work_clock()  # the work's CPU time at the end of the last pause
 
     def line_scanning(self):
         mark = self.line_mark()
@@ -49,15 +63,15 @@ class LinePacer:
 
     def step(self):
         """Between two pieces of work: pause if the line is scanning and the work has had its
-        share of the time since the last pause."""
+        share of a core since the last pause."""
         if self.share >= 1:
             return
-        worked = self.clock() - self.working_since
+        worked = self.work_clock() - self.worked_at
         if worked < SLICE:
             return
         if self.line_scanning():
             self._pause(worked * (1 - self.share) / self.share)
-        self.working_since = self.clock()
+        self.worked_at = self.work_clock()
 
     def _pause(self, seconds):
         until = self.clock() + seconds
