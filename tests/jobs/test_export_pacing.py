@@ -54,10 +54,12 @@ def test_an_export_pauses_while_the_line_scans_and_runs_at_full_speed_when_it_is
 
     paced = export(client, part)
     paused = scanning_until(paced, lambda job: job.pauses > 0, part=line, worker=worker)
+    status = client.get(reverse("jobs:detail", args=[paced.pk]), headers={"HX-Request": "true"})
     paced = wait_for(paced, finished, worker=worker)  # the line is quiet now
     alone = wait_for(export(client, part), finished, worker=worker)
 
     assert paused.state == "running" and paused.rows_done < UNITS
+    assert "s so far to leave the line its speed" in status.content.decode()
     assert paced.state == "done" and paced.rows_done == UNITS, paced.message
     assert paced.pauses >= 1 and paced.paused_seconds > 0
     assert alone.state == "done" and (alone.pauses, alone.paused_seconds) == (0, 0)
