@@ -84,11 +84,15 @@ _range_sync = _sync_file_range()
 SYNC_RANGE_AND_WAIT = 1 | 2 | 4  # SYNC_FILE_RANGE_WAIT_BEFORE | _WRITE | _WAIT_AFTER
 
 
+def _datasync(fd):
+    getattr(os, "fdatasync", os.fsync)(fd)
+
+
 def _write_out(fd, start, length, *, drop=True):
     """Put ``length`` bytes of the open file ``fd`` from ``start`` on the disk, waiting for
     them, and drop them from the page cache (unless it will be read again)."""
     if _range_sync is None or _range_sync(fd, start, length, SYNC_RANGE_AND_WAIT) != 0:
-        getattr(os, "fdatasync", os.fsync)(fd)
+        _datasync(fd)
     if drop and hasattr(os, "posix_fadvise"):
         os.posix_fadvise(fd, start, length, os.POSIX_FADV_DONTNEED)
 
@@ -107,8 +111,8 @@ class WrittenThrough:
     a file offered is on the disk.
     """
 
-    def __init__(self, path, *, mode="wb", between=None, flush_every=FLUSH_EVERY):
-        self.file = open(path, mode)  # noqa: SIM115 (closed by close() or the with block)
+    def __init__(self, path, *, between=None, flush_every=FLUSH_EVERY):
+        self.file = open(path, "wb")  # noqa: SIM115 (closed by close() or the with block)
         self.between = between
         self.flush_every = flush_every
         self.flushed = 0  # bytes already on the disk and out of the cache
@@ -134,7 +138,7 @@ class WrittenThrough:
         try:
             if self.written > self.flushed:
                 self._write_out(self.written - self.flushed)
-            getattr(os, "fdatasync", os.fsync)(self.file.fileno())
+            _datasync(self.file.fileno())
         finally:
             self.file.close()
 
@@ -152,10 +156,14 @@ def write_back(path, *, between=None, flush_every=FLUSH_EVERY):
     """Put a file another writer has just written (the Excel writer writes its whole file at
     the end) on the disk the same way, a few MB at a time, instead of leaving the kernel to
     write it in bursts."""
-    with WrittenThrough(path, mode="r+b", between=between, flush_every=flush_every) as out:
-        out.written = out.file.seek(0, os.SEEK_END)
-        while out.written - out.flushed >= flush_every:
-            out._write_out(flush_every)
+    with open(path, "rb") as written:
+        fd = written.fileno()
+        size = os.fstat(fd).st_size
+        for start in range(0, size, flush_every):
+            _write_out(fd, start, min(flush_every, size - start))
+            if between is not None:
+                between()
+        _datasync(fd)
 
 
 @contextmanager

@@ -1,5 +1,5 @@
-"""Long work that yields to the line: while scans are being recorded, it works at most a share
-of the time and pauses the rest; when the line is quiet it runs at full speed.
+"""Long work that yields to the line: while scans are being recorded, it uses at most a share
+of a core and pauses the rest; when the line is quiet it runs at full speed.
 
 A worker started at the lowest priority still runs whenever a core is idle, and on a machine of
 two cores its work still slows the scans' (the caches and memory bandwidth they share, the
