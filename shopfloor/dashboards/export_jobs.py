@@ -127,10 +127,17 @@ def _write_export(job, progress):
             for chunk in exports.csv_stream(headers, _counted(rows, progress, pacer)):
                 out.write(chunk)
     else:
-        # The Excel writer keeps the rows in a temporary file in the work folder, then writes
-        # the whole file at its end: both go to the disk in pieces too.
+        # The Excel writer keeps the rows in a temporary file in the work folder (several
+        # times the file's size), then writes the whole file at its end: both go to the disk
+        # in pieces too, the temporary one only while the line scans (it is thrown away, so
+        # when nobody waits on the disk the kernel may never have to write it).
         temporary = files.OpenFilesWrittenThrough(folder)
-        rows = _counted(rows, progress, pacer, also=temporary.step)
+
+        def while_the_line_scans():
+            if pacer.scanning:
+                temporary.step()
+
+        rows = _counted(rows, progress, pacer, also=while_the_line_scans)
         try:
             with files.temporary_files_in(folder):
                 exports.xlsx_write(path, headers, rows, sheet_name=sheet_name, rows_total=total)

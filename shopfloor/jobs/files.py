@@ -184,7 +184,7 @@ def temporary_files_in(folder):
 class OpenFilesWrittenThrough:
     """The files this process holds open in ``folder``, written out a few MB at a time as they
     grow (and kept in the page cache: the writer reads them back): call ``step()`` between
-    pieces of work.
+    pieces of work, each writes out at most one piece.
 
     For what a library writes itself: the Excel writer keeps a sheet's rows, as uncompressed
     XML many times the size of the file it makes, in a temporary file it unlinks at once, and
@@ -212,7 +212,6 @@ class OpenFilesWrittenThrough:
                 continue
             key = (fd, status.st_ino)
             done = self.flushed.get(key, 0)
-            while status.st_size - done >= self.flush_every:
+            if status.st_size - done >= self.flush_every:  # one piece a step: no burst
                 _write_out(fd, done, self.flush_every, drop=False)
-                done += self.flush_every
-            self.flushed[key] = done
+                self.flushed[key] = done + self.flush_every

@@ -52,6 +52,7 @@ class LinePacer:
         self.sleep = sleep
         self.mark = line_mark() if share < 1 else None
         self.scanned_at = None  # when a new scan was last seen
+        self.scanning = False  # whether the line scanned when last looked at
         self.worked_at = work_clock()  # the work's CPU time at the end of the last pause
 
     def line_scanning(self):
@@ -69,7 +70,8 @@ class LinePacer:
         worked = self.work_clock() - self.worked_at
         if worked < SLICE:
             return
-        if self.line_scanning():
+        self.scanning = self.line_scanning()
+        if self.scanning:
             self._pause(worked * (1 - self.share) / self.share)
         self.worked_at = self.work_clock()
 
@@ -82,4 +84,5 @@ class LinePacer:
             self.progress.paused_seconds += self.clock() - napped_at
             self.progress.save()  # raises JobStopped once the job is cancelled
             if not self.line_scanning():
+                self.scanning = False
                 return
