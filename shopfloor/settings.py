@@ -38,6 +38,22 @@ def env_int(name, default):
         raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}.") from None
 
 
+def env_share(name, default):
+    """A share of something, more than 0 and at most 1 (e.g. 0.25)."""
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    try:
+        share = float(value)
+    except ValueError:
+        share = None
+    if share is None or not 0 < share <= 1:
+        raise ImproperlyConfigured(
+            f"{name} must be a number more than 0 and at most 1 (e.g. 0.25), not {value!r}."
+        )
+    return share
+
+
 def env_list(name, default):
     value = os.environ.get(name)
     if value is None:
@@ -288,6 +304,11 @@ EXPORTS_PER_USER = env_int("EXPORTS_PER_USER", 2)
 # ever busy with exports. Exports are queued on the database, so with workers on several
 # machines set it (the same everywhere) to what they may run together.
 EXPORTS_AT_ONCE = env_int("EXPORTS_AT_ONCE", max(1, (os.cpu_count() or 2) // 2))
+# While the line scans (a scan recorded in the last few seconds), a running export works at most
+# EXPORT_LINE_SHARE of the time and pauses the rest, the way PostgreSQL's autovacuum yields with
+# its cost delay; when the line is quiet it runs at full speed. 1 never pauses. See
+# docs/deploy.md and shopfloor/jobs/pacing.py.
+EXPORT_LINE_SHARE = env_share("EXPORT_LINE_SHARE", 0.25)
 # A running job's worker touches it every JOB_HEARTBEAT_SECONDS; a job silent for
 # JOB_STALE_SECONDS lost its worker and is run again, JOB_MAX_ATTEMPTS times in all.
 JOB_HEARTBEAT_SECONDS = env_int("JOB_HEARTBEAT_SECONDS", 5)

@@ -1,11 +1,16 @@
 """Exports as jobs: asked for in a request, written to a file by a worker with its progress,
 then offered for download for ``EXPORT_KEEP_HOURS`` (see ``shopfloor.jobs``).
 
+While the line scans, an export yields to it (``shopfloor.jobs.pacing``, at most
+``EXPORT_LINE_SHARE`` of the time), and its file goes to the disk a few MB at a time rather
+than in the kernel's bursts (``files.WrittenThrough``): the scans' latency stays where it was.
+
 An export for people is written in the language of the person who asked for it: the job
 carries the language active in the request (``params["language"]``) and the worker writes
 the file with it active, whatever its own language.
 """
 
+from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
@@ -14,6 +19,7 @@ from django_tasks import task
 from shopfloor.dashboards import export_columns, exports
 from shopfloor.jobs import files
 from shopfloor.jobs.models import JobKind
+from shopfloor.jobs.pacing import LinePacer
 from shopfloor.jobs.runner import Finished, JobFailed, run_job
 from shopfloor.jobs.services import job_start
 from shopfloor.stations.models import ScanEvent
@@ -62,7 +68,13 @@ def export_task(job_id):
     return run_job(job_id, write_export)
 
 
-def _counted(rows, progress):
+def line_mark():
+    """The newest scan event's id: it changes with every scan recorded anywhere on the line,
+    and reading it is one step down the end of an index."""
+    return ScanEvent.objects.order_by("-id").values_list("id", flat=True).first()
+
+
+def _counted(rows, progress, pacer, also=None):
     pending = 0
     for row in rows:
         yield row
@@ -70,6 +82,9 @@ def _counted(rows, progress):
         if pending == PROGRESS_EVERY:
             progress.advance(pending)
             pending = 0
+            pacer.step()
+            if also is not None:
+                also()
     progress.advance(pending)
 
 
@@ -106,15 +121,28 @@ def _write_export(job, progress):
     folder = files.work_dir(job.pk)
     name = exports.export_filename(part.part_no, what, extension)
     path = folder / name
-    rows = _counted(rows, progress)
+    pacer = LinePacer(share=settings.EXPORT_LINE_SHARE, line_mark=line_mark, progress=progress)
     if extension == "csv":
-        with open(path, "wb") as out:
-            for chunk in exports.csv_stream(headers, rows):
+        with files.WrittenThrough(path, between=pacer.step) as out:
+            for chunk in exports.csv_stream(headers, _counted(rows, progress, pacer)):
                 out.write(chunk)
     else:
+        # The Excel writer keeps the rows in a temporary file in the work folder (several
+        # times the file's size), then writes the whole file at its end: both go to the disk
+        # in pieces too, the temporary one only while the line scans (it is thrown away, so
+        # when nobody waits on the disk the kernel may never have to write it).
+        temporary = files.OpenFilesWrittenThrough(folder)
+
+        def while_the_line_scans():
+            if pacer.scanning:
+                temporary.step()
+
+        rows = _counted(rows, progress, pacer, also=while_the_line_scans)
         try:
-            exports.xlsx_write(path, headers, rows, sheet_name=sheet_name, rows_total=total)
+            with files.temporary_files_in(folder):
+                exports.xlsx_write(path, headers, rows, sheet_name=sheet_name, rows_total=total)
         except exports.ExportOverflow as overflow:
             message = _("%(problem)s Start the export again.") % {"problem": overflow}
             raise JobFailed(message) from overflow
+        files.write_back(path, between=pacer.step)
     return Finished(file=path, file_name=name)

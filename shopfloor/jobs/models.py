@@ -79,6 +79,10 @@ class Job(models.Model):
     rows_done = models.BigIntegerField(_("rows done"), default=0)
     rows_total = models.BigIntegerField(_("rows in all"), null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    # How often and how long the work paused to leave the CPU and the disk to the line's
+    # scans (see ``pacing``): it shows why a job ran slower than alone.
+    pauses = models.PositiveIntegerField(_("pauses for the line"), default=0)
+    paused_seconds = models.FloatField(_("seconds paused for the line"), default=0)
     message = models.TextField(_("message"), blank=True)
     file_name = models.CharField(_("file name"), max_length=200, blank=True)
     file_size = models.BigIntegerField(_("file size"), null=True, blank=True)

@@ -51,6 +51,8 @@ class Progress:
         self.job_id = job_id
         self.done = 0
         self.rows_total = None
+        self.pauses = 0  # made by the work to leave the line its share (see pacing)
+        self.paused_seconds = 0.0
         self._saved_at = 0.0
 
     def total(self, rows):
@@ -65,7 +67,10 @@ class Progress:
     def save(self):
         self._saved_at = time.monotonic()
         updated = Job.objects.filter(pk=self.job_id, state=JobState.RUNNING).update(
-            rows_done=self.done, heartbeat_at=timezone.now()
+            rows_done=self.done,
+            pauses=self.pauses,
+            paused_seconds=self.paused_seconds,
+            heartbeat_at=timezone.now(),
         )
         if not updated:
             raise JobStopped

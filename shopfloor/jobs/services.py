@@ -241,6 +241,8 @@ def job_claim(job_id):
             started_at=now,
             heartbeat_at=now,
             rows_done=0,
+            pauses=0,
+            paused_seconds=0,
             attempts=F("attempts") + 1,
         )
     )

@@ -20,6 +20,7 @@
   machine's load average, idle and I/O-wait shares and context switches, the CPU time of
   gunicorn, of the job workers and of the database sessions serving scans and exports, and
   the latency of a durable commit (one small INSERT committed 20 times a second beside it),
+  how often and how long the running exports paused for the line (``EXPORT_LINE_SHARE``),
   and the statements the database's sessions were seen running most (sampled).
 """
 
@@ -445,6 +446,17 @@ def test_jobs_benchmark(shared_database, tmp_path, settings, make_user):
             f"{at_once}): {running_at_once} running, {queued} waiting their turn"
         )
         phase("during", "B")
+        paused = Job.objects.filter(part=part, state="running").values_list(
+            "rows_done", "pauses", "paused_seconds"
+        )
+        print(
+            f"the running exports after the phase with them (EXPORT_LINE_SHARE "
+            f"{settings.EXPORT_LINE_SHARE}): "
+            + "; ".join(
+                f"{rows:,} rows done, paused for the line {pauses} times, {seconds:.0f} s"
+                for rows, pauses, seconds in paused
+            )
+        )
         for job_worker in workers:
             job_worker.kill()  # the exports end here; the machine's other load goes on
         time.sleep(2)  # their database sessions notice and end
