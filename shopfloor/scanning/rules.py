@@ -31,7 +31,7 @@ unit row.
 """
 
 import datetime
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields
 from functools import partial
 
 from django.conf import settings
@@ -190,6 +190,15 @@ class _Request:
     note: str = ""
 
 
+def _with(value, **changes):
+    """A copy of ``value`` (a ``_Request`` or ``ScanOutcome``: frozen, plain fields, no
+    ``__post_init__``) with ``changes``, as ``dataclasses.replace`` makes it without reading the
+    dataclass's fields and running ``__init__`` again: a scan makes two or three such copies."""
+    copy = object.__new__(type(value))
+    copy.__dict__.update(value.__dict__, **changes)
+    return copy
+
+
 @dataclass(frozen=True)
 class _Registration:
     usid: str
@@ -327,7 +336,7 @@ def _record_at_once(request, context, found, *, receipt=None, guessed=False):
         return None
     if request.tag_no or _installs(stage, request) or request.stage_data.unique:
         return None
-    if guessed and not plan.missing_before(stage, {}):
+    if guessed and plan.registers_at(stage):
         # New units start at this stage: a scan there is most often a new unit's, not
         # worth a statement that would find no unit row.
         return None
@@ -345,7 +354,7 @@ def _record_at_once(request, context, found, *, receipt=None, guessed=False):
         if guessed and not isinstance(error, IntegrityError):
             return None
         raise
-    return None if event_id is None else replace(outcome, event_id=event_id)
+    return None if event_id is None else _with(outcome, event_id=event_id)
 
 
 # The part the last scan of a registered unit was of, by what the next scan's part is most
@@ -559,7 +568,7 @@ def _registered_checked(request, context, found):
     station = context.station
     registration = _Registration(*found)
     if registration.usid != request.usid:  # sent in another letter case
-        request = replace(request, usid=registration.usid)
+        request = _with(request, usid=registration.usid)
     # The scan screen's part choice names the part of new units only.
     names_part = request.part_no and context.source != ScanEvent.Source.SCREEN
     if names_part and request.part_no.casefold() != registration.part_no.casefold():
@@ -592,7 +601,7 @@ def _with_stage_data(plan, stage, request):
         result_sent=request.result_sent,
         defect=request.defect,
     )
-    return replace(request, result=found.result, defect=found.defect, stage_data=found)
+    return _with(request, result=found.result, defect=found.defect, stage_data=found)
 
 
 def _record_first(request, context, plan, stage, **how):
@@ -765,7 +774,7 @@ def _register(request, context, named_part=None):
         )
     except ValidationError as error:
         raise invalid({"usid": " ".join(error.messages)}) from None
-    if plan.missing_before(stage, {}):
+    if not plan.registers_at(stage):
         starts = ", ".join(s.label for s in plan.registering_stages) or _("no stage")
         raise ScanRefused(
             "unknown_unit",

@@ -29,6 +29,7 @@ import contextlib
 import functools
 import json
 from datetime import date, datetime
+from decimal import Decimal
 
 from django.apps import apps
 from django.core.serializers.json import DjangoJSONEncoder
@@ -270,11 +271,24 @@ def _update_sql(plan, stage, extra=(), registered=False):
     return sql, columns
 
 
+# Values the database takes as they are: most of a scan's parameters, passed without a call.
+_PLAIN_TYPES = frozenset({str, int, bool, float, Decimal, type(None)})
+
+
+def _fixed_columns(plan, stage):
+    """The columns every first record of ``stage`` sets (``_update_sql``'s without ``extra``),
+    as a set kept with the plan's statements."""
+    fixed = plan.sql.get(("fixed", stage.key))
+    if fixed is None:
+        fixed = plan.sql[("fixed", stage.key)] = frozenset(_update_sql(plan, stage)[1])
+    return fixed
+
+
 def _adapted(params):
     """Datetimes, dates and JSON as the database takes them in raw SQL (SQLite keeps them as
     text)."""
     ops = connection.ops
-    return [_adapt(value, ops) for value in params]
+    return [value if type(value) in _PLAIN_TYPES else _adapt(value, ops) for value in params]
 
 
 def _adapt(value, ops):
@@ -337,7 +351,7 @@ def record_first(
     sent, to the plan's part with that part no., not archived nor being changed, at that
     version and schema, and writes nothing otherwise.
     """
-    fixed = set(_update_sql(plan, stage)[1])
+    fixed = _fixed_columns(plan, stage)
     extra = tuple(column for column in values if column not in fixed)
     update, columns = _update_sql(plan, stage, extra, registration is not None)
     update_params = _adapted([values[column] for column in columns] + [usid])
