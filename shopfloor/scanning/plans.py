@@ -128,6 +128,8 @@ class PartPlan:
     usid_example: str = ""
     fields: tuple = ()
     sql: dict = field(default_factory=dict, compare=False, repr=False)  # built by scan_sql
+    # What the scan rules work out once per plan (``stage_data``: a stage's defaults).
+    kept: dict = field(default_factory=dict, compare=False, repr=False)
 
     def stage(self, key):
         return self._stages_by_key.get(key)

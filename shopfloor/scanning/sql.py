@@ -272,7 +272,19 @@ def _update_sql(plan, stage, extra=(), registered=False):
 
 
 # Values the database takes as they are: most of a scan's parameters, passed without a call.
-_PLAIN_TYPES = frozenset({str, int, bool, float, Decimal, type(None)})
+_PLAIN_TYPES = frozenset(
+    {
+        str,
+        int,
+        bool,
+        float,
+        Decimal,
+        type(None),
+        ScanEvent.Action,
+        ScanEvent.Result,
+        ScanEvent.Source,
+    }
+)
 
 
 def _fixed_columns(plan, stage):
@@ -284,10 +296,10 @@ def _fixed_columns(plan, stage):
     return fixed
 
 
-def _adapted(params):
+def _adapted(params, ops=None):
     """Datetimes, dates and JSON as the database takes them in raw SQL (SQLite keeps them as
-    text)."""
-    ops = connection.ops
+    text); ``ops``: the connection's operations, when the caller has them at hand."""
+    ops = ops or connection.ops
     return [value if type(value) in _PLAIN_TYPES else _adapt(value, ops) for value in params]
 
 
@@ -354,15 +366,16 @@ def record_first(
     fixed = _fixed_columns(plan, stage)
     extra = tuple(column for column in values if column not in fixed)
     update, columns = _update_sql(plan, stage, extra, registration is not None)
-    update_params = _adapted([values[column] for column in columns] + [usid])
+    ops = connection.ops
+    update_params = _adapted([values[column] for column in columns] + [usid], ops)
     if registration is not None:
         update_params += [*usid_lookup_keys(usid), usid, plan.part_id, *registration]
-    event_params = _adapted([event[name] for name in EVENT_FIELDS])
+    event_params = _adapted([event[name] for name in EVENT_FIELDS], ops)
     insert = _event_insert()
     receipt_params = []
     if receipt is not None:
         scope, scan_id, answer = receipt
-        receipt_params = _adapted([scope, scan_id, json.dumps(answer), event["created_at"]])
+        receipt_params = _adapted([scope, scan_id, json.dumps(answer), event["created_at"]], ops)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             guard = (
@@ -401,9 +414,10 @@ def register_first(*, plan, usid, registered_at, values, event):
     """
     registration = UnitRegistration._meta
     columns = list(values)
-    unit_params = _adapted([values[column] for column in columns])
-    registration_params = _adapted([usid, usid_key(usid), plan.part_id, registered_at])
-    event_params = _adapted([event[name] for name in EVENT_FIELDS])
+    ops = connection.ops
+    unit_params = _adapted([values[column] for column in columns], ops)
+    registration_params = _adapted([usid, usid_key(usid), plan.part_id, registered_at], ops)
+    event_params = _adapted([event[name] for name in EVENT_FIELDS], ops)
     insert_registration = (
         f"INSERT INTO {_q(registration.db_table)} "
         f"({_q('usid')}, {_q('usid_key')}, {_q(registration.get_field('part').column)}, "
