@@ -226,14 +226,7 @@ DEFAULTED_PROCEDURE = {
     "version": 1,
     "stages": [stage("smd"), stage("testing", "pass_fail")],
     "fields": [
-        {
-            "key": "firmware",
-            "label": "Firmware",
-            "type": "choice",
-            "choices": ["1.0", "1.1", "2.0"],
-            "stage": "testing",
-            "default": "2.0",
-        },
+        next(entry for entry in TESTED_PROCEDURE["fields"] if entry["key"] == "firmware"),
         {"key": "v_out", "label": "Output voltage", "type": "measurement", "stage": "testing"},
     ],
 }
