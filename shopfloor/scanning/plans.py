@@ -95,19 +95,19 @@ class FieldPlan:
     def column(self):
         return field_columns(self.key)
 
-    @property
+    @cached_property
     def unit(self):
         return self.entry.get("unit") or ""
 
-    @property
+    @cached_property
     def min(self):
         return self.entry.get("min")
 
-    @property
+    @cached_property
     def max(self):
         return self.entry.get("max")
 
-    @property
+    @cached_property
     def default(self):
         return self.entry.get("default")
 

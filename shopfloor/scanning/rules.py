@@ -464,15 +464,15 @@ def _request_clean(usid, stage, result, part_no, tag_no, defect, components=None
     ``ScanRefused`` naming every field that is not valid."""
     errors = {}
     cleaned = {}
-    for name, clean in [
-        ("usid", lambda: code_clean(usid)),
-        ("stage", lambda: stage_clean(stage)),
-        ("result", lambda: _result_clean(result)),
-        ("part_no", lambda: _part_no_clean(part_no)),
-        ("tag_no", lambda: usid_clean(tag_no, label="tag no.") if tag_no else ""),
-    ]:
+    for name, clean, raw in (
+        ("usid", code_clean, usid),
+        ("stage", stage_clean, stage),
+        ("result", _result_clean, result),
+        ("part_no", _part_no_clean, part_no),
+        ("tag_no", _tag_no_clean, tag_no),
+    ):
         try:
-            cleaned[name] = clean()
+            cleaned[name] = clean(raw)
         except ValidationError as error:
             errors[name] = " ".join(error.messages)
     try:
@@ -494,6 +494,10 @@ def _result_clean(result):
     if result not in RESULTS:
         raise ValidationError('The result is "pass" or "fail".', code="result")
     return result
+
+
+def _tag_no_clean(tag_no):
+    return usid_clean(tag_no, label="tag no.") if tag_no else ""
 
 
 def _part_no_clean(part_no):

@@ -33,7 +33,7 @@ from decimal import Decimal
 
 from django.apps import apps
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.utils import timezone
 
 from parts.models import ModelPart
@@ -366,7 +366,8 @@ def record_first(
     fixed = _fixed_columns(plan, stage)
     extra = tuple(column for column in values if column not in fixed)
     update, columns = _update_sql(plan, stage, extra, registration is not None)
-    ops = connection.ops
+    db = connections[DEFAULT_DB_ALIAS]  # what ``connection`` stands for, looked up once
+    ops = db.ops
     update_params = _adapted([values[column] for column in columns] + [usid], ops)
     if registration is not None:
         update_params += [*usid_lookup_keys(usid), usid, plan.part_id, *registration]
@@ -377,10 +378,10 @@ def record_first(
         scope, scan_id, answer = receipt
         receipt_params = _adapted([scope, scan_id, json.dumps(answer), event["created_at"]], ops)
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
+        if db.vendor == "postgresql":
             guard = (
                 transaction.atomic()
-                if (savepoint or receipt is not None) and connection.in_atomic_block
+                if (savepoint or receipt is not None) and db.in_atomic_block
                 else contextlib.nullcontext()
             )
             with guard:
