@@ -406,6 +406,30 @@ def record_first(
             return event_id
 
 
+@functools.cache
+def _registration_insert():
+    registration = UnitRegistration._meta
+    return (
+        f"INSERT INTO {_q(registration.db_table)} "
+        f"({_q('usid')}, {_q('usid_key')}, {_q(registration.get_field('part').column)}, "
+        f"{_q('created_at')})"
+    )
+
+
+def _unit_insert(plan, columns):
+    """The INSERT of a new unit row setting ``columns`` (a tuple), and its placeholders, kept
+    with the plan's statements."""
+    key = ("register", columns)
+    cached = plan.sql.get(key)
+    if cached is None:
+        cached = plan.sql[key] = (
+            f"INSERT INTO {_q(plan.unit_model._meta.db_table)} "
+            f"({', '.join(_q(column) for column in columns)})",
+            ", ".join(["%s"] * len(columns)),
+        )
+    return cached
+
+
 def register_first(*, plan, usid, registered_at, values, event):
     """Register ``usid`` to the plan's part and record its first stage; the new event's id.
 
@@ -413,24 +437,15 @@ def register_first(*, plan, usid, registered_at, values, event):
     created_at, updated_at) to their database values; every other column keeps its default.
     Raises ``IntegrityError`` when the USID is registered already, writing nothing.
     """
-    registration = UnitRegistration._meta
-    columns = list(values)
+    columns = tuple(values)
     ops = connection.ops
     unit_params = _adapted([values[column] for column in columns], ops)
     registration_params = _adapted([usid, usid_key(usid), plan.part_id, registered_at], ops)
     event_params = _adapted([event[name] for name in EVENT_FIELDS], ops)
-    insert_registration = (
-        f"INSERT INTO {_q(registration.db_table)} "
-        f"({_q('usid')}, {_q('usid_key')}, {_q(registration.get_field('part').column)}, "
-        f"{_q('created_at')})"
-    )
-    insert_unit = (
-        f"INSERT INTO {_q(plan.unit_model._meta.db_table)} "
-        f"({', '.join(_q(column) for column in columns)})"
-    )
-    insert_event = f"INSERT INTO {_q(ScanEvent._meta.db_table)} ({_event_columns()})"
-    unit_values = ", ".join(["%s"] * len(columns))
-    event_values = ", ".join(["%s"] * len(EVENT_FIELDS))
+    insert_registration = _registration_insert()
+    insert_unit, unit_values = _unit_insert(plan, columns)
+    insert_event = _event_insert()
+    event_values = EVENT_PLACEHOLDERS
     if connection.vendor == "postgresql":
         # Autocommit makes the one statement its own transaction; inside a caller's
         # transaction a savepoint keeps that transaction usable after a refusal.
