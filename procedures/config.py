@@ -576,56 +576,59 @@ def field_value_problem(field, value, *, name):
     value"), in the active language: "Firmware version must be a whole number, not "x".".
     One rule for defaults in a procedure and for values sent with a scan.
     """
-    said = {"name": name, "value": _quoted(value)}
+
+    def said():  # worded only for a problem: most values fit
+        return {"name": name, "value": _quoted(value)}
+
     kind = field["type"]
     if kind in ("text", "choice"):
         if not isinstance(value, str):
-            return _("%(name)s must be a text, not %(value)s.") % said
+            return _("%(name)s must be a text, not %(value)s.") % said()
         if len(value) > CHOICE_MAX_LENGTH:
             return _("%(name)s is %(length)s characters long; at most %(max)s are allowed.") % {
-                **said,
+                **said(),
                 "length": _count(len(value)),
                 "max": CHOICE_MAX_LENGTH,
             }
         if first_refused(value) is not None:
             position, character = first_refused(value)
             return _("%(name)s contains the character %(character)s at position %(position)s.") % {
-                **said,
+                **said(),
                 "character": character,
                 "position": position,
             }
         if kind == "choice" and value not in (field.get("choices") or ()):
-            return _("%(name)s %(value)s is not one of the choices.") % said
+            return _("%(name)s %(value)s is not one of the choices.") % said()
         return ""
     if kind == "boolean":
         if isinstance(value, bool):
             return ""
-        return _("%(name)s must be true or false, not %(value)s.") % said
+        return _("%(name)s must be true or false, not %(value)s.") % said()
     if kind == "date":
         if not isinstance(value, str) or not DATE_PATTERN.fullmatch(value):
-            return _("%(name)s must be a date as YYYY-MM-DD, not %(value)s.") % said
+            return _("%(name)s must be a date as YYYY-MM-DD, not %(value)s.") % said()
         try:
             datetime.date.fromisoformat(value)
         except ValueError:
-            return _("%(name)s %(value)s is not a date that exists.") % said
+            return _("%(name)s %(value)s is not a date that exists.") % said()
         return ""
     if kind == "integer":
         if isinstance(value, bool) or not isinstance(value, int):
-            return _("%(name)s must be a whole number, not %(value)s.") % said
+            return _("%(name)s must be a whole number, not %(value)s.") % said()
         if abs(value) > INTEGER_LIMIT:
             return _("%(name)s %(number)s is too large (at most %(limit)s either way).") % {
-                **said,
+                **said(),
                 "number": value,
                 "limit": _count(INTEGER_LIMIT),
             }
         return ""
     if isinstance(value, bool) or not isinstance(value, int | float):
-        return _("%(name)s must be a number, not %(value)s.") % said
+        return _("%(name)s must be a number, not %(value)s.") % said()
     if not math.isfinite(value):
-        return _("%(name)s must be a finite number (not NaN or infinity).") % said
+        return _("%(name)s must be a finite number (not NaN or infinity).") % said()
     if abs(value) >= NUMBER_LIMIT:
         return _("%(name)s %(number)s is too large (below %(limit)s either way).") % {
-            **said,
+            **said(),
             "number": repr(value),
             "limit": f"{NUMBER_LIMIT:.0e}",
         }

@@ -40,6 +40,10 @@ def is_refused(character):
 
 def first_refused(text):
     """(1-based position, name) of the first refused character in ``text``, or None."""
+    if text.isascii() and text.isprintable():
+        # Printable ASCII holds no refused character (only space is an ASCII separator):
+        # most codes are, and are passed without a look at each character.
+        return None
     for position, character in enumerate(text, start=1):
         if is_refused(character):
             return position, character_name(character)

@@ -59,6 +59,7 @@ SCAN_FIELDS = (
     "data",
     "operator",
 )
+SCAN_FIELD_SET = frozenset(SCAN_FIELDS)
 STATUS_OF = {
     "invalid": 400,
     "token_missing": 401,
@@ -144,6 +145,8 @@ def _json_body(request):
         raise invalid({"body": _("The body is not valid JSON.")}) from None
     if not isinstance(data, dict):
         raise invalid({"body": _('The body must be a JSON object, e.g. {"usid": ..., ...}.')})
+    if data.keys() <= SCAN_FIELD_SET:
+        return data
     unknown = sorted(str(key)[:40] for key in data if key not in SCAN_FIELDS)
     if unknown:
         known = _("Unknown field (known: %(fields)s).") % {"fields": ", ".join(SCAN_FIELDS)}

@@ -5,9 +5,15 @@ grow with the number of parts. The scan reads the part's current procedure versi
 query that finds the unit's part; ``part_plan`` returns the cached plan while that version (and
 the applied schema's fingerprint) is unchanged, and rebuilds it when another process has saved
 a new procedure, so a scan never follows a stale procedure or a stale unit model.
+
+What a scan would otherwise work out from the plan every time (a stage by its key, the
+fields of a stage, the stages new units start at, column names) is worked out once per plan
+(``cached_property``): a new procedure version makes a new plan, so none of it outlives the
+procedure it was worked out from.
 """
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from parts.models import ModelPart
 from parts.unit_tables import cache, unit_model_for
@@ -49,19 +55,19 @@ class StagePlan:
     position: int
     components: tuple = ()
 
-    @property
+    @cached_property
     def flag(self):
         return stage_flag_column(self.key)
 
-    @property
+    @cached_property
     def at(self):
         return stage_at_column(self.key)
 
-    @property
+    @cached_property
     def by(self):
         return stage_by_column(self.key)
 
-    @property
+    @cached_property
     def result(self):
         return stage_result_column(self.key)
 
@@ -85,23 +91,23 @@ class FieldPlan:
     unique: bool
     entry: dict = field(compare=False, repr=False)
 
-    @property
+    @cached_property
     def column(self):
         return field_columns(self.key)
 
-    @property
+    @cached_property
     def unit(self):
         return self.entry.get("unit") or ""
 
-    @property
+    @cached_property
     def min(self):
         return self.entry.get("min")
 
-    @property
+    @cached_property
     def max(self):
         return self.entry.get("max")
 
-    @property
+    @cached_property
     def default(self):
         return self.entry.get("default")
 
@@ -122,12 +128,18 @@ class PartPlan:
     usid_example: str = ""
     fields: tuple = ()
     sql: dict = field(default_factory=dict, compare=False, repr=False)  # built by scan_sql
+    # What the scan rules work out once per plan (``stage_data``: a stage's defaults).
+    kept: dict = field(default_factory=dict, compare=False, repr=False)
 
     def stage(self, key):
+        return self._stages_by_key.get(key)
+
+    @cached_property
+    def _stages_by_key(self):
+        by_key = {}
         for stage in self.stages:
-            if stage.key == key:
-                return stage
-        return None
+            by_key.setdefault(stage.key, stage)
+        return by_key
 
     def missing_before(self, stage, row):
         """The non-optional stages before ``stage`` that ``row`` has not passed."""
@@ -147,7 +159,14 @@ class PartPlan:
 
     def stage_fields(self, stage_key):
         """The fields entered with a scan of stage ``stage_key``, in procedure order."""
-        return tuple(entry for entry in self.fields if entry.stage == stage_key)
+        return self._fields_by_stage.get(stage_key, ())
+
+    @cached_property
+    def _fields_by_stage(self):
+        by_stage = {}
+        for entry in self.fields:
+            by_stage[entry.stage] = (*by_stage.get(entry.stage, ()), entry)
+        return by_stage
 
     @property
     def page_fields(self):
@@ -157,7 +176,15 @@ class PartPlan:
     @property
     def registering_stages(self):
         """Stages a new unit may start at: those with no non-optional stage before them."""
-        return [stage for stage in self.stages if not self.missing_before(stage, {})]
+        return [stage for stage in self.stages if self.registers_at(stage)]
+
+    def registers_at(self, stage):
+        """Whether a new unit may start at ``stage`` (no non-optional stage before it)."""
+        return stage.key in self._registering_keys
+
+    @cached_property
+    def _registering_keys(self):
+        return frozenset(stage.key for stage in self.stages if not self.missing_before(stage, {}))
 
     @property
     def columns(self):

@@ -31,7 +31,7 @@ unit row.
 """
 
 import datetime
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields
 from functools import partial
 
 from django.conf import settings
@@ -190,6 +190,15 @@ class _Request:
     note: str = ""
 
 
+def _with(value, **changes):
+    """A copy of ``value`` (a ``_Request`` or ``ScanOutcome``: frozen, plain fields, no
+    ``__post_init__``) with ``changes``, as ``dataclasses.replace`` makes it without reading the
+    dataclass's fields and running ``__init__`` again: a scan makes two or three such copies."""
+    copy = object.__new__(type(value))
+    copy.__dict__.update(value.__dict__, **changes)
+    return copy
+
+
 @dataclass(frozen=True)
 class _Registration:
     usid: str
@@ -313,39 +322,37 @@ def _scan_at_once(context, scope, scan_id, scan):
     return _record_at_once(request, context, found, receipt=(scope, scan_id))
 
 
-def _record_at_once(request, context, found, *, receipt=None, guessed=False):
+def _record_at_once(request, context, found, *, receipt=None, guessed_plan=None):
     """The common scan of the registered unit ``found`` (its ``registration_row``) recorded in
     one statement, with its answer kept when ``receipt`` (scope, scan_id) is given; None when
     the scan is not that one or its preconditions do not hold (nothing written then).
 
-    ``guessed``: ``found`` is the part the scan's place scanned last, not read: the statement
-    checks it, and a guess that is wrong, or whose cached plan no longer matches the part's
-    table, writes nothing either."""
+    ``guessed_plan``: ``found`` is the part the scan's place scanned last, not read, and this is
+    its plan: the statement checks it, and a guess that is wrong, or whose cached plan no
+    longer matches the part's table, writes nothing either."""
     try:
-        request, registration, plan, stage = _registered_checked(request, context, found)
+        request, registration, plan, stage = _registered_checked(
+            request, context, found, guessed_plan
+        )
     except ScanRefused:
         return None
     if request.tag_no or _installs(stage, request) or request.stage_data.unique:
-        return None
-    if guessed and not plan.missing_before(stage, {}):
-        # New units start at this stage: a scan there is most often a new unit's, not
-        # worth a statement that would find no unit row.
         return None
     outcome = _recorded(request, stage, registration.part_no, None)
     how = {}
     if receipt is not None:
         how["receipt"] = (*receipt, outcome.as_dict())
-    if guessed:
+    if guessed_plan is not None:
         how["registration"] = (registration.part_no, registration.version, registration.fingerprint)
         how["savepoint"] = True
     try:
         event_id = _record_first(request, context, plan, stage, **how)
     except DatabaseError as error:
         # A column of the guessed plan renamed or dropped since: the part is read instead.
-        if guessed and not isinstance(error, IntegrityError):
+        if guessed_plan is not None and not isinstance(error, IntegrityError):
             return None
         raise
-    return None if event_id is None else replace(outcome, event_id=event_id)
+    return None if event_id is None else _with(outcome, event_id=event_id)
 
 
 # The part the last scan of a registered unit was of, by what the next scan's part is most
@@ -395,7 +402,16 @@ def _record_guessed(request, context, *, receipt=None):
     guess = _part_guesses.get(_guess_key(request, context))
     if guess is None:
         return None
-    return _record_at_once(request, context, (request.usid, *guess), receipt=receipt, guessed=True)
+    part_id, _part_no, _archived, version, fingerprint, _changing = guess
+    plan = part_plan(part_id, version, fingerprint)
+    stage = plan.stage(request.stage)
+    if stage is not None and plan.registers_at(stage):
+        # New units start at this stage: a scan there is most often a new unit's, not
+        # worth a statement that would find no unit row (nor the checks before it).
+        return None
+    return _record_at_once(
+        request, context, (request.usid, *guess), receipt=receipt, guessed_plan=plan
+    )
 
 
 def _request_of(
@@ -455,15 +471,15 @@ def _request_clean(usid, stage, result, part_no, tag_no, defect, components=None
     ``ScanRefused`` naming every field that is not valid."""
     errors = {}
     cleaned = {}
-    for name, clean in [
-        ("usid", lambda: code_clean(usid)),
-        ("stage", lambda: stage_clean(stage)),
-        ("result", lambda: _result_clean(result)),
-        ("part_no", lambda: _part_no_clean(part_no)),
-        ("tag_no", lambda: usid_clean(tag_no, label="tag no.") if tag_no else ""),
-    ]:
+    for name, clean, raw in (
+        ("usid", code_clean, usid),
+        ("stage", stage_clean, stage),
+        ("result", _result_clean, result),
+        ("part_no", _part_no_clean, part_no),
+        ("tag_no", _tag_no_clean, tag_no),
+    ):
         try:
-            cleaned[name] = clean()
+            cleaned[name] = clean(raw)
         except ValidationError as error:
             errors[name] = " ".join(error.messages)
     try:
@@ -485,6 +501,10 @@ def _result_clean(result):
     if result not in RESULTS:
         raise ValidationError('The result is "pass" or "fail".', code="result")
     return result
+
+
+def _tag_no_clean(tag_no):
+    return usid_clean(tag_no, label="tag no.") if tag_no else ""
 
 
 def _part_no_clean(part_no):
@@ -553,13 +573,13 @@ def _scan(request, context):
         return _scan_registered(request, context, plan, stage, registration)
 
 
-def _registered_checked(request, context, found):
+def _registered_checked(request, context, found, plan=None):
     """(request, registration, plan, stage) of a scan of a registered unit (``found``: its
     ``registration_row``) once its part, station, stage, result and values are checked."""
     station = context.station
     registration = _Registration(*found)
     if registration.usid != request.usid:  # sent in another letter case
-        request = replace(request, usid=registration.usid)
+        request = _with(request, usid=registration.usid)
     # The scan screen's part choice names the part of new units only.
     names_part = request.part_no and context.source != ScanEvent.Source.SCREEN
     if names_part and request.part_no.casefold() != registration.part_no.casefold():
@@ -576,7 +596,7 @@ def _registered_checked(request, context, found):
             % {"usid": request.usid, "part_no": registration.part_no, "station": station.name},
             part_no=registration.part_no,
         )
-    plan, stage = _plan_and_stage(registration, request.stage)
+    plan, stage = _plan_and_stage(registration, request.stage, plan)
     _check_result(stage, request)
     _guess_keep(request, context, registration)
     return _with_stage_data(plan, stage, request), registration, plan, stage
@@ -592,7 +612,7 @@ def _with_stage_data(plan, stage, request):
         result_sent=request.result_sent,
         defect=request.defect,
     )
-    return replace(request, result=found.result, defect=found.defect, stage_data=found)
+    return _with(request, result=found.result, defect=found.defect, stage_data=found)
 
 
 def _record_first(request, context, plan, stage, **how):
@@ -692,7 +712,9 @@ def _part_find(request, station, named_part=None):
     raise ScanRefused("unknown_unit", message)
 
 
-def _plan_and_stage(registration, stage_key):
+def _plan_and_stage(registration, stage_key, plan=None):
+    """The plan of ``registration``'s part (``plan`` when worked out already) and its stage
+    ``stage_key``, or ``ScanRefused`` when the part or the stage may not be scanned."""
     if registration.archived_at is not None:
         raise ScanRefused(
             "part_archived",
@@ -712,7 +734,8 @@ def _plan_and_stage(registration, stage_key):
             _("Part %(part_no)s has no procedure yet: nothing to scan.")
             % {"part_no": registration.part_no},
         )
-    plan = part_plan(registration.part_id, registration.version, registration.fingerprint or "")
+    if plan is None:
+        plan = part_plan(registration.part_id, registration.version, registration.fingerprint or "")
     stage = plan.stage(stage_key)
     if stage is None:
         if stage_key in plan.retired_stages:
@@ -765,7 +788,7 @@ def _register(request, context, named_part=None):
         )
     except ValidationError as error:
         raise invalid({"usid": " ".join(error.messages)}) from None
-    if plan.missing_before(stage, {}):
+    if not plan.registers_at(stage):
         starts = ", ".join(s.label for s in plan.registering_stages) or _("no stage")
         raise ScanRefused(
             "unknown_unit",

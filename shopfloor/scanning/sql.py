@@ -29,10 +29,11 @@ import contextlib
 import functools
 import json
 from datetime import date, datetime
+from decimal import Decimal
 
 from django.apps import apps
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.utils import timezone
 
 from parts.models import ModelPart
@@ -271,11 +272,36 @@ def _update_sql(plan, stage, extra=(), registered=False):
     return sql, columns
 
 
-def _adapted(params):
+# Values the database takes as they are: most of a scan's parameters, passed without a call.
+_PLAIN_TYPES = frozenset(
+    {
+        str,
+        int,
+        bool,
+        float,
+        Decimal,
+        type(None),
+        ScanEvent.Action,
+        ScanEvent.Result,
+        ScanEvent.Source,
+    }
+)
+
+
+def _fixed_columns(plan, stage):
+    """The columns every first record of ``stage`` sets (``_update_sql``'s without ``extra``),
+    as a set kept with the plan's statements."""
+    fixed = plan.sql.get(("fixed", stage.key))
+    if fixed is None:
+        fixed = plan.sql[("fixed", stage.key)] = frozenset(_update_sql(plan, stage)[1])
+    return fixed
+
+
+def _adapted(params, ops=None):
     """Datetimes, dates and JSON as the database takes them in raw SQL (SQLite keeps them as
-    text)."""
-    ops = connection.ops
-    return [_adapt(value, ops) for value in params]
+    text); ``ops``: the connection's operations, when the caller has them at hand."""
+    ops = ops or connection.ops
+    return [value if type(value) in _PLAIN_TYPES else _adapt(value, ops) for value in params]
 
 
 def _adapt(value, ops):
@@ -338,23 +364,25 @@ def record_first(
     sent, to the plan's part with that part no., not archived nor being changed, at that
     version and schema, and writes nothing otherwise.
     """
-    fixed = set(_update_sql(plan, stage)[1])
+    fixed = _fixed_columns(plan, stage)
     extra = tuple(column for column in values if column not in fixed)
     update, columns = _update_sql(plan, stage, extra, registration is not None)
-    update_params = _adapted([values[column] for column in columns] + [usid])
+    db = connections[DEFAULT_DB_ALIAS]  # what ``connection`` stands for, looked up once
+    ops = db.ops
+    update_params = _adapted([values[column] for column in columns] + [usid], ops)
     if registration is not None:
         update_params += [*usid_lookup_keys(usid), usid, plan.part_id, *registration]
-    event_params = _adapted([event[name] for name in EVENT_FIELDS])
+    event_params = _adapted([event[name] for name in EVENT_FIELDS], ops)
     insert = _event_insert()
     receipt_params = []
     if receipt is not None:
         scope, scan_id, answer = receipt
-        receipt_params = _adapted([scope, scan_id, json.dumps(answer), event["created_at"]])
-    with prepared_cursor() as cursor:
-        if connection.vendor == "postgresql":
+        receipt_params = _adapted([scope, scan_id, json.dumps(answer), event["created_at"]], ops)
+    with prepared_cursor(db) as cursor:
+        if db.vendor == "postgresql":
             guard = (
                 transaction.atomic()
-                if (savepoint or receipt is not None) and connection.in_atomic_block
+                if (savepoint or receipt is not None) and db.in_atomic_block
                 else contextlib.nullcontext()
             )
             with guard:
@@ -381,6 +409,30 @@ def record_first(
             return event_id
 
 
+@functools.cache
+def _registration_insert():
+    registration = UnitRegistration._meta
+    return (
+        f"INSERT INTO {_q(registration.db_table)} "
+        f"({_q('usid')}, {_q('usid_key')}, {_q(registration.get_field('part').column)}, "
+        f"{_q('created_at')})"
+    )
+
+
+def _unit_insert(plan, columns):
+    """The INSERT of a new unit row setting ``columns`` (a tuple), and its placeholders, kept
+    with the plan's statements."""
+    key = ("register", columns)
+    cached = plan.sql.get(key)
+    if cached is None:
+        cached = plan.sql[key] = (
+            f"INSERT INTO {_q(plan.unit_model._meta.db_table)} "
+            f"({', '.join(_q(column) for column in columns)})",
+            ", ".join(["%s"] * len(columns)),
+        )
+    return cached
+
+
 def register_first(*, plan, usid, registered_at, values, event):
     """Register ``usid`` to the plan's part and record its first stage; the new event's id.
 
@@ -388,23 +440,15 @@ def register_first(*, plan, usid, registered_at, values, event):
     created_at, updated_at) to their database values; every other column keeps its default.
     Raises ``IntegrityError`` when the USID is registered already, writing nothing.
     """
-    registration = UnitRegistration._meta
-    columns = list(values)
-    unit_params = _adapted([values[column] for column in columns])
-    registration_params = _adapted([usid, usid_key(usid), plan.part_id, registered_at])
-    event_params = _adapted([event[name] for name in EVENT_FIELDS])
-    insert_registration = (
-        f"INSERT INTO {_q(registration.db_table)} "
-        f"({_q('usid')}, {_q('usid_key')}, {_q(registration.get_field('part').column)}, "
-        f"{_q('created_at')})"
-    )
-    insert_unit = (
-        f"INSERT INTO {_q(plan.unit_model._meta.db_table)} "
-        f"({', '.join(_q(column) for column in columns)})"
-    )
-    insert_event = f"INSERT INTO {_q(ScanEvent._meta.db_table)} ({_event_columns()})"
-    unit_values = ", ".join(["%s"] * len(columns))
-    event_values = ", ".join(["%s"] * len(EVENT_FIELDS))
+    columns = tuple(values)
+    ops = connection.ops
+    unit_params = _adapted([values[column] for column in columns], ops)
+    registration_params = _adapted([usid, usid_key(usid), plan.part_id, registered_at], ops)
+    event_params = _adapted([event[name] for name in EVENT_FIELDS], ops)
+    insert_registration = _registration_insert()
+    insert_unit, unit_values = _unit_insert(plan, columns)
+    insert_event = _event_insert()
+    event_values = EVENT_PLACEHOLDERS
     if connection.vendor == "postgresql":
         # Autocommit makes the one statement its own transaction; inside a caller's
         # transaction a savepoint keeps that transaction usable after a refusal.

@@ -154,8 +154,17 @@ def stage_data_clean(plan, stage, *, data, result, result_sent, defect):
         data = {}
     if not isinstance(data, dict):
         raise invalid({"data": _('The data must be an object, e.g. {"v_out": 5.01}.')})
-    if not entries and not data:
-        return StageData({}, None, frozenset(), {}, result, defect)
+    if not data:
+        defaults = _defaults_of(plan, stage)
+        if defaults is not None and not (defaults.required and result == ScanEvent.Result.PASS):
+            return StageData(
+                dict(defaults.columns),
+                dict(defaults.event) if defaults.event else None,
+                frozenset(),
+                dict(defaults.unique),
+                result,
+                defect,
+            )
     by_key = {entry.key: entry for entry in entries}
     errors = {}
     for key in data:
@@ -223,6 +232,43 @@ def stage_data_clean(plan, stage, *, data, result, result_sent, defect):
     }
     event = {key: json_value(by_key[key], columns[by_key[key].column]) for key in values} or None
     return StageData(columns, event, sent, unique, result, defect, outside)
+
+
+@dataclass(frozen=True)
+class _Defaults:
+    """What a scan of a stage that sends no values writes: the stage's defaults as unit
+    columns, as the event's data and as unique columns; ``required``: some field has no
+    default and is required for a pass."""
+
+    columns: dict
+    event: dict | None
+    unique: dict
+    required: bool
+
+
+def _defaults_of(plan, stage):
+    """The ``_Defaults`` of ``stage``, worked out once per plan (a new procedure version is a
+    new plan); None when a default measurement lies outside its limits (the full check then
+    words it)."""
+    key = ("stage_defaults", stage.key)
+    if key in plan.kept:
+        return plan.kept[key]
+    entries = [entry for entry in plan.stage_fields(stage.key) if entry.default is not None]
+    if any(entry.type == "measurement" and is_outside(entry, entry.default) for entry in entries):
+        defaults = None
+    else:
+        columns = {entry.column: column_value(entry, entry.default) for entry in entries}
+        defaults = _Defaults(
+            columns=columns,
+            event={entry.key: json_value(entry, columns[entry.column]) for entry in entries}
+            or None,
+            unique={entry.column: columns[entry.column] for entry in entries if entry.unique},
+            required=any(
+                entry.required and entry.default is None for entry in plan.stage_fields(stage.key)
+            ),
+        )
+    plan.kept[key] = defaults
+    return defaults
 
 
 def out_of_limits_reason():

@@ -24,6 +24,7 @@ from shopfloor.stations.models import ApiToken
 TOKEN_PREFIX = "sf_"
 CACHE_SECONDS = 15
 LAST_USED_EVERY = timedelta(minutes=1)
+LAST_USED_EVERY_SECONDS = LAST_USED_EVERY.total_seconds()
 MAX_TOKEN_LENGTH = 200
 
 
@@ -111,14 +112,15 @@ def token_authenticate(raw):
         )
         with _cache_lock:
             _cache[digest] = (holder, now + CACHE_SECONDS)
-    _note_last_used(holder.id)
+    _note_last_used(holder.id, now)
     return holder
 
 
-def _note_last_used(token_id):
-    now = timezone.now()
+def _note_last_used(token_id, now):
+    """Write when the token was used, at most once every ``LAST_USED_EVERY`` (``now`` and the
+    times kept are ``time.monotonic``'s: a scan in between reads no clock again)."""
     written = _last_used_written.get(token_id)
-    if written is not None and now - written < LAST_USED_EVERY:
+    if written is not None and now - written < LAST_USED_EVERY_SECONDS:
         return
     _last_used_written[token_id] = now
-    ApiToken.objects.filter(pk=token_id).update(last_used_at=now)
+    ApiToken.objects.filter(pk=token_id).update(last_used_at=timezone.now())

@@ -65,6 +65,19 @@ def test_a_new_unit_cannot_start_at_a_later_stage(part):
     assert unit_of(part, "U1") is None and not events()
 
 
+def test_new_units_start_after_a_stage_made_optional_from_the_next_scan_on(engineer, part):
+    # The stages new units start at are worked out once per procedure version.
+    assert scan("U1", "qc", part_no=part.part_no).code == "unknown_unit"
+    config = {**PROCEDURE, "stages": [{**PROCEDURE["stages"][0], "optional": True}]}
+    config["stages"] += PROCEDURE["stages"][1:]
+    procedure_apply(part=part, config=config, user=engineer)
+
+    outcome = scan("U2", "qc", part_no=part.part_no)
+
+    assert (outcome.status, outcome.message) == ("recorded", "U2 recorded at QC: pass.")
+    assert unit_of(part, "U2")["is_qc"] and not unit_of(part, "U2")["is_smd"]
+
+
 def test_a_later_stage_finds_the_part_from_the_usid_alone(part, unit):
     assert scan(unit, "qc").status == "recorded"
 

@@ -1,10 +1,13 @@
 """Values captured at a stage through the scan API: checked, recorded with the scan, and
 refused (writing nothing) as the contract says."""
 
+import copy
+
 import pytest
 
+from procedures.services import procedure_apply
 from shopfloor.stations.models import ScanEvent
-from tests.stations.scan_support import part_with_procedure, unit_of
+from tests.stations.scan_support import part_with_procedure, stage, unit_of
 from tests.stations.stage_data_support import TESTED_PROCEDURE
 
 pytestmark = pytest.mark.django_db
@@ -215,3 +218,65 @@ def test_the_unit_answer_carries_the_values_and_each_event_its_data(api, device_
     tested = [event for event in unit["history"] if event["stage"] == "testing"]
     assert tested[0]["data"] == {"v_out": 5.02, "mac": "AB", "firmware": "2.0"}
     assert tested[0]["source"] == "api" and tested[0]["at"]
+
+
+# A stage scanned without values writes its defaults, worked out once per procedure version:
+# a procedure saved since must be followed by the very next scan.
+DEFAULTED_PROCEDURE = {
+    "version": 1,
+    "stages": [stage("smd"), stage("testing", "pass_fail")],
+    "fields": [
+        next(entry for entry in TESTED_PROCEDURE["fields"] if entry["key"] == "firmware"),
+        {"key": "v_out", "label": "Output voltage", "type": "measurement", "stage": "testing"},
+    ],
+}
+
+
+def _procedure_changed(part, engineer, **changed):
+    """DEFAULTED_PROCEDURE saved again with the fields of ``changed`` (key: changes) changed."""
+    config = copy.deepcopy(DEFAULTED_PROCEDURE)
+    for entry in config["fields"]:
+        entry.update(changed.get(entry["key"], {}))
+    procedure_apply(part=part, config=config, user=engineer)
+
+
+@pytest.fixture
+def defaulted(api, device_token, engineer):
+    part = part_with_procedure(engineer, "DFT_Part", DEFAULTED_PROCEDURE)
+    for usid in ("D1", "D2", "D3"):
+        api.post({"usid": usid, "stage": "smd", "part_no": part.part_no}, token=device_token)
+    return part
+
+
+def test_a_scan_sending_no_values_records_the_defaults_of_the_procedure_saved_since(
+    api, device_token, engineer, defaulted
+):
+    assert api.post({"usid": "D1", "stage": "testing"}, token=device_token).status_code == 201
+    _procedure_changed(defaulted, engineer, firmware={"default": "1.1"})
+
+    response = api.post({"usid": "D2", "stage": "testing"}, token=device_token)
+
+    assert response.status_code == 201
+    assert unit_of(defaulted, "D1")["f_firmware"] == "2.0"
+    assert unit_of(defaulted, "D2")["f_firmware"] == "1.1"
+    assert ScanEvent.objects.get(usid="D2", stage="testing").data == {"firmware": "1.1"}
+
+
+def test_a_field_made_required_refuses_the_next_pass_sent_without_values(
+    api, device_token, engineer, defaulted
+):
+    assert api.post({"usid": "D1", "stage": "testing"}, token=device_token).status_code == 201
+    _procedure_changed(defaulted, engineer, v_out={"required": True})
+
+    refused = api.post({"usid": "D2", "stage": "testing"}, token=device_token)
+    failed = api.post(
+        {"usid": "D3", "stage": "testing", "result": "fail", "defect": "solder_bridge"},
+        token=device_token,
+    )
+
+    assert refused.status_code == 400
+    assert "Output voltage is required" in refused.json()["error"]["fields"]["data.v_out"]
+    assert not ScanEvent.objects.filter(usid="D2", stage="testing").exists()
+    # A fail needs no values: it is recorded with the defaults.
+    assert failed.status_code == 201, failed.json()
+    assert unit_of(defaulted, "D3")["f_firmware"] == "2.0"
