@@ -28,6 +28,16 @@ scan screen's read of session, person and station: about 1 ms to plan, 0.1 ms to
   (same name, other type) is a new statement.
 - Parameters are bound by the server: a ``str`` or ``None`` goes as text of unknown type and
   takes the type of where it is used (a column, an INSERT's target), as a literal does.
+- A prepared statement's plan is made for the tables as they were then, and PostgreSQL makes it
+  again only when a table's statistics change (ANALYZE, VACUUM) or its definition does. A plan
+  made while a table was nearly empty (a new installation, a new part's unit table) reads it
+  whole, and would go on reading it whole as it grows to thousands of rows until the next
+  ANALYZE, which may be a minute away, or never where autovacuum is off (seen: the USID lookup
+  of a registration took 4 to 10 ms of the database's CPU instead of 0.05). So each statement
+  is sent with a mark of its plan's age (``/* plan N */``): a new mark, a new statement, planned
+  for the tables as they are now, after its 10th, 100th and 1,000th run in the process (a table
+  a process fills has grown by then) and every ``PLAN_MINUTES`` minutes (what other processes
+  add). The old ones leave psycopg's bounded set as any least recently used statement does.
 
 Elsewhere (SQLite), or with ``DATABASE_PREPARED_STATEMENTS=false`` (a connection pooler in
 transaction mode), it is the connection's ordinary cursor.
@@ -35,8 +45,15 @@ transaction mode), it is the connection's ordinary cursor.
 
 import contextlib
 import functools
+import time
 
 from django.db import DEFAULT_DB_ALIAS, connections
+
+PLAN_MINUTES = 1  # a prepared statement planned again at least this often
+PLAN_RUNS = (10, 100, 1000)  # and after this many runs of it in the process
+# {statement: its runs in this process, up to the last of PLAN_RUNS}
+_runs = {}
+RUNS_KEPT = 4096
 
 
 def prepares(connection=None):
@@ -72,6 +89,13 @@ def with_schema(sql, schema):
     schema that changed a column's type is a new statement, with the new types."""
     if not schema or not prepares():
         return sql
+    return _marked(sql, schema)
+
+
+@functools.lru_cache(maxsize=4096)
+def _marked(sql, schema):
+    # The same text object for the same statement: psycopg keys what it knows of a statement
+    # (its conversion, its prepared name) by the text, whose hash a string keeps once computed.
     return f"{sql} /* schema {''.join(filter(str.isalnum, schema))} */"
 
 
@@ -97,13 +121,46 @@ def _logging_wrapper():
     return Logged
 
 
+def plan_mark(sql, *, now=None):
+    """``sql`` with the mark of its plan's age (see the module's docstring): the same text
+    until the statement has run 10, 100, 1,000 times in this process or a new
+    ``PLAN_MINUTES`` period began."""
+    runs = _runs.get(sql, 0)
+    if runs < PLAN_RUNS[-1]:
+        if len(_runs) >= RUNS_KEPT:
+            _runs.clear()
+        _runs[sql] = runs + 1
+    age = sum(runs >= limit for limit in PLAN_RUNS)
+    period = int((time.monotonic() if now is None else now) // (PLAN_MINUTES * 60))
+    return _marked_plan(sql, f"{age}.{period}")
+
+
+@functools.lru_cache(maxsize=4096)
+def _marked_plan(sql, mark):
+    # One text object per statement and mark, as ``_marked``.
+    return f"{sql} /* plan {mark} */"
+
+
+@functools.cache
+def _cursor_class():
+    from django.db.backends.postgresql.base import ServerBindingCursor
+
+    class PlanMarkingCursor(ServerBindingCursor):
+        """Sends each statement with the mark of its plan's age (``plan_mark``)."""
+
+        def execute(self, query, params=None, **kwargs):
+            return super().execute(plan_mark(query), params, **kwargs)
+
+    return PlanMarkingCursor
+
+
 def _server_binding_cursor(connection):
     # Imported here: the PostgreSQL backend needs psycopg, which SQLite alone does not.
-    from django.db.backends.postgresql.base import TIMESTAMPTZ_OID, ServerBindingCursor
+    from django.db.backends.postgresql.base import TIMESTAMPTZ_OID
     from django.db.backends.postgresql.psycopg_any import register_tzloader
     from psycopg.pq import Format
 
-    cursor = ServerBindingCursor(connection.connection)
+    cursor = _cursor_class()(connection.connection)
     # As DatabaseWrapper.create_cursor: the connection's time zone, if its loader disagrees.
     tzloader = connection.connection.adapters.get_loader(TIMESTAMPTZ_OID, Format.TEXT)
     if connection.timezone != tzloader.timezone:

@@ -8,8 +8,9 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 
 from procedures.services import procedure_apply
+from shopfloor import prepared_statements
 from shopfloor.prepared_statements import prepared_cursor
-from shopfloor.scanning.sql import receipt_write
+from shopfloor.scanning.sql import receipt_write, registration_and_part_rows
 from shopfloor.stations.models import ScanEvent
 from tests.stations.scan_support import PROCEDURE, part_with_procedure, stage, unit_of
 
@@ -19,6 +20,15 @@ postgresql_only = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="statements are prepared on PostgreSQL only"
 )
 RECORD = 'WITH unit AS (UPDATE "parts_unit_'
+REGISTRATION = 'SELECT r."usid", p."id"'
+
+
+@pytest.fixture(autouse=True)
+def plans_kept(request, monkeypatch):
+    """A statement keeps its text through a test (its plan is not made again as it runs 10
+    times or a minute turns), but in the test of that."""
+    if "plans_made_again" not in request.keywords:
+        monkeypatch.setattr(prepared_statements, "plan_mark", lambda sql: sql)
 
 
 @pytest.fixture
@@ -189,3 +199,42 @@ def test_a_connection_keeps_a_bounded_number_of_prepared_statements():
 
     # psycopg's prepared_max (100); the oldest is deallocated when the next new statement comes.
     assert 90 <= len(_prepared()) <= 101
+
+
+@postgresql_only
+@pytest.mark.plans_made_again
+def test_a_statement_planned_while_its_table_was_nearly_empty_is_planned_again_as_it_grows(
+    part, monkeypatch
+):
+    """A plan made for a nearly empty USID index reads it whole: run from that plan, a scan's
+    lookup of its unit and part would read every registration as the index grows."""
+    monkeypatch.setattr(prepared_statements, "_runs", {})
+    with connection.cursor() as cursor:
+        # The plan PostgreSQL keeps for a prepared statement, from its first run.
+        cursor.execute("SET plan_cache_mode = force_generic_plan")
+    registrations = (
+        'INSERT INTO "stations_unitregistration" (usid, usid_key, part_id, created_at) '
+        "SELECT 'U-' || g, 'u-' || g, %s, now() FROM generate_series(%s, %s) g"
+    )
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(registrations, [part.pk, 1, 5])  # a new line's first units
+        for _ in range(3):  # prepared at its second run, the index nearly empty
+            assert registration_and_part_rows("U-0", part.part_no)[0] is None
+        with connection.cursor() as cursor:
+            cursor.execute(registrations, [part.pk, 6, 20000])
+        for _ in range(10):
+            assert registration_and_part_rows("U-17", part.part_no)[0][0] == "U-17"
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT name FROM pg_prepared_statements WHERE statement LIKE %s "
+                "AND statement LIKE %s ORDER BY prepare_time DESC LIMIT 1",
+                [REGISTRATION + "%", "%UNION ALL%"],
+            )
+            (name,) = cursor.fetchone()
+            cursor.execute(f"EXPLAIN EXECUTE {name}('u-17', 'x', %s)", [part.part_no])
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("RESET plan_cache_mode")
+    assert "Seq Scan on stations_unitregistration" not in plan, plan
