@@ -308,7 +308,7 @@ EXPORTS_AT_ONCE = env_int("EXPORTS_AT_ONCE", max(1, (os.cpu_count() or 2) // 2))
 # EXPORT_LINE_SHARE of the time and pauses the rest, the way PostgreSQL's autovacuum yields with
 # its cost delay; when the line is quiet it runs at full speed. 1 never pauses. See
 # docs/deploy.md and shopfloor/jobs/pacing.py.
-EXPORT_LINE_SHARE = env_share("EXPORT_LINE_SHARE", 0.25)
+EXPORT_LINE_SHARE = env_share("EXPORT_LINE_SHARE", 0.1)
 # A running job's worker touches it every JOB_HEARTBEAT_SECONDS; a job silent for
 # JOB_STALE_SECONDS lost its worker and is run again, JOB_MAX_ATTEMPTS times in all.
 JOB_HEARTBEAT_SECONDS = env_int("JOB_HEARTBEAT_SECONDS", 5)
