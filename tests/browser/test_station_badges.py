@@ -45,7 +45,12 @@ def device(page, sign_in_as, live_server, floor):
     page.get_by_test_id("nav-entries").get_by_role("link", name="Badge devices").click()
     page.get_by_role("button", name=f"Bind this device to {station.name}").click()
     expect(page.get_by_test_id("device-binding")).to_contain_text("bound to SMD-1")
-    page.get_by_test_id("account-menu").click()
+    # The page after binding may show before its scripts ran: the account menu opens only
+    # once Bootstrap's script has (it says so in aria-expanded).
+    page.wait_for_load_state("load")
+    menu = page.get_by_test_id("account-menu")
+    menu.click()
+    expect(menu).to_have_attribute("aria-expanded", "true")
     page.get_by_role("button", name="Sign out").click()
     page.goto(f"{live_server.url}/operators/badge/")
     expect(page.get_by_label("Scan your badge")).to_be_focused()
