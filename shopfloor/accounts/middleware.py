@@ -26,21 +26,18 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.crypto import constant_time_compare
 
 from shopfloor.accounts.backends import EmailBackend
+from shopfloor.signed_memory import SignedMemory
 
 EMAIL_BACKEND = f"{EmailBackend.__module__}.{EmailBackend.__qualname__}"
-AUTH_HASHES_KEPT = 4096
-# {(secret key, password hash): the session auth hash they make}
-_auth_hashes = {}
+# The session auth hash each password hash makes (``shopfloor.signed_memory``).
+_auth_hashes = SignedMemory()
 
 
 def _session_auth_hash(user):
-    """``user.get_session_auth_hash()``, remembered for the same password hash and key."""
-    key = (settings.SECRET_KEY, user.password)
-    known = _auth_hashes.get(key)
+    """``user.get_session_auth_hash()``, remembered for the same password hash and keys."""
+    known = _auth_hashes.get(user.password)
     if known is None:
-        if len(_auth_hashes) >= AUTH_HASHES_KEPT:
-            _auth_hashes.clear()
-        known = _auth_hashes[key] = user.get_session_auth_hash()
+        known = _auth_hashes.keep(user.password, user.get_session_auth_hash())
     return known
 
 

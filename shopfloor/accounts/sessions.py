@@ -25,7 +25,6 @@ checked again, and refused.
 import functools
 import json
 
-from django.conf import settings
 from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.backends import db
 from django.db import connections, router
@@ -34,10 +33,10 @@ from django.utils import timezone
 from shopfloor.accounts.backends import user_with_permissions_columns
 from shopfloor.accounts.models import Session
 from shopfloor.prepared_statements import prepared_cursor
+from shopfloor.signed_memory import SignedMemory
 
-VERIFIED_KEPT = 4096  # session data remembered per process (a few hundred bytes each)
-# {(signing keys, session data as stored): its JSON}, for data whose signature held.
-_verified = {}
+# The JSON of session data as stored whose signature held (``shopfloor.signed_memory``).
+_verified = SignedMemory()
 
 
 class SessionStore(db.SessionStore):
@@ -112,15 +111,12 @@ class SessionStore(db.SessionStore):
         return [row[1 : 1 + session_width] for row in rows if row[0] == 0]
 
     def decode(self, session_data):
-        remembered = (settings.SECRET_KEY, tuple(settings.SECRET_KEY_FALLBACKS), session_data)
-        known = _verified.get(remembered)
+        known = _verified.get(session_data)
         if known is not None:
             return json.loads(known)
         session = super().decode(session_data)
         if session:  # a refused signature decodes as {}: checked (and logged) again each time
-            if len(_verified) >= VERIFIED_KEPT:
-                _verified.clear()
-            _verified[remembered] = json.dumps(session)
+            _verified.keep(session_data, json.dumps(session))
         return session
 
 

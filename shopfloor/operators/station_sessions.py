@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core import signing
 
+from shopfloor.signed_memory import SignedMemory
 from shopfloor.stations.models import Station
 
 DEVICE_COOKIE = "sf_station_device"
@@ -34,9 +35,8 @@ BADGE_SESSION = "operators.badge"
 DEVICE_ACTIVITY = "operators.device_activity"
 PENDING_PIN = "operators.pending_pin"
 PIN_WAIT_SECONDS = 120
-COOKIES_KEPT = 4096
-# {(secret key, fallback keys, the cookie as sent): its value, the signature checked}
-_cookies_checked = {}
+# The value of each cookie as sent whose signature held (``shopfloor.signed_memory``).
+_cookies_checked = SignedMemory()
 
 
 @dataclass(frozen=True)
@@ -67,16 +67,13 @@ def _device_cookie_read(request):
     sent = request.COOKIES.get(DEVICE_COOKIE)
     if sent is None:
         return None
-    key = (settings.SECRET_KEY, tuple(settings.SECRET_KEY_FALLBACKS), sent)
-    value = _cookies_checked.get(key)
+    value = _cookies_checked.get(sent)
     if value is None:
         try:
             value = request.get_signed_cookie(DEVICE_COOKIE, salt=DEVICE_SALT)
         except signing.BadSignature:
             return None
-        if len(_cookies_checked) >= COOKIES_KEPT:
-            _cookies_checked.clear()
-        _cookies_checked[key] = value
+        _cookies_checked.keep(sent, value)
     pk, has_language, language = value.partition(":")
     if not pk.isdigit():
         return None
